@@ -1,0 +1,7 @@
+export * from './clock.ts'
+export * from './errors.ts'
+export * from './event.ts'
+export * from './limits.ts'
+export * from './structure.ts'
+export * from './validate.ts'
+export * from './wire.ts'

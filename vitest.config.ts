@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config'
+
+// One runner for the whole repository. Each project is a test level:
+// pure units + services against real chdb run in Node; the edge runs inside workerd.
+export default defineConfig({
+  test: {
+    projects: [
+      'packages/*/vitest.config.ts',
+      'ingest-bridge/vitest.config.ts',
+      'query-service/vitest.config.ts',
+      'launcher/vitest.config.ts',
+      'edge-worker/vitest.config.ts',
+    ],
+  },
+})
