@@ -6,10 +6,7 @@ export default defineConfig({
   test: {
     projects: [
       'packages/*/vitest.config.ts',
-      'ingest-bridge/vitest.config.ts',
-      'query-service/vitest.config.ts',
-      'launcher/vitest.config.ts',
-      'edge-worker/vitest.config.ts',
+      '{ingest-bridge,query-service,launcher,edge-worker}/vitest.config.ts',
     ],
   },
 })

@@ -96,7 +96,9 @@ export interface StampInfo {
 export function stampEvent(e: InboundEvent, info: StampInfo): EnrichedEvent {
   const sentAt = e.sent_at ?? info.batchSentAt
   const { ts, skewed } = correctTimestamp(e.timestamp, sentAt, info.receivedAt)
-  const name = e.type === 'track' ? e.event! : (e.event ?? IMPLICIT_EVENT_NAMES[e.type])
+  // Non-track types get fixed names so queries can rely on them ($pageview, $identify, …);
+  // a page's own name travels in properties.name, as in Segment.
+  const name = e.type === 'track' ? e.event! : IMPLICIT_EVENT_NAMES[e.type]
   const context = info.batchContext ? { ...info.batchContext, ...e.context } : (e.context ?? {})
   const stamped: EnrichedEvent = {
     type: e.type,
@@ -117,7 +119,8 @@ export function stampEvent(e: InboundEvent, info: StampInfo): EnrichedEvent {
   if (sentAt !== undefined) stamped.sent_at = sentAt
   if (e.group_id !== undefined) stamped.group_id = e.group_id
   if (e.previous_id !== undefined) stamped.previous_id = e.previous_id
-  if (e.type === 'page' && e.name && !e.properties?.name) stamped.properties = { ...stamped.properties, name: e.name }
+  const pageName = e.name ?? (e.type === 'track' ? undefined : e.event)
+  if (pageName && stamped.properties.name === undefined) stamped.properties = { ...stamped.properties, name: pageName }
   return stamped
 }
 

@@ -1,0 +1,8 @@
+export { createApp } from './app.ts'
+export type { BridgeAppDeps } from './app.ts'
+export { Counters } from './metrics.ts'
+export { receiverRoutes, type ReceiverDeps } from './receiver/app.ts'
+export { readEdgeBatch } from './receiver/edge-batch.ts'
+export { decodeRecords, insertToken } from './writer/decode.ts'
+export { refillDedupFromWarehouse } from './writer/dedup-recovery.ts'
+export { startWriter, type Writer, type WriterDeps } from './writer/writer.ts'

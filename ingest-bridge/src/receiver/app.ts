@@ -1,0 +1,67 @@
+import { errorResponse, SIGNATURE_HEADER, type SigningKeys, verifyBody } from '@sightline/contracts'
+import type { EventStream } from '@sightline/stream'
+import { Hono } from 'hono'
+import type { Counters } from '../metrics.ts'
+import { MAX_EDGE_BATCH_BYTES, readEdgeBatch } from './edge-batch.ts'
+
+export interface ReceiverDeps {
+  stream: EventStream
+  topic: string
+  signingKeys: SigningKeys
+  counters: Counters
+  now?: () => number
+  log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void
+}
+
+/**
+ * POST /v1/ingest: verify → append → 2xx. The 2xx is the delivery contract: it is sent
+ * only after the stream says the batch is durable, so the edge may tell the client "yes".
+ * The record value is the signed body as received — no re-serialisation on the hot path.
+ */
+export function receiverRoutes(deps: ReceiverDeps): Hono {
+  const app = new Hono()
+  const now = deps.now ?? Date.now
+  deps.counters.describe('sightline_bridge_batches_total', 'Edge batches by outcome')
+  deps.counters.describe('sightline_bridge_events_total', 'Events appended to the stream')
+
+  app.post('/v1/ingest', async (c) => {
+    const requestId = c.req.header('x-request-id') ?? crypto.randomUUID()
+    const refuse = (code: Parameters<typeof errorResponse>[0], message: string) => {
+      deps.counters.inc('sightline_bridge_batches_total', { outcome: code })
+      return errorResponse(code, message, requestId)
+    }
+    const declared = Number(c.req.header('content-length') ?? '0')
+    if (declared > MAX_EDGE_BATCH_BYTES) return refuse('payload_too_large', 'edge batch is too large')
+    const body = new Uint8Array(await c.req.arrayBuffer())
+    if (body.byteLength > MAX_EDGE_BATCH_BYTES) return refuse('payload_too_large', 'edge batch is too large')
+
+    const signature = await verifyBody(c.req.header(SIGNATURE_HEADER), body, deps.signingKeys, now())
+    if (!signature.ok) return refuse(signature.code, signature.message)
+
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(body))
+    } catch {
+      return refuse('invalid_json', 'edge batch is not valid JSON')
+    }
+    const batch = readEdgeBatch(parsed)
+    if (!batch.ok) return refuse(batch.code, batch.message)
+
+    try {
+      const { partition, baseOffset } = await deps.stream.append(deps.topic, [
+        { key: batch.value.site_id, value: body },
+      ])
+      deps.counters.inc('sightline_bridge_batches_total', { outcome: 'durable' })
+      deps.counters.inc('sightline_bridge_events_total', { site: batch.value.site_id }, batch.value.events.length)
+      return c.json({ ok: true, batch_id: batch.value.batch_id, partition, offset: baseOffset })
+    } catch (err) {
+      deps.log?.('error', 'stream append failed', { err: String(err), batch_id: batch.value.batch_id })
+      deps.counters.inc('sightline_bridge_batches_total', { outcome: 'not_durable' })
+      return errorResponse('not_durable', 'the batch could not be made durable; retry', requestId, {
+        retryAfterSeconds: 1,
+      })
+    }
+  })
+
+  return app
+}

@@ -1,0 +1,65 @@
+import type { EdgeBatch, EnrichedEvent } from '@sightline/contracts'
+import { dedupKey } from '@sightline/state'
+import type { StoredRecord } from '@sightline/stream'
+import { readEdgeBatch } from '../receiver/edge-batch.ts'
+
+export interface Poison {
+  offset: number
+  partition: number
+  reason: string
+  raw: string
+}
+
+export interface DecodedBatch {
+  events: EnrichedEvent[]
+  keys: string[]
+  poison: Poison[]
+  /** Same message_id twice inside this stream batch (e.g. a client retry racing itself). */
+  duplicatesInBatch: number
+}
+
+const decoder = new TextDecoder()
+
+/**
+ * Stream records → events, pure. A record that cannot be read is poison: it is kept (with
+ * its raw bytes) for the rejected table rather than blocking the partition or vanishing.
+ */
+export function decodeRecords(records: readonly StoredRecord[]): DecodedBatch {
+  const events: EnrichedEvent[] = []
+  const keys: string[] = []
+  const poison: Poison[] = []
+  const seen = new Set<string>()
+  let duplicatesInBatch = 0
+  for (const record of records) {
+    const text = decoder.decode(record.value)
+    let batch: EdgeBatch
+    try {
+      const parsed = readEdgeBatch(JSON.parse(text))
+      if (!parsed.ok) throw new Error(parsed.message)
+      batch = parsed.value
+    } catch (err) {
+      poison.push({ offset: record.offset, partition: record.partition, reason: (err as Error).message, raw: text })
+      continue
+    }
+    for (const event of batch.events) {
+      const key = dedupKey(event.site_id, event.message_id)
+      if (seen.has(key)) {
+        duplicatesInBatch += 1
+        continue
+      }
+      seen.add(key)
+      events.push(event)
+      keys.push(key)
+    }
+  }
+  return { events, keys, poison, duplicatesInBatch }
+}
+
+/**
+ * The insert token names the exact rows, so a retried insert of the same rows (after a
+ * timeout whose insert actually landed) is dropped by ClickHouse.
+ */
+export async function insertToken(keys: readonly string[]): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(keys.join('\n')))
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
+}

@@ -1,0 +1,109 @@
+import type { DedupStore } from '@sightline/state'
+import type { Consumer, EventStream, RecordBatch } from '@sightline/stream'
+import { toEventRow, type Warehouse } from '@sightline/warehouse'
+import type { Counters } from '../metrics.ts'
+import { decodeRecords, insertToken, type Poison } from './decode.ts'
+import { refillDedupFromWarehouse } from './dedup-recovery.ts'
+
+export interface WriterDeps {
+  stream: EventStream
+  warehouse: Warehouse
+  dedup: DedupStore
+  counters: Counters
+  topic: string
+  group: string
+  /** Stream records (edge batches, ≤500 events each) per insert. */
+  maxRecords?: number
+  /** How long to wait for a fuller batch before inserting what is there. */
+  maxWaitMs?: number
+  dedupWindowMs?: number
+  maxRecoveryKeys?: number
+  log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void
+  /** Called after each batch is loaded and committed (tests and live push hook in here). */
+  onLoaded?: (info: { inserted: number; lastOffset: number }) => void
+}
+
+export interface Writer {
+  stop(): Promise<void>
+}
+
+/**
+ * Stream → ClickHouse. Per batch: decode, drop what the dedup store has already loaded,
+ * insert with a deterministic token, remember the ids, and only then return so the stream
+ * commits. A throw leaves the offsets uncommitted and the stream redelivers the batch.
+ */
+export function startWriter(deps: WriterDeps): Writer {
+  const windowMs = deps.dedupWindowMs ?? 24 * 3600 * 1000
+  let knownEpoch: string | undefined
+  deps.counters.describe('sightline_writer_events_total', 'Events by writer outcome')
+
+  async function ensureDedupMemory(): Promise<void> {
+    const epoch = await deps.dedup.epoch()
+    if (epoch === knownEpoch) return
+    const started = Date.now()
+    const result = await refillDedupFromWarehouse(deps.warehouse, deps.dedup, {
+      windowMs,
+      maxKeys: deps.maxRecoveryKeys ?? 5_000_000,
+    })
+    knownEpoch = epoch
+    deps.log?.(result.truncated ? 'warn' : 'info', 'dedup memory refilled from the warehouse', {
+      loaded: result.loaded,
+      truncated: result.truncated,
+      ms: Date.now() - started,
+    })
+  }
+
+  async function writePoison(poison: Poison[]): Promise<void> {
+    const rows = poison.map((p) => ({
+      site_id: '',
+      received_at: new Date().toISOString(),
+      stage: 'writer',
+      code: 'invalid_request',
+      message: p.reason,
+      message_id: '',
+      ingest_path: '',
+      raw: p.raw,
+    }))
+    await deps.warehouse.insert('rejected', rows, {
+      dedupToken: await insertToken(poison.map((p) => `${p.partition}:${p.offset}`)),
+    })
+    deps.counters.inc('sightline_writer_events_total', { outcome: 'poison' }, poison.length)
+  }
+
+  async function handle(batch: RecordBatch): Promise<void> {
+    await ensureDedupMemory()
+    const decoded = decodeRecords(batch.records)
+    const unseen = await deps.dedup.unseen(decoded.keys)
+    const fresh = decoded.events.filter((_, i) => unseen.has(decoded.keys[i]!))
+    const freshKeys = decoded.keys.filter((k) => unseen.has(k))
+    if (fresh.length > 0) {
+      await deps.warehouse.insert('events', fresh.map((e) => toEventRow(e)), { dedupToken: await insertToken(freshKeys) })
+      await deps.dedup.remember(freshKeys)
+    }
+    if (decoded.poison.length > 0) await writePoison(decoded.poison)
+    const duplicates = decoded.events.length - fresh.length + decoded.duplicatesInBatch
+    deps.counters.inc('sightline_writer_events_total', { outcome: 'inserted' }, fresh.length)
+    if (duplicates > 0) deps.counters.inc('sightline_writer_events_total', { outcome: 'duplicate' }, duplicates)
+    deps.onLoaded?.({ inserted: fresh.length, lastOffset: batch.records.at(-1)?.offset ?? -1 })
+  }
+
+  const consumer: Consumer = deps.stream.consume(
+    {
+      group: deps.group,
+      topic: deps.topic,
+      maxRecords: deps.maxRecords ?? 200,
+      maxWaitMs: deps.maxWaitMs ?? 200,
+    },
+    async (batch) => {
+      try {
+        await handle(batch)
+      } catch (err) {
+        deps.log?.('error', 'writer batch failed; it will be redelivered', { err: String(err) })
+        deps.counters.inc('sightline_writer_batches_failed_total')
+        throw err
+      }
+    },
+  )
+
+  return { stop: () => consumer.stop() }
+}

@@ -1,0 +1,55 @@
+import type { InstallState } from './workspace.ts'
+
+export interface Endpoints {
+  edge: string
+  ingest: string
+  query: string
+  bridge: string
+  data_dir: string
+  sites: Array<{ site_id: string; write_key: string; read_key: string }>
+  examples: { send: string; stats: string; trends: string }
+}
+
+export function endpointsFor(state: InstallState, urls: { edge: string; query: string; bridge: string }, dataDir: string): Endpoints {
+  const site = state.sites[0]!
+  const now = new Date().toISOString()
+  const event = {
+    batch: [{ type: 'page', message_id: 'hello-1', anonymous_id: 'visitor-1', timestamp: now, context: { page: { path: '/' } } }],
+  }
+  return {
+    edge: urls.edge,
+    ingest: `${urls.edge}/v1/batch`,
+    query: urls.query,
+    bridge: urls.bridge,
+    data_dir: dataDir,
+    sites: state.sites.map((s) => ({ site_id: s.site_id, write_key: s.write_keys[0]!, read_key: s.read_keys[0]! })),
+    examples: {
+      send: `curl -s ${urls.edge}/v1/batch -u '${site.write_keys[0]}:' -H 'content-type: application/json' -d '${JSON.stringify(event)}'`,
+      stats: `curl -s '${urls.query}/v1/sites/${site.site_id}/stats' -H 'authorization: Bearer ${site.read_keys[0]}'`,
+      trends: `curl -s '${urls.query}/v1/sites/${site.site_id}/trends?interval=hour' -H 'authorization: Bearer ${site.read_keys[0]}'`,
+    },
+  }
+}
+
+export function renderBanner(e: Endpoints, created: boolean, endpointsFile: string): string {
+  const site = e.sites[0]!
+  return [
+    '',
+    '  Sightline is running (embedded mode)',
+    '',
+    `  Send events   ${e.ingest}`,
+    `  Query         ${e.query}/v1/sites/${site.site_id}/stats`,
+    `  Site          ${site.site_id}${created ? '   (created just now)' : ''}`,
+    `  Write key     ${site.write_key}`,
+    `  Read key      ${site.read_key}   (secret)`,
+    `  Data          ${e.data_dir}`,
+    '',
+    '  Try it:',
+    `    ${e.examples.send}`,
+    `    ${e.examples.stats}`,
+    '',
+    `  The same, for scripts: ${endpointsFile}`,
+    '  Ctrl-C stops; the next start resumes where this one stopped.',
+    '',
+  ].join('\n')
+}

@@ -1,0 +1,23 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { DataLayout, InstallState } from './workspace.ts'
+
+/**
+ * The edge's configuration for `wrangler dev --env-file`: sites and write keys, the
+ * bridge to forward to, and the signing secret. Written 0600: it holds a secret.
+ */
+export function writeEdgeEnv(layout: DataLayout, state: InstallState, bridgeUrl: string): string {
+  const vars: Record<string, string> = {
+    SITES: JSON.stringify(state.sites.map((s) => ({ site_id: s.site_id, write_keys: s.write_keys }))),
+    BRIDGES: JSON.stringify([{ url: bridgeUrl, region: 'local', priority: 1 }]),
+    SIGNING_KEY_ID: state.signing.key_id,
+    SIGNING_KEY: state.signing.key,
+  }
+  const path = join(layout.root, 'edge.env')
+  // Single-quoted dotenv values: JSON keeps its double quotes and no escapes are needed.
+  const text = Object.entries(vars)
+    .map(([k, v]) => `${k}='${v}'`)
+    .join('\n')
+  writeFileSync(path, `${text}\n`, { mode: 0o600 })
+  return path
+}

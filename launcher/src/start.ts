@@ -1,0 +1,98 @@
+// `npm start`: the embedded Sightline. Edge in a local workerd (wrangler dev), and one hub
+// process with bridge + writer + query over chdb. Prints where to send and where to query.
+import { parseArgs } from 'node:util'
+import { z } from 'zod'
+import { endpointsFor, renderBanner } from './banner.ts'
+import { writeEdgeEnv } from './edge-env.ts'
+import { freePort, isPortFree, waitForHttp } from './ports.ts'
+import { recordPids, type Started, startEdgeProcess, startHubProcess, stopLeftovers, stopProcess } from './processes.ts'
+import { dataLayout, loadOrCreateState, writeJsonAtomic } from './workspace.ts'
+
+const { values } = parseArgs({
+  options: {
+    'data-dir': { type: 'string' },
+    host: { type: 'string' },
+    'edge-port': { type: 'string' },
+    'bridge-port': { type: 'string' },
+    'query-port': { type: 'string' },
+  },
+})
+
+const StartConfigSchema = z.object({
+  dataDir: z.string().default('.sightline'),
+  host: z.string().default('127.0.0.1'),
+  edgePort: z.coerce.number().int().min(1).max(65535).default(8787),
+  bridgePort: z.coerce.number().int().min(1).max(65535).default(8788),
+  queryPort: z.coerce.number().int().min(1).max(65535).default(8789),
+})
+
+const config = StartConfigSchema.parse({
+  dataDir: values['data-dir'] ?? process.env.SIGHTLINE_DATA_DIR,
+  host: values.host ?? process.env.SIGHTLINE_HOST,
+  edgePort: values['edge-port'] ?? process.env.SIGHTLINE_EDGE_PORT,
+  bridgePort: values['bridge-port'] ?? process.env.SIGHTLINE_BRIDGE_PORT,
+  queryPort: values['query-port'] ?? process.env.SIGHTLINE_QUERY_PORT,
+})
+
+const say = (msg: string) => process.stderr.write(`[sightline] ${msg}\n`)
+const layout = dataLayout(config.dataDir)
+const { state, created } = loadOrCreateState(layout)
+stopLeftovers(layout)
+
+for (const [name, port] of [
+  ['edge', config.edgePort],
+  ['bridge', config.bridgePort],
+  ['query', config.queryPort],
+] as const) {
+  if (!(await isPortFree(port, config.host))) {
+    say(`port ${port} (${name}) is in use: stop what holds it, or pass --${name}-port <port>`)
+    process.exit(1)
+  }
+}
+
+const urls = {
+  edge: `http://${config.host}:${config.edgePort}`,
+  bridge: `http://${config.host}:${config.bridgePort}`,
+  query: `http://${config.host}:${config.queryPort}`,
+}
+let hub: Started | undefined
+let edge: Started | undefined
+let shuttingDown = false
+
+async function shutdown(code: number, why?: string): Promise<never> {
+  if (!shuttingDown) {
+    shuttingDown = true
+    if (why) say(why)
+    say('stopping…')
+    await Promise.all([stopProcess(edge, { group: true }), stopProcess(hub)])
+  }
+  process.exit(code)
+}
+process.on('SIGINT', () => void shutdown(0))
+process.on('SIGTERM', () => void shutdown(0))
+
+try {
+  say(`data directory ${layout.root}${created ? ' (new: demo site and keys created)' : ''}`)
+  say('starting the hub (bridge + writer + query over chdb)…')
+  hub = await startHubProcess(layout, {
+    dataDir: layout.root,
+    host: config.host,
+    bridgePort: config.bridgePort,
+    queryPort: config.queryPort,
+  })
+  recordPids(layout, { launcher: process.pid, hub: hub.child.pid })
+  say('starting the edge (wrangler dev, local workerd)…')
+  const envFile = writeEdgeEnv(layout, state, urls.bridge)
+  edge = startEdgeProcess(layout, { host: config.host, port: config.edgePort, inspectorPort: await freePort(), envFile })
+  recordPids(layout, { launcher: process.pid, hub: hub.child.pid, edge: edge.child.pid })
+  await waitForHttp(`${urls.edge}/healthz`, 120_000, edge.alive)
+} catch (err) {
+  await shutdown(1, `could not start: ${(err as Error).message} (logs in ${layout.logs})`)
+}
+
+const endpoints = endpointsFor(state, urls, layout.root)
+writeJsonAtomic(layout.endpoints, { ...endpoints, pids: { launcher: process.pid, hub: hub!.child.pid, edge: edge!.child.pid } })
+process.stdout.write(renderBanner(endpoints, created, layout.endpoints))
+
+hub!.child.once('exit', (code, signal) => void shutdown(1, `the hub stopped (${signal ?? code}); see ${layout.logs}/hub.log`))
+edge!.child.once('exit', (code, signal) => void shutdown(1, `the edge stopped (${signal ?? code}); see ${layout.logs}/edge.log`))

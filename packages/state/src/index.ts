@@ -1,0 +1,2 @@
+export * from './dedup-port.ts'
+export * from './memory-dedup.ts'
