@@ -78,6 +78,17 @@ function run(command, args, extraEnv = {}) {
   })
 }
 
+/** One plain closing line ('N passed, N failed, N skipped') that any CI can read. */
+function printSummary(reportPath, code) {
+  if (!existsSync(reportPath)) {
+    log(`no test report was written (vitest exit ${code})`)
+    return
+  }
+  const r = JSON.parse(readFileSync(reportPath, 'utf8'))
+  const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)
+  process.stdout.write(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped\n`)
+}
+
 async function main() {
   const [task, ...rest] = process.argv.slice(2)
   ensureInstalled()
@@ -99,7 +110,10 @@ async function main() {
       }
     }
     log('tests…')
-    process.exit(await run('vitest', ['run', ...rest]))
+    const report = join(root, '.tmp', 'vitest-report.json')
+    const code = await run('vitest', ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...rest])
+    printSummary(report, code)
+    process.exit(code)
   }
   if (task === 'exec') {
     const [command, ...args] = rest

@@ -1,6 +1,6 @@
 import type { DedupStore } from '@sightline/state'
 import type { Consumer, EventStream, RecordBatch } from '@sightline/stream'
-import { toEventRow, type Warehouse } from '@sightline/warehouse'
+import { toEventRow, toRejectedRow, type Warehouse } from '@sightline/warehouse'
 import type { Counters } from '../metrics.ts'
 import { decodeRecords, insertToken, type Poison } from './decode.ts'
 import { refillDedupFromWarehouse } from './dedup-recovery.ts'
@@ -54,16 +54,16 @@ export function startWriter(deps: WriterDeps): Writer {
   }
 
   async function writePoison(poison: Poison[]): Promise<void> {
-    const rows = poison.map((p) => ({
-      site_id: '',
-      received_at: new Date().toISOString(),
-      stage: 'writer',
-      code: 'invalid_request',
-      message: p.reason,
-      message_id: '',
-      ingest_path: '',
-      raw: p.raw,
-    }))
+    const rows = poison.map((p) =>
+      toRejectedRow({
+        site_id: '',
+        received_at: new Date(),
+        stage: 'writer',
+        code: 'invalid_request',
+        message: `stream record ${p.partition}:${p.offset}: ${p.reason}`,
+        payload: p.raw,
+      }),
+    )
     await deps.warehouse.insert('rejected', rows, {
       dedupToken: await insertToken(poison.map((p) => `${p.partition}:${p.offset}`)),
     })

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { memoryDedup } from '@sightline/state'
+import { type EventStream, segmentLogStream } from '@sightline/stream'
+import { migrate, openWarehouse, type Warehouse } from '@sightline/warehouse'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { Counters, startWriter, type Writer } from '../src/index.ts'
+import { edgeBatch, waitFor } from './edge-batches.ts'
+
+// One chdb engine per process: one data path for this file, one database per test.
+const root = mkdtempSync(join(tmpdir(), 'writer-'))
+let warehouse: Warehouse
+let stream: EventStream
+let counters: Counters
+const topic = 'events.v1'
+const writers: Writer[] = []
+
+beforeAll(async () => {
+  warehouse = await openWarehouse({ mode: 'embedded', path: join(root, 'chdb'), database: 'writer_test' })
+})
+afterAll(async () => {
+  for (const w of writers) await w.stop()
+  await warehouse.close()
+  rmSync(root, { recursive: true, force: true })
+})
+
+let testNo = 0
+beforeEach(async () => {
+  testNo += 1
+  const db = `writer_${testNo}_${process.pid}`
+  await warehouse.command(`DROP DATABASE IF EXISTS ${db}`)
+  await warehouse.command(`CREATE DATABASE ${db}`)
+  warehouse = await openWarehouse({ mode: 'embedded', path: join(root, 'chdb'), database: db })
+  await migrate(warehouse)
+  stream = segmentLogStream({ dir: mkdtempSync(join(root, 'stream-')) })
+  counters = new Counters()
+})
+
+function writer(group = 'writer', dedup = memoryDedup()): Writer {
+  const w = startWriter({ stream, warehouse, dedup, counters, topic, group, maxWaitMs: 20 })
+  writers.push(w)
+  return w
+}
+
+const encode = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value))
+const countEvents = async () => Number((await warehouse.query<{ c: string }>('SELECT count() AS c FROM events'))[0]?.c)
+
+describe('writer', () => {
+  it('loads appended edge batches into events, each message_id once', async () => {
+    await stream.append(topic, [{ value: encode(edgeBatch(['a', 'b', 'c'])) }])
+    // The same events again (a client retry) plus one new one, and a duplicate inside a batch.
+    await stream.append(topic, [{ value: encode(edgeBatch(['a', 'b', 'd', 'd'])) }])
+    const w = writer()
+    expect(await waitFor(countEvents, (n) => n >= 4)).toBe(4)
+    await w.stop()
+    const ids = await warehouse.query<{ message_id: string }>('SELECT message_id FROM events ORDER BY message_id')
+    expect(ids.map((r) => r.message_id)).toEqual(['a', 'b', 'c', 'd'])
+    expect(counters.get('sightline_writer_events_total', { outcome: 'duplicate' })).toBe(3)
+    expect(await stream.lag('writer', topic)).toBe(0)
+  })
+
+  it('after losing its dedup memory (restart), refills it from ClickHouse and loads nothing twice', async () => {
+    await stream.append(topic, [{ value: encode(edgeBatch(['a', 'b'])) }, { value: encode(edgeBatch(['c'])) }])
+    const first = writer('first')
+    await waitFor(countEvents, (n) => n >= 3)
+    await first.stop()
+    // A second group replays the whole topic from offset 0 with an empty memory: exactly
+    // what a crash between insert and commit looks like, for every batch at once.
+    const second = writer('second', memoryDedup())
+    await waitFor(() => stream.lag('second', topic), (lag) => lag === 0)
+    await second.stop()
+    expect(await countEvents()).toBe(3)
+  })
+
+  it('keeps a batch uncommitted while ClickHouse refuses it, then loads it', async () => {
+    await warehouse.command('RENAME TABLE events TO events_away')
+    await stream.append(topic, [{ value: encode(edgeBatch(['x', 'y'])) }])
+    const w = writer()
+    await waitFor(
+      async () => counters.total('sightline_writer_batches_failed_total'),
+      (n) => n >= 1,
+    )
+    expect(await stream.lag('writer', topic)).toBe(1)
+    await warehouse.command('RENAME TABLE events_away TO events')
+    expect(await waitFor(countEvents, (n) => n >= 2)).toBe(2)
+    await w.stop()
+  })
+
+  it('sends unreadable records to the rejected table instead of blocking or dropping them', async () => {
+    await stream.append(topic, [{ value: encode('{broken') }, { value: encode(edgeBatch(['ok-1'])) }])
+    const w = writer()
+    await waitFor(countEvents, (n) => n >= 1)
+    await w.stop()
+    const rejected = await warehouse.query<{ stage: string; payload: string }>('SELECT stage, payload FROM rejected')
+    expect(rejected).toEqual([{ stage: 'writer', payload: '{broken' }])
+  })
+})
