@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createGenerator, expectedCounts } from '@sightline/testing'
+import { afterAll, describe, expect, it } from 'vitest'
+import { eventually, launcherPorts, postBatch, type RunningSightline, sendAll, startSightline, stats } from './launcher-harness.ts'
+
+// The whole embedded product as a user runs it: launcher → wrangler dev (workerd) → hub
+// (bridge + writer + query over chdb). Nothing faked.
+const dataDir = mkdtempSync(join(tmpdir(), 'sightline-e2e-'))
+let running: RunningSightline | undefined
+
+afterAll(async () => {
+  await running?.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+async function metric(bridge: string, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(`${bridge}/metrics`)).text()
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`))
+  return line ? Number(line.split(' ').at(-1)) : 0
+}
+
+describe('embedded Sightline, end to end', () => {
+  const gen = createGenerator({ seed: 'e2e', sites: ['demo'], visitors: 400, spanMs: 6 * 3600_000 })
+  const batches = gen.batches(10_000, 100, { sentAt: null })
+  // Timestamps must be recent for a dashboard; re-base them onto "now" (client clocks vary anyway).
+  const shift = Date.now() - 60_000 - gen.end.getTime()
+  for (const b of batches) {
+    for (const e of b.batch) e.timestamp = new Date(Date.parse(e.timestamp!) + shift).toISOString()
+  }
+  const expected = expectedCounts(batches.flatMap((b) => b.batch))
+
+  it('starts with one command and prints where to send and where to query', async () => {
+    running = await startSightline(dataDir, await launcherPorts())
+    const out = running.output()
+    expect(out).toContain(running.endpoints.ingest)
+    expect(out).toContain(running.endpoints.sites[0]!.write_key)
+    expect(out).toContain('curl')
+    expect(running.endpoints.sites[0]!.site_id).toBe('demo')
+  })
+
+  it('counts 10,000 generated events sent through the edge exactly', async () => {
+    const e = running!.endpoints
+    const statuses = await sendAll(e.edge, e.sites[0]!.write_key, batches)
+    expect(statuses.filter((s) => s !== 200)).toEqual([])
+    const got = await eventually(() => stats(e), (s) => s.events >= expected.events, 60_000)
+    expect(got).toMatchObject({ events: expected.events, pageviews: expected.pageviews, visitors: expected.uniqueVisitors })
+  })
+
+  it('leaves the counts unchanged when the same batches are sent again', async () => {
+    const e = running!.endpoints
+    const statuses = await sendAll(e.edge, e.sites[0]!.write_key, batches)
+    expect(statuses.filter((s) => s !== 200)).toEqual([])
+    // Wait until the writer has seen every re-sent event (as duplicates), then compare.
+    const dupes = await eventually(
+      () => metric(e.bridge, 'sightline_writer_events_total', 'outcome="duplicate"'),
+      (n) => n >= expected.events,
+      60_000,
+    )
+    expect(dupes).toBe(expected.events)
+    expect((await stats(e)).events).toBe(expected.events)
+  })
+
+  it('answers bad input with a 4xx and the error contract, never a 5xx', async () => {
+    const e = running!.endpoints
+    const key = e.sites[0]!.write_key
+    const malformed = await fetch(`${e.edge}/v1/batch`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${btoa(`${key}:`)}`, 'content-type': 'application/json' },
+      body: '{"batch":[',
+    })
+    const oversize = await fetch(`${e.edge}/v1/batch`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${btoa(`${key}:`)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ batch: [{ type: 'track', event: 'x', message_id: 'big', anonymous_id: 'a', properties: { s: 'x'.repeat(600_000) } }] }),
+    })
+    const unknownKey = await postBatch(e.edge, 'wk_not_a_key', { batch: [] })
+    const wrongSignature = await fetch(`${e.bridge}/v1/ingest`, {
+      method: 'POST',
+      headers: { 'x-sightline-signature': `t=${Date.now()},kid=k1,v1=${'ab'.repeat(32)}` },
+      body: '{"v":1}',
+    })
+    for (const [res, status, code] of [
+      [malformed, 400, 'invalid_json'],
+      [oversize, 413, 'payload_too_large'],
+      [unknownKey, 401, 'unknown_write_key'],
+      [wrongSignature, 401, 'invalid_signature'],
+    ] as const) {
+      expect(res.status).toBe(status)
+      const body = (await res.json()) as { error: { code: string; message: string; docs: string; request_id: string } }
+      expect(body.error).toMatchObject({ code, message: expect.any(String), docs: expect.stringContaining(code) })
+      expect(body.error.request_id).toBeTruthy()
+    }
+  })
+
+  it('stops cleanly on Ctrl-C', async () => {
+    expect(await running!.stop()).toBe(0)
+    running = undefined
+  })
+})

@@ -1,0 +1,119 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Endpoints } from '../src/banner.ts'
+import { freePort } from '../src/ports.ts'
+
+const startScript = join(import.meta.dirname, '..', 'src', 'start.ts')
+
+export interface RunningSightline {
+  child: ChildProcess
+  endpoints: Endpoints & { pids: { launcher: number; hub: number; edge: number } }
+  output: () => string
+  stop(): Promise<number | null>
+}
+
+export async function launcherPorts() {
+  return { edge: await freePort(), bridge: await freePort(), query: await freePort() }
+}
+
+/** `npm start`'s launcher as a real process (Node 24 + tsx), on private ports and data dir. */
+export async function startSightline(
+  dataDir: string,
+  ports: { edge: number; bridge: number; query: number },
+  timeoutMs = 180_000,
+): Promise<RunningSightline> {
+  const endpointsFile = join(dataDir, 'endpoints.json')
+  rmSync(endpointsFile, { force: true })
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      startScript,
+      '--data-dir',
+      dataDir,
+      '--edge-port',
+      String(ports.edge),
+      '--bridge-port',
+      String(ports.bridge),
+      '--query-port',
+      String(ports.query),
+    ],
+    { cwd: join(import.meta.dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let output = ''
+  child.stdout!.on('data', (d) => (output += d))
+  child.stderr!.on('data', (d) => (output += d))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const deadline = Date.now() + timeoutMs
+  while (!output.includes('Sightline is running')) {
+    if (child.exitCode !== null) throw new Error(`launcher exited early:\n${output}`)
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM')
+      throw new Error(`launcher not ready in ${timeoutMs} ms:\n${output}`)
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  if (!existsSync(endpointsFile)) throw new Error('endpoints.json was not written')
+  const endpoints = JSON.parse(readFileSync(endpointsFile, 'utf8'))
+  return {
+    child,
+    endpoints,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGINT')
+      return exited
+    },
+  }
+}
+
+export async function postBatch(edge: string, writeKey: string, body: unknown): Promise<Response> {
+  return fetch(`${edge}/v1/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Basic ${btoa(`${writeKey}:`)}` },
+    body: JSON.stringify(body),
+  })
+}
+
+export async function stats(e: RunningSightline['endpoints']): Promise<{ events: number; pageviews: number; visitors: number }> {
+  const site = e.sites[0]!
+  const res = await fetch(`${e.query}/v1/sites/${site.site_id}/stats?include_bots=true&from=2000-01-01T00:00:00Z`, {
+    headers: { authorization: `Bearer ${site.read_key}` },
+  })
+  if (!res.ok) throw new Error(`stats ${res.status}: ${await res.text()}`)
+  return (await res.json()) as { events: number; pageviews: number; visitors: number }
+}
+
+/** Sends batches with bounded concurrency; returns each batch's HTTP status (0 = network error). */
+export async function sendAll(edge: string, writeKey: string, batches: unknown[], concurrency = 8): Promise<number[]> {
+  const statuses = new Array<number>(batches.length).fill(0)
+  let next = 0
+  async function worker() {
+    while (next < batches.length) {
+      const i = next++
+      try {
+        const res = await postBatch(edge, writeKey, batches[i])
+        statuses[i] = res.status
+        await res.arrayBuffer()
+      } catch {
+        statuses[i] = 0
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return statuses
+}
+
+export async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: T | undefined
+  for (;;) {
+    try {
+      last = await probe()
+      if (ok(last)) return last
+    } catch {}
+    if (Date.now() > deadline) return last as T
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}

@@ -1,0 +1,11 @@
+export { type BotAgent, type DeviceClass, type HumanAgent, isBotUserAgent } from './catalog/agents.ts'
+export { type ExpectedCounts, expectedCounts, type TrafficCounts } from './counts.ts'
+export {
+  type BatchOptions,
+  createGenerator,
+  type EventGenerator,
+  type GeneratorOptions,
+  type NativeBatch,
+} from './generator.ts'
+export { hashSeed, Rng, type Seed } from './random.ts'
+export { freePort, type TempDir, tempDir } from './tmp.ts'
