@@ -1,0 +1,63 @@
+import type { EnrichedEvent } from '@sightline/contracts'
+
+export function sampleEvent(overrides: Partial<EnrichedEvent> = {}): EnrichedEvent {
+  return {
+    type: 'page',
+    event: '$pageview',
+    message_id: 'msg-1',
+    anonymous_id: 'anon-1',
+    user_id: '',
+    timestamp: '2030-03-04T10:00:00.000+01:00',
+    sent_at: '2030-03-04T10:00:01.500+01:00',
+    received_at: '2030-03-04T09:00:02.250Z',
+    ts: '2030-03-04T09:00:00.750Z',
+    clock_skewed: false,
+    site_id: 'site-a',
+    properties: {
+      plan: 'pro',
+      price: 12.5,
+      tags: ['a', 'b'],
+      nested: { deep: { ok: true } },
+      'dotted.key': 1,
+    },
+    traits: {},
+    context: {
+      page: {
+        url: 'https://shop.example.com/pricing?utm_source=newsletter&utm_medium=email',
+        path: '/pricing',
+        referrer: 'https://www.Google.com/search?q=x',
+        title: 'Pricing',
+      },
+      campaign: { source: 'newsletter', medium: 'email', name: 'spring', term: 'shoes', content: 'hero' },
+      screen: { width: 1440, height: 900 },
+      locale: 'de-DE',
+      timezone: 'Europe/Berlin',
+      library: { name: 'sightline-browser', version: '0.1.0' },
+    },
+    ingest_path: 'native',
+    geo: {
+      country: 'DE',
+      region: 'BE',
+      city: 'Berlin',
+      timezone: 'Europe/Berlin',
+      continent: 'EU',
+      latitude: 52.52,
+      longitude: 13.405,
+      asn: 3320,
+      as_org: 'Deutsche Telekom AG',
+    },
+    device: {
+      browser: 'Firefox',
+      browser_version: '128.0',
+      os: 'Linux',
+      os_version: '6.1',
+      device_type: 'desktop',
+      device_vendor: '',
+      device_model: '',
+    },
+    bot: { is_bot: true, score: 0.9, reasons: ['headless', 'datacenter_asn'] },
+    edge: { colo: 'FRA', region: 'eu' },
+    user_agent: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
+    ...overrides,
+  }
+}
