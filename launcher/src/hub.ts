@@ -31,7 +31,10 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
 
   const warehouse = await openWarehouse({ mode: 'embedded', path: layout.chdb, database: config.database })
   await migrate(warehouse, { log: (m) => log('info', m) })
-  const stream = segmentLogStream({ dir: layout.stream })
+  const stream = segmentLogStream({
+    dir: layout.stream,
+    onError: (err, ctx) => log('warn', 'stream consumer retrying', { err: String(err), ...ctx }),
+  })
   const counters = new Counters()
   const topic = 'events.v1'
   const writer = startWriter({ stream, warehouse, dedup: memoryDedup(), counters, topic, group: 'writer', log })

@@ -49,7 +49,11 @@ export interface Consumer {
 export type BatchHandler = (batch: RecordBatch) => Promise<void>
 
 export interface EventStream {
-  /** Resolves once the records are durable (fsync / acks=all). Rejects otherwise. */
+  /**
+   * Resolves once the records are durable (fsync / acks=all). Rejects otherwise. All records of
+   * one call go to one partition (the embedded log picks it from the first record's key, or
+   * round-robin without a key), so `baseOffset` + index is each record's offset.
+   */
   append(topic: string, records: StreamRecord[]): Promise<AppendResult>
   /** At-least-once delivery from the group's committed offset. */
   consume(options: ConsumeOptions, handler: BatchHandler): Consumer

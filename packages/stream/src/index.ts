@@ -1,0 +1,11 @@
+export type {
+  AppendResult,
+  BatchHandler,
+  ConsumeOptions,
+  Consumer,
+  EventStream,
+  RecordBatch,
+  StoredRecord,
+  StreamRecord,
+} from './port.ts'
+export { type SegmentLogOptions, segmentLogStream } from './segment-log.ts'
