@@ -1,0 +1,60 @@
+import type { Warehouse } from '@sightline/warehouse'
+import { Hono } from 'hono'
+import { requestId } from 'hono/request-id'
+import { type Logger, pino } from 'pino'
+import { requireReadKey } from './http/auth.ts'
+import { ApiError, errorHandler, errorResponse } from './http/errors.ts'
+import type { Clock, ReadKeyResolver } from './ports.ts'
+import type { RouteDeps } from './routes/deps.ts'
+import { statsRoute } from './routes/stats.ts'
+import { trendsRoute } from './routes/trends.ts'
+
+export interface AppDeps {
+  warehouse: Warehouse
+  keys: ReadKeyResolver
+  clock: Clock
+  logger?: Logger
+}
+
+/**
+ * The query service as a Hono app. Knows routes and ports only: the composition root
+ * (main.ts, or the embedded launcher) decides which adapters stand behind them.
+ */
+export function createApp(deps: AppDeps) {
+  const logger = deps.logger ?? pino({ level: 'silent' })
+  const routeDeps: RouteDeps = { warehouse: deps.warehouse, clock: deps.clock, logger }
+  const app = new Hono()
+
+  // Echoes a well-formed X-Request-Id from a proxy, otherwise mints one; errors quote it.
+  app.use(requestId())
+  app.use(async (c, next) => {
+    const started = performance.now()
+    await next()
+    // Path only: query strings can carry event names users consider private.
+    logger.info(
+      {
+        request_id: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: performance.now() - started,
+      },
+      'request',
+    )
+  })
+  app.onError(errorHandler(logger))
+  app.notFound((c) =>
+    errorResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),
+  )
+
+  // Liveness only: a warehouse outage is reported per query (503), so an orchestrator does
+  // not restart a healthy process because ClickHouse is away.
+  app.get('/healthz', (c) => c.json({ ok: true }))
+
+  app.use('/v1/sites/:site/*', requireReadKey(deps.keys))
+  app.get('/v1/sites/:site/stats', statsRoute(routeDeps))
+  app.get('/v1/sites/:site/trends', trendsRoute(routeDeps))
+  return app
+}
+
+export type App = ReturnType<typeof createApp>

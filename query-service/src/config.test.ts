@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from './config.ts'
+
+describe('loadConfig', () => {
+  it('defaults to an embedded warehouse', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8790,
+      warehouse: { mode: 'embedded', path: '.sightline/chdb', database: 'sightline' },
+      readKeysFile: '.sightline/read-keys.json',
+      logLevel: 'info',
+    })
+  })
+
+  it('builds an http warehouse config', () => {
+    const config = loadConfig({
+      WAREHOUSE_MODE: 'http',
+      WAREHOUSE_URL: 'http://ch:8123',
+      WAREHOUSE_USER: 'u',
+    })
+    expect(config.warehouse).toEqual({
+      mode: 'http',
+      url: 'http://ch:8123',
+      database: 'sightline',
+      username: 'u',
+    })
+  })
+
+  it('lists every bad variable at once', () => {
+    expect(() => loadConfig({ QUERY_PORT: 'x', WAREHOUSE_MODE: 'http', WAREHOUSE_DATABASE: 'a-b' })).toThrow(
+      /QUERY_PORT[\s\S]*WAREHOUSE_DATABASE/,
+    )
+    expect(() => loadConfig({ WAREHOUSE_MODE: 'http' })).toThrow(/WAREHOUSE_URL/)
+  })
+})

@@ -1,0 +1,48 @@
+import type { WarehouseConfig } from '@sightline/warehouse'
+import { z } from 'zod'
+
+const EnvSchema = z
+  .object({
+    QUERY_PORT: z.coerce.number().int().min(1).max(65_535).default(8790),
+    WAREHOUSE_MODE: z.enum(['embedded', 'http']).default('embedded'),
+    WAREHOUSE_PATH: z.string().min(1).default('.sightline/chdb'),
+    WAREHOUSE_URL: z.url().optional(),
+    WAREHOUSE_USER: z.string().optional(),
+    WAREHOUSE_PASSWORD: z.string().optional(),
+    WAREHOUSE_DATABASE: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)
+      .default('sightline'),
+    READ_KEYS_FILE: z.string().min(1).default('.sightline/read-keys.json'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .refine((env) => env.WAREHOUSE_MODE !== 'http' || env.WAREHOUSE_URL !== undefined, {
+    path: ['WAREHOUSE_URL'],
+    error: 'required when WAREHOUSE_MODE=http',
+  })
+
+export interface QueryServiceConfig {
+  port: number
+  warehouse: WarehouseConfig
+  readKeysFile: string
+  logLevel: string
+}
+
+/** Parsed once at startup; every bad variable is listed at once so a deploy fails with one message. */
+export function loadConfig(env: Record<string, string | undefined>): QueryServiceConfig {
+  const parsed = EnvSchema.safeParse(env)
+  if (!parsed.success)
+    throw new Error(`invalid query-service configuration:\n${z.prettifyError(parsed.error)}`)
+  const e = parsed.data
+  const warehouse: WarehouseConfig =
+    e.WAREHOUSE_MODE === 'http'
+      ? {
+          mode: 'http',
+          url: e.WAREHOUSE_URL!,
+          database: e.WAREHOUSE_DATABASE,
+          ...(e.WAREHOUSE_USER === undefined ? {} : { username: e.WAREHOUSE_USER }),
+          ...(e.WAREHOUSE_PASSWORD === undefined ? {} : { password: e.WAREHOUSE_PASSWORD }),
+        }
+      : { mode: 'embedded', path: e.WAREHOUSE_PATH, database: e.WAREHOUSE_DATABASE }
+  return { port: e.QUERY_PORT, warehouse, readKeysFile: e.READ_KEYS_FILE, logLevel: e.LOG_LEVEL }
+}

@@ -1,0 +1,40 @@
+import type { Handler } from 'hono'
+import { ApiError } from '../http/errors.ts'
+import { planStats, type StatsRow } from '../planner/index.ts'
+import type { RouteDeps } from './deps.ts'
+import { defaultSpan, resolveRange, StatsQuery } from './params.ts'
+import { parseQuery, runPlanned } from './run.ts'
+
+export interface StatsResponse {
+  site: string
+  from: string
+  to: string
+  include_bots: boolean
+  events: number
+  pageviews: number
+  visitors: number
+}
+
+export function statsRoute(deps: RouteDeps): Handler {
+  return async (c) => {
+    const query = parseQuery(c, StatsQuery)
+    const range = resolveRange(query, deps.clock(), defaultSpan('day'))
+    if (typeof range === 'string') throw new ApiError('invalid_query', range)
+    const site = c.req.param('site')!
+    const planned = planStats({ site, ...range, includeBots: query.include_bots })
+    if (query.explain) return c.json(planned)
+
+    const [row] = await runPlanned<StatsRow>(deps.warehouse, deps.logger, c, planned)
+    const body: StatsResponse = {
+      site,
+      from: range.from.toISOString(),
+      to: range.to.toISOString(),
+      include_bots: query.include_bots,
+      // UInt64 arrives as a JSON string; counts stay far below 2^53.
+      events: Number(row?.events ?? 0),
+      pageviews: Number(row?.pageviews ?? 0),
+      visitors: Number(row?.visitors ?? 0),
+    }
+    return c.json(body)
+  }
+}
