@@ -53,6 +53,10 @@ function track(child: ChildProcess): Started {
   child.once('exit', () => {
     alive = false
   })
+  // A failed spawn is reported as an exit by the caller's checks, not as a crash here.
+  child.once('error', () => {
+    alive = false
+  })
   return { child, alive: () => alive }
 }
 
@@ -107,7 +111,9 @@ export function startEdgeProcess(
     '--log-level',
     'warn',
   ]
-  const child = spawn(join(bin, 'wrangler'), args, {
+  // wrangler.js under our Node directly: the .bin shims are shell scripts that do not pass signals on.
+  const wranglerJs = join(repoRoot, 'edge-worker', 'node_modules', 'wrangler', 'bin', 'wrangler.js')
+  const child = spawn(process.execPath, [wranglerJs, ...args], {
     cwd: join(repoRoot, 'edge-worker'),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group: wrangler starts workerd as its child, and the whole group must

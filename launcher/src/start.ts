@@ -59,13 +59,13 @@ let hub: Started | undefined
 let edge: Started | undefined
 let shuttingDown = false
 
-async function shutdown(code: number, why?: string): Promise<never> {
-  if (!shuttingDown) {
-    shuttingDown = true
-    if (why) say(why)
-    say('stopping…')
-    await Promise.all([stopProcess(edge, { group: true }), stopProcess(hub)])
-  }
+async function shutdown(code: number, why?: string): Promise<void> {
+  // The first reason wins: children exiting because we stop them are not a second failure.
+  if (shuttingDown) return
+  shuttingDown = true
+  if (why) say(why)
+  say('stopping…')
+  await Promise.all([stopProcess(edge, { group: true }), stopProcess(hub)])
   process.exit(code)
 }
 process.on('SIGINT', () => void shutdown(0))

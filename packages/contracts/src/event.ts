@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { LIMITS } from './limits.ts'
 
 export const EVENT_TYPES = ['track', 'page', 'identify', 'alias', 'group', 'screen'] as const

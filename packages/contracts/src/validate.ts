@@ -20,7 +20,7 @@ export interface Rejection {
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 const encoder = new TextEncoder()
 
 /** Bytes → JSON value, with the body-level limits. Never throws. */
@@ -56,6 +56,9 @@ export function readBatchEnvelope(body: unknown): Outcome<BatchEnvelope> {
     return { ok: false, code: 'invalid_request', message: `expected {"batch":[...]}: ${parsed.error.issues[0]?.message}` }
   }
   const { batch, sent_at, context } = parsed.data
+  // Batch context is merged into every event, so it must meet the same limits first.
+  const contextProblem = context === undefined ? undefined : findStructureProblem(context)
+  if (contextProblem) return { ok: false, code: 'invalid_request', message: `batch context: ${contextProblem}` }
   if (batch.length === 0) return { ok: false, code: 'empty_batch', message: 'batch has no events' }
   if (batch.length > LIMITS.maxEventsPerBatch) {
     return {

@@ -1,0 +1,53 @@
+import { Hono } from 'hono'
+import type { Bridge } from './config.ts'
+import { type AppEnv, DEFAULT_RETRY_AFTER_S, fail } from './respond.ts'
+import { registerIngestRoutes } from './routes/ingest.ts'
+import type { SiteDirectory } from './sites.ts'
+
+export interface AppDeps {
+  sites: SiteDirectory
+  /** Tried in this order. */
+  bridges: readonly Bridge[]
+  signing: { keyId: string; secret: string }
+  /** Epoch milliseconds; injectable so tests can pin received_at. */
+  now: () => number
+  /** Outbound fetch to bridges; injectable so tests (or a service binding) can take it. */
+  fetch: typeof fetch
+  /** Per bridge attempt. Default 3 s: long enough for an fsync'd spool, short enough to fail over. */
+  attemptTimeoutMs?: number
+  retryAfterSeconds?: number
+  newId?: () => string
+}
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+
+  app.use(async (c, next) => {
+    // cf-ray ties our logs to Cloudflare's; elsewhere (wrangler dev, workerd) a UUID does.
+    const requestId = c.req.header('cf-ray') || crypto.randomUUID()
+    c.set('requestId', requestId)
+    await next()
+    c.header('x-request-id', requestId)
+  })
+
+  registerIngestRoutes(app, {
+    sites: deps.sites,
+    bridges: deps.bridges,
+    signing: deps.signing,
+    now: deps.now,
+    fetch: deps.fetch,
+    attemptTimeoutMs: deps.attemptTimeoutMs ?? 3_000,
+    retryAfterSeconds: deps.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_S,
+    newId: deps.newId ?? (() => crypto.randomUUID()),
+  })
+
+  app.notFound((c) => fail(c, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`))
+  app.onError((err, c) => {
+    // Only our own bugs land here; bad input is answered with a 4xx by the routes.
+    console.error(
+      JSON.stringify({ msg: 'unhandled error', request_id: c.get('requestId'), error: String(err) }),
+    )
+    return fail(c, 'internal', 'internal error; the request can be retried')
+  })
+  return app
+}

@@ -1,0 +1,94 @@
+import * as z from 'zod'
+
+/**
+ * The Worker's env, parsed once by the composition root. JSON-valued settings arrive as
+ * strings from `--var`/secrets/.dev.vars but as objects from wrangler.jsonc `vars`, so
+ * both forms are accepted.
+ */
+function jsonValue<T extends z.ZodType>(schema: T) {
+  return z
+    .unknown()
+    .transform((value, ctx) => {
+      if (typeof value !== 'string') return value
+      try {
+        return JSON.parse(value) as unknown
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' })
+        return z.NEVER
+      }
+    })
+    .pipe(schema)
+}
+
+export const SiteSchema = z.object({
+  site_id: z.string().min(1).max(200),
+  write_keys: z.array(z.string().min(1).max(200)).min(1),
+})
+export type SiteConfig = z.infer<typeof SiteSchema>
+
+export const BridgeSchema = z.object({
+  url: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
+  region: z.string().min(1),
+  priority: z.number().int(),
+})
+export type Bridge = z.infer<typeof BridgeSchema>
+
+export const EnvSchema = z.object({
+  SITES: jsonValue(
+    z
+      .array(SiteSchema)
+      .min(1)
+      .refine(
+        (sites) =>
+          new Set(sites.flatMap((s) => s.write_keys)).size === sites.flatMap((s) => s.write_keys).length,
+        {
+          message: 'a write key is listed twice',
+        },
+      ),
+  ),
+  BRIDGES: jsonValue(z.array(BridgeSchema).min(1)),
+  SIGNING_KEY_ID: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[^,=\s]+$/, 'must not contain commas, "=" or spaces'),
+  // 32 characters is the least that gives an HMAC-SHA256 key a useful amount of entropy.
+  SIGNING_KEY: z.string().min(32, 'must be at least 32 characters'),
+})
+
+export interface EdgeConfig {
+  sites: SiteConfig[]
+  /** Sorted by priority, lowest first: the order the forwarder tries them. */
+  bridges: Bridge[]
+  signing: { keyId: string; secret: string }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid edge-worker configuration:\n  ${problems.join('\n  ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/** Every bad field is listed, so one deploy attempt shows everything to fix. */
+export function parseConfig(
+  env: unknown,
+): { ok: true; config: EdgeConfig } | { ok: false; error: ConfigError } {
+  const parsed = EnvSchema.safeParse(env ?? {})
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')
+      return `${where.replace(/^\./, '') || 'env'}: ${issue.message}`
+    })
+    return { ok: false, error: new ConfigError(problems) }
+  }
+  const env_ = parsed.data
+  return {
+    ok: true,
+    config: {
+      sites: env_.SITES,
+      bridges: [...env_.BRIDGES].sort((a, b) => a.priority - b.priority),
+      signing: { keyId: env_.SIGNING_KEY_ID, secret: env_.SIGNING_KEY },
+    },
+  }
+}

@@ -1,0 +1,23 @@
+import type { SiteConfig } from './config.ts'
+
+export interface Site {
+  siteId: string
+}
+
+/**
+ * Write key → site. Async because the next implementation reads Workers KV; the static
+ * one below serves config-file deployments and tests.
+ */
+export interface SiteDirectory {
+  byWriteKey(writeKey: string): Promise<Site | undefined>
+}
+
+export function staticSites(sites: readonly SiteConfig[]): SiteDirectory {
+  const byKey = new Map<string, Site>()
+  for (const site of sites) {
+    for (const key of site.write_keys) byKey.set(key, { siteId: site.site_id })
+  }
+  return {
+    byWriteKey: async (writeKey) => byKey.get(writeKey),
+  }
+}
