@@ -43,7 +43,11 @@ function ensureInstalled() {
   }
   log('installing the workspace (pnpm, pinned lockfile)…')
   const args = ['--yes', PNPM, 'install', '--frozen-lockfile']
-  const result = spawnSync('npx', args, { cwd: root, stdio: 'inherit', env: { ...process.env, CI: process.env.CI ?? '' } })
+  const result = spawnSync('npx', args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, CI: process.env.CI ?? '' },
+  })
   if (result.status !== 0) {
     log('pnpm install failed; see the output above')
     process.exit(result.status ?? 1)
@@ -65,7 +69,12 @@ function run(command, args, extraEnv = {}) {
     const child = spawn(join(bin, command), args, {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, WRANGLER_SEND_METRICS: 'false', ...extraEnv },
+      env: {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH}`,
+        WRANGLER_SEND_METRICS: 'false',
+        ...extraEnv,
+      },
     })
     // Ctrl-C reaches the child through the terminal's process group; we only wait for it.
     const ignore = () => {}
@@ -86,7 +95,9 @@ function printSummary(reportPath, code) {
   }
   const r = JSON.parse(readFileSync(reportPath, 'utf8'))
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)
-  process.stdout.write(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped\n`)
+  process.stdout.write(
+    `\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped\n`,
+  )
 }
 
 async function main() {
@@ -99,7 +110,7 @@ async function main() {
     const steps = [
       ['typecheck', 'tsc', ['-p', 'tsconfig.json']],
       ['typecheck edge', 'tsc', ['-p', 'edge-worker/tsconfig.json']],
-      ['lint', 'biome', ['ci', '.']],
+      ['lint', 'biome', ['ci', '--colors=off', '.']],
     ]
     for (const [name, command, args] of steps) {
       log(`${name}…`)
@@ -111,7 +122,13 @@ async function main() {
     }
     log('tests…')
     const report = join(root, '.tmp', 'vitest-report.json')
-    const code = await run('vitest', ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...rest])
+    const code = await run('vitest', [
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+      ...rest,
+    ])
     printSummary(report, code)
     process.exit(code)
   }

@@ -16,9 +16,13 @@ export function createApp(deps: BridgeAppDeps): Hono {
     const ready = deps.ready?.() ?? true
     return c.json({ ok: ready }, ready ? 200 : 503)
   })
-  app.get('/metrics', (c) => c.text(deps.counters.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }))
+  app.get('/metrics', (c) =>
+    c.text(deps.counters.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }),
+  )
   app.route('/', receiverRoutes(deps))
-  app.notFound((c) => errorResponse('not_found', `no route for ${c.req.method} ${c.req.path}`, crypto.randomUUID()))
+  app.notFound((c) =>
+    errorResponse('not_found', `no route for ${c.req.method} ${c.req.path}`, crypto.randomUUID()),
+  )
   app.onError((err, c) => {
     deps.log?.('error', 'unhandled bridge error', { err: String(err), path: c.req.path })
     return errorResponse('internal', 'internal error', crypto.randomUUID())

@@ -14,7 +14,10 @@ const json = <T extends z.ZodType>(schema: T) =>
 export const BridgeConfigSchema = z.object({
   BRIDGE_HOST: z.string().default('127.0.0.1'),
   BRIDGE_PORT: z.coerce.number().int().min(0).max(65535).default(8788),
-  BRIDGE_ROLES: z.string().default('receiver,writer').transform((s) => new Set(s.split(',').map((r) => r.trim()))),
+  BRIDGE_ROLES: z
+    .string()
+    .default('receiver,writer')
+    .transform((s) => new Set(s.split(',').map((r) => r.trim()))),
   STREAM_DIR: z.string().min(1),
   STREAM_TOPIC: z.string().default('events.v1'),
   WRITER_GROUP: z.string().default('writer'),
@@ -22,7 +25,10 @@ export const BridgeConfigSchema = z.object({
   CLICKHOUSE_USER: z.string().optional(),
   CLICKHOUSE_PASSWORD: z.string().optional(),
   CHDB_PATH: z.string().optional(),
-  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('sightline'),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .default('sightline'),
   SIGNING_KEYS: json(z.record(z.string(), z.string().min(16))),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 })
@@ -35,7 +41,9 @@ export function loadBridgeConfig(env: Record<string, string | undefined>): Bridg
     throw new Error(`invalid bridge configuration:\n${lines.join('\n')}`)
   }
   if (!parsed.data.CLICKHOUSE_URL && !parsed.data.CHDB_PATH && parsed.data.BRIDGE_ROLES.has('writer')) {
-    throw new Error('invalid bridge configuration:\n  CLICKHOUSE_URL or CHDB_PATH is required for the writer role')
+    throw new Error(
+      'invalid bridge configuration:\n  CLICKHOUSE_URL or CHDB_PATH is required for the writer role',
+    )
   }
   return parsed.data
 }

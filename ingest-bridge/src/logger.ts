@@ -8,7 +8,15 @@ export function createLogger(name: string, level = 'info'): { logger: pino.Logge
     name,
     level,
     redact: {
-      paths: ['*.write_key', '*.read_key', '*.signing_key', '*.ip', 'ip', 'headers.authorization', '*.secret'],
+      paths: [
+        '*.write_key',
+        '*.read_key',
+        '*.signing_key',
+        '*.ip',
+        'ip',
+        'headers.authorization',
+        '*.secret',
+      ],
       censor: '[redacted]',
     },
   })

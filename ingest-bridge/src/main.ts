@@ -29,13 +29,27 @@ if (config.BRIDGE_ROLES.has('writer')) {
       : { mode: 'embedded', path: config.CHDB_PATH!, database: config.CLICKHOUSE_DATABASE },
   )
   await migrate(warehouse, { log: (m) => log('info', m) })
-  writer = startWriter({ stream, warehouse, dedup: memoryDedup(), counters, topic: config.STREAM_TOPIC, group: config.WRITER_GROUP, log })
+  writer = startWriter({
+    stream,
+    warehouse,
+    dedup: memoryDedup(),
+    counters,
+    topic: config.STREAM_TOPIC,
+    group: config.WRITER_GROUP,
+    log,
+  })
   closeWarehouse = () => warehouse.close()
 }
 
 const server = config.BRIDGE_ROLES.has('receiver')
   ? serve({
-      fetch: createApp({ stream, topic: config.STREAM_TOPIC, signingKeys: config.SIGNING_KEYS, counters, log }).fetch,
+      fetch: createApp({
+        stream,
+        topic: config.STREAM_TOPIC,
+        signingKeys: config.SIGNING_KEYS,
+        counters,
+        log,
+      }).fetch,
       hostname: config.BRIDGE_HOST,
       port: config.BRIDGE_PORT,
     })

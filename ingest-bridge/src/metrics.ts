@@ -42,6 +42,8 @@ export class Counters {
 function formatLabels(labels: Record<string, string>): string {
   const entries = Object.entries(labels)
   if (entries.length === 0) return ''
-  const escaped = entries.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+  const escaped = entries.map(
+    ([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
+  )
   return `{${escaped.join(',')}}`
 }

@@ -5,7 +5,12 @@ export const SIGNING_KEYS = { k1: 'test-signing-secret-0123456789' }
 /** A stamped event as the edge would forward it. */
 export function edgeEvent(messageId: string, over: Partial<EnrichedEvent> = {}): EnrichedEvent {
   const stamped = stampEvent(
-    { type: 'page', message_id: messageId, anonymous_id: `anon-${messageId}`, context: { page: { path: '/x' } } },
+    {
+      type: 'page',
+      message_id: messageId,
+      anonymous_id: `anon-${messageId}`,
+      context: { page: { path: '/x' } },
+    },
     { siteId: 'site_a', receivedAt: new Date().toISOString(), ingestPath: 'native' },
   )
   return { ...stamped, ...over }
@@ -21,15 +26,26 @@ export function edgeBatch(messageIds: string[], siteId = 'site_a'): EdgeBatch {
   }
 }
 
-export async function signedRequest(body: string, keyId = 'k1', secret = SIGNING_KEYS.k1): Promise<RequestInit> {
+export async function signedRequest(
+  body: string,
+  keyId = 'k1',
+  secret = SIGNING_KEYS.k1,
+): Promise<RequestInit> {
   return {
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/json', 'x-sightline-signature': await signBody(body, keyId, secret) },
+    headers: {
+      'content-type': 'application/json',
+      'x-sightline-signature': await signBody(body, keyId, secret),
+    },
   }
 }
 
-export async function waitFor<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()

@@ -48,7 +48,11 @@ describe('bridge receiver', () => {
     const cases = [
       await signedRequest(body, 'k1', 'wrong-secret-wrong-secret'),
       await signedRequest(body, 'k9', SIGNING_KEYS.k1),
-      { method: 'POST', body, headers: { 'x-sightline-signature': `t=${Date.now() - 10 * 60_000},kid=k1,v1=${'0'.repeat(64)}` } },
+      {
+        method: 'POST',
+        body,
+        headers: { 'x-sightline-signature': `t=${Date.now() - 10 * 60_000},kid=k1,v1=${'0'.repeat(64)}` },
+      },
       { method: 'POST', body },
     ]
     for (const init of cases) {

@@ -43,8 +43,10 @@ function writer(group = 'writer', dedup = memoryDedup()): Writer {
   return w
 }
 
-const encode = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value))
-const countEvents = async () => Number((await warehouse.query<{ c: string }>('SELECT count() AS c FROM events'))[0]?.c)
+const encode = (value: unknown) =>
+  new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value))
+const countEvents = async () =>
+  Number((await warehouse.query<{ c: string }>('SELECT count() AS c FROM events'))[0]?.c)
 
 describe('writer', () => {
   it('loads appended edge batches into events, each message_id once', async () => {
@@ -54,21 +56,29 @@ describe('writer', () => {
     const w = writer()
     expect(await waitFor(countEvents, (n) => n >= 4)).toBe(4)
     await w.stop()
-    const ids = await warehouse.query<{ message_id: string }>('SELECT message_id FROM events ORDER BY message_id')
+    const ids = await warehouse.query<{ message_id: string }>(
+      'SELECT message_id FROM events ORDER BY message_id',
+    )
     expect(ids.map((r) => r.message_id)).toEqual(['a', 'b', 'c', 'd'])
     expect(counters.get('sightline_writer_events_total', { outcome: 'duplicate' })).toBe(3)
     expect(await stream.lag('writer', topic)).toBe(0)
   })
 
   it('after losing its dedup memory (restart), refills it from ClickHouse and loads nothing twice', async () => {
-    await stream.append(topic, [{ value: encode(edgeBatch(['a', 'b'])) }, { value: encode(edgeBatch(['c'])) }])
+    await stream.append(topic, [
+      { value: encode(edgeBatch(['a', 'b'])) },
+      { value: encode(edgeBatch(['c'])) },
+    ])
     const first = writer('first')
     await waitFor(countEvents, (n) => n >= 3)
     await first.stop()
     // A second group replays the whole topic from offset 0 with an empty memory: exactly
     // what a crash between insert and commit looks like, for every batch at once.
     const second = writer('second', memoryDedup())
-    await waitFor(() => stream.lag('second', topic), (lag) => lag === 0)
+    await waitFor(
+      () => stream.lag('second', topic),
+      (lag) => lag === 0,
+    )
     await second.stop()
     expect(await countEvents()).toBe(3)
   })
@@ -92,7 +102,9 @@ describe('writer', () => {
     const w = writer()
     await waitFor(countEvents, (n) => n >= 1)
     await w.stop()
-    const rejected = await warehouse.query<{ stage: string; payload: string }>('SELECT stage, payload FROM rejected')
+    const rejected = await warehouse.query<{ stage: string; payload: string }>(
+      'SELECT stage, payload FROM rejected',
+    )
     expect(rejected).toEqual([{ stage: 'writer', payload: '{broken' }])
   })
 })

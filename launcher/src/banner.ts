@@ -10,11 +10,23 @@ export interface Endpoints {
   examples: { send: string; stats: string; trends: string }
 }
 
-export function endpointsFor(state: InstallState, urls: { edge: string; query: string; bridge: string }, dataDir: string): Endpoints {
+export function endpointsFor(
+  state: InstallState,
+  urls: { edge: string; query: string; bridge: string },
+  dataDir: string,
+): Endpoints {
   const site = state.sites[0]!
   const now = new Date().toISOString()
   const event = {
-    batch: [{ type: 'page', message_id: 'hello-1', anonymous_id: 'visitor-1', timestamp: now, context: { page: { path: '/' } } }],
+    batch: [
+      {
+        type: 'page',
+        message_id: 'hello-1',
+        anonymous_id: 'visitor-1',
+        timestamp: now,
+        context: { page: { path: '/' } },
+      },
+    ],
   }
   return {
     edge: urls.edge,
@@ -22,7 +34,11 @@ export function endpointsFor(state: InstallState, urls: { edge: string; query: s
     query: urls.query,
     bridge: urls.bridge,
     data_dir: dataDir,
-    sites: state.sites.map((s) => ({ site_id: s.site_id, write_key: s.write_keys[0]!, read_key: s.read_keys[0]! })),
+    sites: state.sites.map((s) => ({
+      site_id: s.site_id,
+      write_key: s.write_keys[0]!,
+      read_key: s.read_keys[0]!,
+    })),
     examples: {
       send: `curl -s ${urls.edge}/v1/batch -u '${site.write_keys[0]}:' -H 'content-type: application/json' -d '${JSON.stringify(event)}'`,
       stats: `curl -s '${urls.query}/v1/sites/${site.site_id}/stats' -H 'authorization: Bearer ${site.read_keys[0]}'`,

@@ -16,7 +16,10 @@ const HubConfigSchema = z.object({
   host: z.string().default('127.0.0.1'),
   bridgePort: z.coerce.number().int().min(0).max(65535),
   queryPort: z.coerce.number().int().min(0).max(65535),
-  database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('sightline'),
+  database: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .default('sightline'),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 })
 export type HubConfig = z.infer<typeof HubConfigSchema>
@@ -37,7 +40,15 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
   })
   const counters = new Counters()
   const topic = 'events.v1'
-  const writer = startWriter({ stream, warehouse, dedup: memoryDedup(), counters, topic, group: 'writer', log })
+  const writer = startWriter({
+    stream,
+    warehouse,
+    dedup: memoryDedup(),
+    counters,
+    topic,
+    group: 'writer',
+    log,
+  })
 
   const bridge = serve({
     fetch: createBridgeApp({
@@ -50,7 +61,9 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
     hostname: config.host,
     port: config.bridgePort,
   })
-  const keys = staticReadKeys({ read_keys: state.sites.map((s) => ({ key: s.read_keys[0]!, sites: [s.site_id] })) })
+  const keys = staticReadKeys({
+    read_keys: state.sites.map((s) => ({ key: s.read_keys[0]!, sites: [s.site_id] })),
+  })
   const query = serve({
     fetch: createQueryApp({ warehouse, keys, clock: () => new Date(), logger }).fetch,
     hostname: config.host,

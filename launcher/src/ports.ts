@@ -22,7 +22,11 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** Polls until `url` answers at all (any status), or fails after `timeoutMs`. */
-export async function waitForHttp(url: string, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  timeoutMs: number,
+  isAlive: () => boolean = () => true,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let lastError = ''
   while (Date.now() < deadline) {

@@ -61,17 +61,30 @@ function track(child: ChildProcess): Started {
 }
 
 /** The hub under Node 24 with tsx; resolves once it printed its ready line. */
-export async function startHubProcess(layout: DataLayout, config: object, timeoutMs = 120_000): Promise<Started> {
+export async function startHubProcess(
+  layout: DataLayout,
+  config: object,
+  timeoutMs = 120_000,
+): Promise<Started> {
   const log = createWriteStream(join(layout.logs, 'hub.log'), { flags: 'a' })
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'hub-main.ts'), JSON.stringify(config), `--sightline-data=${layout.root}`],
+    [
+      '--import',
+      'tsx',
+      join(import.meta.dirname, 'hub-main.ts'),
+      JSON.stringify(config),
+      `--sightline-data=${layout.root}`,
+    ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   child.stderr!.pipe(log)
   const started = track(child)
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub not ready after ${timeoutMs} ms; see ${layout.logs}/hub.log`)), timeoutMs)
+    const timer = setTimeout(
+      () => reject(new Error(`hub not ready after ${timeoutMs} ms; see ${layout.logs}/hub.log`)),
+      timeoutMs,
+    )
     const lines = createInterface({ input: child.stdout! })
     lines.on('line', (line) => {
       if (line.includes('"ready":true')) {
@@ -127,7 +140,10 @@ export function startEdgeProcess(
 }
 
 /** SIGTERM, then SIGKILL after a grace period; `group` signals the child's whole process group. */
-export function stopProcess(started: Started | undefined, options: { group?: boolean; timeoutMs?: number } = {}): Promise<void> {
+export function stopProcess(
+  started: Started | undefined,
+  options: { group?: boolean; timeoutMs?: number } = {},
+): Promise<void> {
   if (!started?.alive()) return Promise.resolve()
   const pid = started.child.pid!
   const signal = (sig: NodeJS.Signals) => {

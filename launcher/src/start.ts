@@ -5,7 +5,14 @@ import { z } from 'zod'
 import { endpointsFor, renderBanner } from './banner.ts'
 import { writeEdgeEnv } from './edge-env.ts'
 import { freePort, isPortFree, waitForHttp } from './ports.ts'
-import { recordPids, type Started, startEdgeProcess, startHubProcess, stopLeftovers, stopProcess } from './processes.ts'
+import {
+  recordPids,
+  type Started,
+  startEdgeProcess,
+  startHubProcess,
+  stopLeftovers,
+  stopProcess,
+} from './processes.ts'
 import { dataLayout, loadOrCreateState, writeJsonAtomic } from './workspace.ts'
 
 const { values } = parseArgs({
@@ -83,7 +90,12 @@ try {
   recordPids(layout, { launcher: process.pid, hub: hub.child.pid })
   say('starting the edge (wrangler dev, local workerd)…')
   const envFile = writeEdgeEnv(layout, state, urls.bridge)
-  edge = startEdgeProcess(layout, { host: config.host, port: config.edgePort, inspectorPort: await freePort(), envFile })
+  edge = startEdgeProcess(layout, {
+    host: config.host,
+    port: config.edgePort,
+    inspectorPort: await freePort(),
+    envFile,
+  })
   recordPids(layout, { launcher: process.pid, hub: hub.child.pid, edge: edge.child.pid })
   await waitForHttp(`${urls.edge}/healthz`, 120_000, edge.alive)
 } catch (err) {
@@ -91,8 +103,17 @@ try {
 }
 
 const endpoints = endpointsFor(state, urls, layout.root)
-writeJsonAtomic(layout.endpoints, { ...endpoints, pids: { launcher: process.pid, hub: hub!.child.pid, edge: edge!.child.pid } })
+writeJsonAtomic(layout.endpoints, {
+  ...endpoints,
+  pids: { launcher: process.pid, hub: hub!.child.pid, edge: edge!.child.pid },
+})
 process.stdout.write(renderBanner(endpoints, created, layout.endpoints))
 
-hub!.child.once('exit', (code, signal) => void shutdown(1, `the hub stopped (${signal ?? code}); see ${layout.logs}/hub.log`))
-edge!.child.once('exit', (code, signal) => void shutdown(1, `the edge stopped (${signal ?? code}); see ${layout.logs}/edge.log`))
+hub!.child.once(
+  'exit',
+  (code, signal) => void shutdown(1, `the hub stopped (${signal ?? code}); see ${layout.logs}/hub.log`),
+)
+edge!.child.once(
+  'exit',
+  (code, signal) => void shutdown(1, `the edge stopped (${signal ?? code}); see ${layout.logs}/edge.log`),
+)

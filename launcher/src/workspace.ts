@@ -52,7 +52,8 @@ export function loadOrCreateState(layout: DataLayout): { state: InstallState; cr
   for (const dir of [layout.root, layout.logs]) mkdirSync(dir, { recursive: true })
   if (existsSync(layout.state)) {
     const parsed = StateSchema.safeParse(JSON.parse(readFileSync(layout.state, 'utf8')))
-    if (!parsed.success) throw new Error(`${layout.state} is not a valid Sightline state file: ${z.prettifyError(parsed.error)}`)
+    if (!parsed.success)
+      throw new Error(`${layout.state} is not a valid Sightline state file: ${z.prettifyError(parsed.error)}`)
     return { state: parsed.data, created: false }
   }
   const state: InstallState = {

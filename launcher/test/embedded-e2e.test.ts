@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createGenerator, expectedCounts } from '@sightline/testing'
 import { afterAll, describe, expect, it } from 'vitest'
-import { eventually, launcherPorts, postBatch, type RunningSightline, sendAll, startSightline, stats } from './launcher-harness.ts'
+import {
+  eventually,
+  launcherPorts,
+  postBatch,
+  type RunningSightline,
+  sendAll,
+  startSightline,
+  stats,
+} from './launcher-harness.ts'
 
 // The whole embedded product as a user runs it: launcher → wrangler dev (workerd) → hub
 // (bridge + writer + query over chdb). Nothing faked.
@@ -44,8 +52,16 @@ describe('embedded Sightline, end to end', () => {
     const e = running!.endpoints
     const statuses = await sendAll(e.edge, e.sites[0]!.write_key, batches)
     expect(statuses.filter((s) => s !== 200)).toEqual([])
-    const got = await eventually(() => stats(e), (s) => s.events >= expected.events, 60_000)
-    expect(got).toMatchObject({ events: expected.events, pageviews: expected.pageviews, visitors: expected.uniqueVisitors })
+    const got = await eventually(
+      () => stats(e),
+      (s) => s.events >= expected.events,
+      60_000,
+    )
+    expect(got).toMatchObject({
+      events: expected.events,
+      pageviews: expected.pageviews,
+      visitors: expected.uniqueVisitors,
+    })
   })
 
   it('leaves the counts unchanged when the same batches are sent again', async () => {
@@ -73,7 +89,17 @@ describe('embedded Sightline, end to end', () => {
     const oversize = await fetch(`${e.edge}/v1/batch`, {
       method: 'POST',
       headers: { authorization: `Basic ${btoa(`${key}:`)}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ batch: [{ type: 'track', event: 'x', message_id: 'big', anonymous_id: 'a', properties: { s: 'x'.repeat(600_000) } }] }),
+      body: JSON.stringify({
+        batch: [
+          {
+            type: 'track',
+            event: 'x',
+            message_id: 'big',
+            anonymous_id: 'a',
+            properties: { s: 'x'.repeat(600_000) },
+          },
+        ],
+      }),
     })
     const unknownKey = await postBatch(e.edge, 'wk_not_a_key', { batch: [] })
     const wrongSignature = await fetch(`${e.bridge}/v1/ingest`, {
@@ -88,8 +114,14 @@ describe('embedded Sightline, end to end', () => {
       [wrongSignature, 401, 'invalid_signature'],
     ] as const) {
       expect(res.status).toBe(status)
-      const body = (await res.json()) as { error: { code: string; message: string; docs: string; request_id: string } }
-      expect(body.error).toMatchObject({ code, message: expect.any(String), docs: expect.stringContaining(code) })
+      const body = (await res.json()) as {
+        error: { code: string; message: string; docs: string; request_id: string }
+      }
+      expect(body.error).toMatchObject({
+        code,
+        message: expect.any(String),
+        docs: expect.stringContaining(code),
+      })
       expect(body.error.request_id).toBeTruthy()
     }
   })

@@ -76,17 +76,27 @@ export async function postBatch(edge: string, writeKey: string, body: unknown): 
   })
 }
 
-export async function stats(e: RunningSightline['endpoints']): Promise<{ events: number; pageviews: number; visitors: number }> {
+export async function stats(
+  e: RunningSightline['endpoints'],
+): Promise<{ events: number; pageviews: number; visitors: number }> {
   const site = e.sites[0]!
-  const res = await fetch(`${e.query}/v1/sites/${site.site_id}/stats?include_bots=true&from=2000-01-01T00:00:00Z`, {
-    headers: { authorization: `Bearer ${site.read_key}` },
-  })
+  const res = await fetch(
+    `${e.query}/v1/sites/${site.site_id}/stats?include_bots=true&from=2000-01-01T00:00:00Z`,
+    {
+      headers: { authorization: `Bearer ${site.read_key}` },
+    },
+  )
   if (!res.ok) throw new Error(`stats ${res.status}: ${await res.text()}`)
   return (await res.json()) as { events: number; pageviews: number; visitors: number }
 }
 
 /** Sends batches with bounded concurrency; returns each batch's HTTP status (0 = network error). */
-export async function sendAll(edge: string, writeKey: string, batches: unknown[], concurrency = 8): Promise<number[]> {
+export async function sendAll(
+  edge: string,
+  writeKey: string,
+  batches: unknown[],
+  concurrency = 8,
+): Promise<number[]> {
   const statuses = new Array<number>(batches.length).fill(0)
   let next = 0
   async function worker() {
@@ -105,7 +115,11 @@ export async function sendAll(edge: string, writeKey: string, batches: unknown[]
   return statuses
 }
 
-export async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: T | undefined
   for (;;) {

@@ -4,7 +4,14 @@ import { join } from 'node:path'
 import { createGenerator } from '@sightline/testing'
 import { openWarehouse } from '@sightline/warehouse'
 import { afterAll, describe, expect, it } from 'vitest'
-import { eventually, launcherPorts, postBatch, type RunningSightline, startSightline, stats } from './launcher-harness.ts'
+import {
+  eventually,
+  launcherPorts,
+  postBatch,
+  type RunningSightline,
+  startSightline,
+  stats,
+} from './launcher-harness.ts'
 
 // The delivery contract under the worst crash: the hub (bridge + writer + chdb) is
 // SIGKILLed while events stream in. Every event the edge answered 2xx for must be in
@@ -58,12 +65,20 @@ describe('kill -9 of the hub mid-stream', () => {
     expect(await running.stop()).not.toBe(0)
 
     running = await startSightline(dataDir, ports)
-    await eventually(() => stats(running!.endpoints), (s) => s.events >= acked.size, 60_000)
+    await eventually(
+      () => stats(running!.endpoints),
+      (s) => s.events >= acked.size,
+      60_000,
+    )
     expect(await running.stop()).toBe(0)
     running = undefined
 
     // Read ClickHouse directly, now that no hub holds the data path.
-    const warehouse = await openWarehouse({ mode: 'embedded', path: join(dataDir, 'chdb'), database: 'sightline' })
+    const warehouse = await openWarehouse({
+      mode: 'embedded',
+      path: join(dataDir, 'chdb'),
+      database: 'sightline',
+    })
     const rows = await warehouse.query<{ message_id: string; n: string }>(
       'SELECT message_id, count() AS n FROM events GROUP BY message_id',
     )
@@ -73,6 +88,8 @@ describe('kill -9 of the hub mid-stream', () => {
     const duplicated = rows.filter((r) => Number(r.n) > 1)
     expect(missing).toEqual([])
     expect(duplicated).toEqual([])
-    console.log(`acknowledged ${acked.size} events, ${refused} batches refused; ${rows.length} distinct rows stored`)
+    console.log(
+      `acknowledged ${acked.size} events, ${refused} batches refused; ${rows.length} distinct rows stored`,
+    )
   })
 })

@@ -52,7 +52,11 @@ export function receiverRoutes(deps: ReceiverDeps): Hono {
         { key: batch.value.site_id, value: body },
       ])
       deps.counters.inc('sightline_bridge_batches_total', { outcome: 'durable' })
-      deps.counters.inc('sightline_bridge_events_total', { site: batch.value.site_id }, batch.value.events.length)
+      deps.counters.inc(
+        'sightline_bridge_events_total',
+        { site: batch.value.site_id },
+        batch.value.events.length,
+      )
       return c.json({ ok: true, batch_id: batch.value.batch_id, partition, offset: baseOffset })
     } catch (err) {
       deps.log?.('error', 'stream append failed', { err: String(err), batch_id: batch.value.batch_id })

@@ -18,7 +18,11 @@ export function readEdgeBatch(value: unknown): Outcome<EdgeBatch> {
     return { ok: false, code: 'invalid_request', message: 'edge batch needs a site_id' }
   }
   if (!Array.isArray(b.events) || b.events.length > LIMITS.maxEventsPerBatch) {
-    return { ok: false, code: 'too_many_events', message: `edge batch needs 0..${LIMITS.maxEventsPerBatch} events` }
+    return {
+      ok: false,
+      code: 'too_many_events',
+      message: `edge batch needs 0..${LIMITS.maxEventsPerBatch} events`,
+    }
   }
   return { ok: true, value: b as EdgeBatch }
 }

@@ -38,7 +38,12 @@ export function decodeRecords(records: readonly StoredRecord[]): DecodedBatch {
       if (!parsed.ok) throw new Error(parsed.message)
       batch = parsed.value
     } catch (err) {
-      poison.push({ offset: record.offset, partition: record.partition, reason: (err as Error).message, raw: text })
+      poison.push({
+        offset: record.offset,
+        partition: record.partition,
+        reason: (err as Error).message,
+        raw: text,
+      })
       continue
     }
     for (const event of batch.events) {

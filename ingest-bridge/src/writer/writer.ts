@@ -77,13 +77,18 @@ export function startWriter(deps: WriterDeps): Writer {
     const fresh = decoded.events.filter((_, i) => unseen.has(decoded.keys[i]!))
     const freshKeys = decoded.keys.filter((k) => unseen.has(k))
     if (fresh.length > 0) {
-      await deps.warehouse.insert('events', fresh.map((e) => toEventRow(e)), { dedupToken: await insertToken(freshKeys) })
+      await deps.warehouse.insert(
+        'events',
+        fresh.map((e) => toEventRow(e)),
+        { dedupToken: await insertToken(freshKeys) },
+      )
       await deps.dedup.remember(freshKeys)
     }
     if (decoded.poison.length > 0) await writePoison(decoded.poison)
     const duplicates = decoded.events.length - fresh.length + decoded.duplicatesInBatch
     deps.counters.inc('sightline_writer_events_total', { outcome: 'inserted' }, fresh.length)
-    if (duplicates > 0) deps.counters.inc('sightline_writer_events_total', { outcome: 'duplicate' }, duplicates)
+    if (duplicates > 0)
+      deps.counters.inc('sightline_writer_events_total', { outcome: 'duplicate' }, duplicates)
     deps.onLoaded?.({ inserted: fresh.length, lastOffset: batch.records.at(-1)?.offset ?? -1 })
   }
 

@@ -67,6 +67,8 @@ export function errorResponse(
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' }
   const retryable = isRetryable(code)
   if (retryable) headers['retry-after'] = String(options.retryAfterSeconds ?? 1)
-  const body = options.extra ? { ...errorBody(code, message, requestId), ...options.extra } : errorBody(code, message, requestId)
+  const body = options.extra
+    ? { ...errorBody(code, message, requestId), ...options.extra }
+    : errorBody(code, message, requestId)
   return new Response(JSON.stringify(body), { status: ERROR_STATUS[code], headers })
 }

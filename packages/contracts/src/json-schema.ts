@@ -8,10 +8,13 @@ import { InboundBatchSchema, InboundEventSchema } from './event.ts'
  */
 export function eventJsonSchemas(): Record<string, unknown> {
   return {
-    'event.schema.json': z.toJSONSchema(InboundEventSchema, { target: 'draft-2020-12', unrepresentable: 'any' }),
-    'batch.schema.json': z.toJSONSchema(
-      InboundBatchSchema.extend({ batch: z.array(InboundEventSchema) }),
-      { target: 'draft-2020-12', unrepresentable: 'any' },
-    ),
+    'event.schema.json': z.toJSONSchema(InboundEventSchema, {
+      target: 'draft-2020-12',
+      unrepresentable: 'any',
+    }),
+    'batch.schema.json': z.toJSONSchema(InboundBatchSchema.extend({ batch: z.array(InboundEventSchema) }), {
+      target: 'draft-2020-12',
+      unrepresentable: 'any',
+    }),
   }
 }

@@ -4,8 +4,8 @@ import {
   type EnrichedEvent,
   type EventContext,
   IMPLICIT_EVENT_NAMES,
-  type InboundEvent,
   InboundBatchSchema,
+  type InboundEvent,
   InboundEventSchema,
   type IngestPath,
 } from './event.ts'
@@ -53,12 +53,17 @@ export interface BatchEnvelope {
 export function readBatchEnvelope(body: unknown): Outcome<BatchEnvelope> {
   const parsed = InboundBatchSchema.safeParse(body)
   if (!parsed.success) {
-    return { ok: false, code: 'invalid_request', message: `expected {"batch":[...]}: ${parsed.error.issues[0]?.message}` }
+    return {
+      ok: false,
+      code: 'invalid_request',
+      message: `expected {"batch":[...]}: ${parsed.error.issues[0]?.message}`,
+    }
   }
   const { batch, sent_at, context } = parsed.data
   // Batch context is merged into every event, so it must meet the same limits first.
   const contextProblem = context === undefined ? undefined : findStructureProblem(context)
-  if (contextProblem) return { ok: false, code: 'invalid_request', message: `batch context: ${contextProblem}` }
+  if (contextProblem)
+    return { ok: false, code: 'invalid_request', message: `batch context: ${contextProblem}` }
   if (batch.length === 0) return { ok: false, code: 'empty_batch', message: 'batch has no events' }
   if (batch.length > LIMITS.maxEventsPerBatch) {
     return {
@@ -76,7 +81,11 @@ export function validateEvent(raw: unknown): Outcome<InboundEvent> {
   if (problem) return { ok: false, code: 'invalid_event', message: problem }
   const size = encoder.encode(JSON.stringify(raw)).byteLength
   if (size > LIMITS.maxEventBytes) {
-    return { ok: false, code: 'invalid_event', message: `event is ${size} bytes; the limit is ${LIMITS.maxEventBytes}` }
+    return {
+      ok: false,
+      code: 'invalid_event',
+      message: `event is ${size} bytes; the limit is ${LIMITS.maxEventBytes}`,
+    }
   }
   const parsed = InboundEventSchema.safeParse(raw)
   if (!parsed.success) {
@@ -123,7 +132,8 @@ export function stampEvent(e: InboundEvent, info: StampInfo): EnrichedEvent {
   if (e.group_id !== undefined) stamped.group_id = e.group_id
   if (e.previous_id !== undefined) stamped.previous_id = e.previous_id
   const pageName = e.name ?? (e.type === 'track' ? undefined : e.event)
-  if (pageName && stamped.properties.name === undefined) stamped.properties = { ...stamped.properties, name: pageName }
+  if (pageName && stamped.properties.name === undefined)
+    stamped.properties = { ...stamped.properties, name: pageName }
   return stamped
 }
 
@@ -133,7 +143,10 @@ export interface BatchResult {
 }
 
 /** A whole native batch: one bad event is rejected alone, the rest are kept. */
-export function validateBatch(body: unknown, info: Omit<StampInfo, 'batchSentAt' | 'batchContext'>): Outcome<BatchResult> {
+export function validateBatch(
+  body: unknown,
+  info: Omit<StampInfo, 'batchSentAt' | 'batchContext'>,
+): Outcome<BatchResult> {
   const envelope = readBatchEnvelope(body)
   if (!envelope.ok) return envelope
   const accepted: EnrichedEvent[] = []

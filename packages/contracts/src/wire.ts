@@ -61,7 +61,9 @@ export async function signBody(
   return `t=${nowMs},kid=${keyId},v1=${toHex(mac)}`
 }
 
-export type SignatureCheck = { ok: true; keyId: string } | { ok: false; code: 'invalid_signature' | 'stale_signature'; message: string }
+export type SignatureCheck =
+  | { ok: true; keyId: string }
+  | { ok: false; code: 'invalid_signature' | 'stale_signature'; message: string }
 
 /** Constant-time verification (WebCrypto's verify), key rotation by kid, replay window. */
 export async function verifyBody(
@@ -89,5 +91,7 @@ export async function verifyBody(
     return { ok: false, code: 'stale_signature', message: 'signature timestamp is outside the replay window' }
   }
   const valid = await crypto.subtle.verify('HMAC', await hmacKey(secret), mac, signedPayload(t, body))
-  return valid ? { ok: true, keyId: kid } : { ok: false, code: 'invalid_signature', message: 'signature does not match' }
+  return valid
+    ? { ok: true, keyId: kid }
+    : { ok: false, code: 'invalid_signature', message: 'signature does not match' }
 }

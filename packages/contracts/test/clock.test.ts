@@ -13,10 +13,18 @@ describe('correctTimestamp', () => {
     expect(out).toEqual({ ts: '2026-11-25T11:59:30.000Z', skewed: false })
   })
   it('trusts the client timestamp when sent_at is missing', () => {
-    expect(correctTimestamp('2026-11-25T11:00:00.000Z', undefined, received).ts).toBe('2026-11-25T11:00:00.000Z')
+    expect(correctTimestamp('2026-11-25T11:00:00.000Z', undefined, received).ts).toBe(
+      '2026-11-25T11:00:00.000Z',
+    )
   })
   it('clamps absurd values to received_at and flags them', () => {
-    expect(correctTimestamp('2030-01-01T00:00:00.000Z', undefined, received)).toEqual({ ts: received, skewed: true })
-    expect(correctTimestamp('1970-01-01T00:00:00.000Z', undefined, received)).toEqual({ ts: received, skewed: true })
+    expect(correctTimestamp('2030-01-01T00:00:00.000Z', undefined, received)).toEqual({
+      ts: received,
+      skewed: true,
+    })
+    expect(correctTimestamp('1970-01-01T00:00:00.000Z', undefined, received)).toEqual({
+      ts: received,
+      skewed: true,
+    })
   })
 })

@@ -7,7 +7,12 @@ describe('error contract', () => {
   it('builds the one error body shape with a docs link per code', () => {
     const body = errorBody('invalid_json', 'nope', 'req-1')
     expect(body).toEqual({
-      error: { code: 'invalid_json', message: 'nope', docs: expect.stringMatching(/errors\.md#invalid_json$/), request_id: 'req-1' },
+      error: {
+        code: 'invalid_json',
+        message: 'nope',
+        docs: expect.stringMatching(/errors\.md#invalid_json$/),
+        request_id: 'req-1',
+      },
     })
     expect(isErrorCode('invalid_json')).toBe(true)
     expect(isErrorCode('toString')).toBe(false)

@@ -49,30 +49,50 @@ describe('validateEvent', () => {
     if (!out.ok) expect(out.message).toContain(field)
   })
   it('rejects prototype-pollution keys, deep nesting, long strings, non-finite numbers', () => {
-    const polluted = JSON.parse('{"type":"track","event":"e","message_id":"m","anonymous_id":"a","properties":{"__proto__":{"x":1}}}')
-    expect(validateEvent(polluted)).toMatchObject({ ok: false, message: expect.stringContaining('__proto__') })
+    const polluted = JSON.parse(
+      '{"type":"track","event":"e","message_id":"m","anonymous_id":"a","properties":{"__proto__":{"x":1}}}',
+    )
+    expect(validateEvent(polluted)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('__proto__'),
+    })
     let deep: Record<string, unknown> = {}
     const root = deep
     for (let i = 0; i < LIMITS.maxDepth + 2; i++) {
       deep.n = {}
       deep = deep.n as Record<string, unknown>
     }
-    expect(validateEvent(good({ properties: root }))).toMatchObject({ ok: false, message: expect.stringContaining('nesting') })
-    expect(validateEvent(good({ properties: { s: 'x'.repeat(LIMITS.maxStringLength + 1) } }))).toMatchObject({ ok: false })
+    expect(validateEvent(good({ properties: root }))).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('nesting'),
+    })
+    expect(validateEvent(good({ properties: { s: 'x'.repeat(LIMITS.maxStringLength + 1) } }))).toMatchObject({
+      ok: false,
+    })
     expect(validateEvent(good({ properties: { n: Number.POSITIVE_INFINITY } }))).toMatchObject({ ok: false })
     expect(validateEvent(good({ properties: { s: '\ud800' } }))).toMatchObject({ ok: false })
   })
   it('rejects too many keys and oversize events', () => {
-    const many = Object.fromEntries(Array.from({ length: LIMITS.maxPropertyKeys + 1 }, (_, i) => [`k${i}`, i]))
-    expect(validateEvent(good({ properties: many }))).toMatchObject({ ok: false, message: expect.stringContaining('keys') })
+    const many = Object.fromEntries(
+      Array.from({ length: LIMITS.maxPropertyKeys + 1 }, (_, i) => [`k${i}`, i]),
+    )
+    expect(validateEvent(good({ properties: many }))).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('keys'),
+    })
     const fat = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`k${i}`, 'y'.repeat(5000)]))
-    expect(validateEvent(good({ properties: fat }))).toMatchObject({ ok: false, message: expect.stringContaining('bytes') })
+    expect(validateEvent(good({ properties: fat }))).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('bytes'),
+    })
   })
 })
 
 describe('validateBatch', () => {
   it('keeps good events and reports each bad one by index', () => {
-    const body = { batch: [good({ message_id: 'a' }), { type: 'track' }, good({ message_id: 'c', type: 'page' })] }
+    const body = {
+      batch: [good({ message_id: 'a' }), { type: 'track' }, good({ message_id: 'c', type: 'page' })],
+    }
     const out = validateBatch(body, info)
     expect(out.ok).toBe(true)
     if (!out.ok) return

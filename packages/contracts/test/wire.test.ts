@@ -13,9 +13,15 @@ describe('edge → bridge signatures', () => {
   })
   it('refuses a changed body, an unknown key id, a malformed or missing header', async () => {
     const header = await signBody('{"a":1}', 'k1', keys.k1, now)
-    expect(await verifyBody(header, '{"a":2}', keys, now)).toMatchObject({ ok: false, code: 'invalid_signature' })
+    expect(await verifyBody(header, '{"a":2}', keys, now)).toMatchObject({
+      ok: false,
+      code: 'invalid_signature',
+    })
     const foreign = await signBody('{"a":1}', 'k9', 'other', now)
-    expect(await verifyBody(foreign, '{"a":1}', keys, now)).toMatchObject({ ok: false, code: 'invalid_signature' })
+    expect(await verifyBody(foreign, '{"a":1}', keys, now)).toMatchObject({
+      ok: false,
+      code: 'invalid_signature',
+    })
     expect(await verifyBody('t=1,kid=k1,v1=zz', '{}', keys, now)).toMatchObject({ ok: false })
     expect(await verifyBody(undefined, '{}', keys, now)).toMatchObject({ ok: false })
   })
