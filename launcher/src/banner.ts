@@ -16,14 +16,12 @@ export function endpointsFor(
   dataDir: string,
 ): Endpoints {
   const site = state.sites[0]!
-  const now = new Date().toISOString()
   const event = {
     batch: [
       {
         type: 'page',
         message_id: 'hello-1',
         anonymous_id: 'visitor-1',
-        timestamp: now,
         context: { page: { path: '/' } },
       },
     ],
