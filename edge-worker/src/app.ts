@@ -1,5 +1,7 @@
 import { Hono } from 'hono'
 import type { Bridge } from './config.ts'
+import { copyCloudflareFields } from './enrich.ts'
+import type { Enricher, Guard } from './pipeline/surface.ts'
 import { type AppEnv, DEFAULT_RETRY_AFTER_S, fail } from './respond.ts'
 import { registerIngestRoutes } from './routes/ingest.ts'
 import type { SiteDirectory } from './sites.ts'
@@ -17,6 +19,10 @@ export interface AppDeps {
   attemptTimeoutMs?: number
   retryAfterSeconds?: number
   newId?: () => string
+  /** Enrichment step (geo, device, bot, privacy); default copies what request.cf knows. */
+  enrich?: Enricher
+  /** Checks before the body is read: rate limits and the like. */
+  guards?: readonly Guard[]
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -39,6 +45,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     attemptTimeoutMs: deps.attemptTimeoutMs ?? 3_000,
     retryAfterSeconds: deps.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_S,
     newId: deps.newId ?? (() => crypto.randomUUID()),
+    enrich: deps.enrich ?? copyCloudflareFields,
+    guards: deps.guards ?? [],
   })
 
   app.notFound((c) => fail(c, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`))

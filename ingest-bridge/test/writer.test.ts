@@ -108,3 +108,36 @@ describe('writer', () => {
     expect(rejected).toEqual([{ stage: 'writer', payload: '{broken' }])
   })
 })
+
+describe('writer and edge refusals', () => {
+  it('stores the events the edge refused in the rejected table, with reason and payload', async () => {
+    const batch = {
+      ...edgeBatch(['good-1']),
+      ingest_path: 'native',
+      rejected: [
+        {
+          index: 1,
+          code: 'invalid_event',
+          message: 'event: too long',
+          message_id: 'bad-1',
+          raw: '{"bad":1}',
+        },
+      ],
+    }
+    await stream.append(topic, [{ value: encode(batch) }])
+    const w = writer()
+    await waitFor(countEvents, (n) => n >= 1)
+    await w.stop()
+    const rows = await warehouse.query('SELECT site_id, stage, code, message_id, payload FROM rejected')
+    expect(rows).toEqual([
+      { site_id: 'site_a', stage: 'edge', code: 'invalid_event', message_id: 'bad-1', payload: '{"bad":1}' },
+    ])
+    expect(
+      counters.get('sightline_rejected_events_total', {
+        site: 'site_a',
+        stage: 'edge',
+        code: 'invalid_event',
+      }),
+    ).toBe(1)
+  })
+})

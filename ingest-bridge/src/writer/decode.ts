@@ -10,8 +10,22 @@ export interface Poison {
   raw: string
 }
 
+/** An event the edge refused, carried in the batch so it lands in the rejected table. */
+export interface EdgeRefusal {
+  /** batch_id + index name the refusal, so a replayed batch does not insert it twice. */
+  id: string
+  siteId: string
+  receivedAt: string
+  ingestPath: string
+  code: string
+  message: string
+  messageId: string
+  raw: string
+}
+
 export interface DecodedBatch {
   events: EnrichedEvent[]
+  refusals: EdgeRefusal[]
   keys: string[]
   poison: Poison[]
   /** Same message_id twice inside this stream batch (e.g. a client retry racing itself). */
@@ -28,6 +42,7 @@ export function decodeRecords(records: readonly StoredRecord[]): DecodedBatch {
   const events: EnrichedEvent[] = []
   const keys: string[] = []
   const poison: Poison[] = []
+  const refusals: EdgeRefusal[] = []
   const seen = new Set<string>()
   let duplicatesInBatch = 0
   for (const record of records) {
@@ -46,6 +61,18 @@ export function decodeRecords(records: readonly StoredRecord[]): DecodedBatch {
       })
       continue
     }
+    for (const r of batch.rejected ?? []) {
+      refusals.push({
+        id: `${batch.batch_id}:${r.index}`,
+        siteId: batch.site_id,
+        receivedAt: batch.received_at,
+        ingestPath: batch.ingest_path ?? '',
+        code: String(r.code),
+        message: String(r.message),
+        messageId: typeof r.message_id === 'string' ? r.message_id : '',
+        raw: typeof r.raw === 'string' ? r.raw : '',
+      })
+    }
     for (const event of batch.events) {
       const key = dedupKey(event.site_id, event.message_id)
       if (seen.has(key)) {
@@ -57,7 +84,7 @@ export function decodeRecords(records: readonly StoredRecord[]): DecodedBatch {
       keys.push(key)
     }
   }
-  return { events, keys, poison, duplicatesInBatch }
+  return { events, refusals, keys, poison, duplicatesInBatch }
 }
 
 /**

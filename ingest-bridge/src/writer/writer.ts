@@ -1,8 +1,8 @@
 import type { DedupStore } from '@sightline/state'
 import type { Consumer, EventStream, RecordBatch } from '@sightline/stream'
-import { toEventRow, toRejectedRow, type Warehouse } from '@sightline/warehouse'
+import { type Rejection, toEventRow, toRejectedRow, type Warehouse } from '@sightline/warehouse'
 import type { Counters } from '../metrics.ts'
-import { decodeRecords, insertToken, type Poison } from './decode.ts'
+import { decodeRecords, type EdgeRefusal, insertToken, type Poison } from './decode.ts'
 import { refillDedupFromWarehouse } from './dedup-recovery.ts'
 
 export interface WriterDeps {
@@ -70,6 +70,27 @@ export function startWriter(deps: WriterDeps): Writer {
     deps.counters.inc('sightline_writer_events_total', { outcome: 'poison' }, poison.length)
   }
 
+  /** Edge refusals: counted per site and reason, and kept with their payload. */
+  async function writeRefusals(refusals: EdgeRefusal[]): Promise<void> {
+    const rows = refusals.map((r) =>
+      toRejectedRow({
+        site_id: r.siteId,
+        received_at: r.receivedAt,
+        stage: 'edge',
+        code: r.code,
+        message: r.message,
+        message_id: r.messageId,
+        ingest_path: (r.ingestPath || '') as Rejection['ingest_path'],
+        payload: r.raw,
+      }),
+    )
+    await deps.warehouse.insert('rejected', rows, {
+      dedupToken: await insertToken(refusals.map((r) => r.id)),
+    })
+    for (const r of refusals)
+      deps.counters.inc('sightline_rejected_events_total', { site: r.siteId, stage: 'edge', code: r.code })
+  }
+
   async function handle(batch: RecordBatch): Promise<void> {
     await ensureDedupMemory()
     const decoded = decodeRecords(batch.records)
@@ -85,6 +106,7 @@ export function startWriter(deps: WriterDeps): Writer {
       await deps.dedup.remember(freshKeys)
     }
     if (decoded.poison.length > 0) await writePoison(decoded.poison)
+    if (decoded.refusals.length > 0) await writeRefusals(decoded.refusals)
     const duplicates = decoded.events.length - fresh.length + decoded.duplicatesInBatch
     deps.counters.inc('sightline_writer_events_total', { outcome: 'inserted' }, fresh.length)
     if (duplicates > 0)

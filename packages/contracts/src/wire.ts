@@ -1,13 +1,26 @@
 import type { EnrichedEvent } from './event.ts'
 import { LIMITS } from './limits.ts'
 
+/** An event the edge refused, kept so the site's owner can see what was dropped and why. */
+export interface EdgeRejection {
+  index: number
+  code: string
+  message: string
+  message_id?: string
+  /** The refused event as sent (truncated), for the rejected table. */
+  raw?: string
+}
+
 /** Edge → bridge body. `batch_id` makes a retried or failed-over batch recognisable. */
 export interface EdgeBatch {
   v: 1
   batch_id: string
   site_id: string
   received_at: string
+  /** Where the batch entered (native, beacon, segment, …); each event also carries it. */
+  ingest_path?: string
   events: EnrichedEvent[]
+  rejected?: EdgeRejection[]
 }
 
 export const SIGNATURE_HEADER = 'x-sightline-signature'

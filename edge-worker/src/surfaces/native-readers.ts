@@ -1,17 +1,5 @@
-import {
-  type BatchResult,
-  findStructureProblem,
-  type Outcome,
-  type StampInfo,
-  stampEvent,
-  validateBatch,
-  validateEvent,
-} from '@sightline/contracts'
-
-export type EventReader = (
-  body: unknown,
-  info: Omit<StampInfo, 'batchSentAt' | 'batchContext'>,
-) => Outcome<BatchResult>
+import { findStructureProblem, stampEvent, validateBatch, validateEvent } from '@sightline/contracts'
+import type { EventReader } from '../pipeline/surface.ts'
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -1,0 +1,61 @@
+import type {
+  BatchResult,
+  EnrichedEvent,
+  IngestPath,
+  Outcome,
+  Rejection,
+  StampInfo,
+} from '@sightline/contracts'
+import type { Context } from 'hono'
+import type { AppEnv } from '../respond.ts'
+import type { Site } from '../sites.ts'
+
+/** A request body after the surface's own decoding (gzip, base64, form fields, query string…). */
+export interface DecodedRequest {
+  body: unknown
+  /** For APIs that carry the key in the payload (PostHog's api_key, a pixel's query string). */
+  writeKey?: string
+}
+
+export type EventReader = (
+  body: unknown,
+  info: Omit<StampInfo, 'batchSentAt' | 'batchContext'>,
+) => Outcome<BatchResult>
+
+export interface IngestOutcome {
+  accepted: number
+  rejected: Rejection[]
+  requestId: string
+}
+
+/**
+ * One way in: native JSON, the browser beacon, the pixel, Segment's or PostHog's API.
+ * Everything after decoding and reading (auth, limits, enrichment, forwarding, the
+ * delivery contract) is shared, so every surface behaves the same where it matters.
+ */
+export interface Surface {
+  ingestPath: IngestPath
+  decode(request: Request): Promise<Outcome<DecodedRequest>>
+  read: EventReader
+  /** The success answer in the surface's dialect; JSON `{ok, accepted, rejected}` by default. */
+  respond?(c: Context<AppEnv>, outcome: IngestOutcome): Response
+}
+
+/** Per request facts the enrichment step may use. */
+export interface EnrichContext {
+  request: Request
+  site: Site
+  now: number
+}
+
+/** Geo, device, bot verdict, privacy: pure steps over the stamped events. */
+export type Enricher = (
+  events: EnrichedEvent[],
+  ctx: EnrichContext,
+) => EnrichedEvent[] | Promise<EnrichedEvent[]>
+
+/**
+ * Runs before the body is read (rate limits, revocations): a Response refuses the
+ * request, undefined lets it through.
+ */
+export type Guard = (c: Context<AppEnv>, site: Site, writeKey: string) => Promise<Response | undefined>
