@@ -2,6 +2,7 @@ import type { SiteConfig } from './config.ts'
 
 export interface Site {
   siteId: string
+  settings: SiteConfig
 }
 
 /**
@@ -15,7 +16,7 @@ export interface SiteDirectory {
 export function staticSites(sites: readonly SiteConfig[]): SiteDirectory {
   const byKey = new Map<string, Site>()
   for (const site of sites) {
-    for (const key of site.write_keys) byKey.set(key, { siteId: site.site_id })
+    for (const key of site.write_keys) byKey.set(key, { siteId: site.site_id, settings: site })
   }
   return {
     byWriteKey: async (writeKey) => byKey.get(writeKey),

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { type AppDeps, createApp } from '../../src/app.ts'
+import { SiteSchema } from '../../src/config.ts'
 import { staticSites } from '../../src/sites.ts'
 import { type BridgeMode, type RecordedAttempt, TEST_SIGNING, TEST_SITE } from './constants.ts'
 
@@ -27,7 +28,9 @@ export interface TestApp {
 export function testApp(modes: BridgeMode[] = ['ok'], overrides: Partial<AppDeps> = {}): TestApp {
   const namespace = crypto.randomUUID()
   const app = createApp({
-    sites: staticSites([{ site_id: TEST_SITE.site_id, write_keys: [...TEST_SITE.write_keys] }]),
+    sites: staticSites([
+      SiteSchema.parse({ site_id: TEST_SITE.site_id, write_keys: [...TEST_SITE.write_keys] }),
+    ]),
     bridges: modes.map((mode, i) => ({ url: bridgeUrl(namespace, mode), region: `r${i}`, priority: i + 1 })),
     signing: TEST_SIGNING,
     now: () => Date.now(),
