@@ -31,3 +31,11 @@ describe('published JSON Schema', () => {
     }
   })
 })
+
+describe('published limits table', () => {
+  it('docs/limits.md shows the numbers the code enforces', async () => {
+    const { renderLimitsTable } = await import('../src/index.ts')
+    const doc = readFileSync(join(import.meta.dirname, '../../../docs/limits.md'), 'utf8')
+    expect(doc).toContain(renderLimitsTable())
+  })
+})
