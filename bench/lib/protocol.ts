@@ -1,0 +1,18 @@
+/** Messages between the benchmark (parent) and the server under test (a forked child). */
+export type ToChild = { type: 'watch'; target: number } | { type: 'stop' }
+
+export type FromChild =
+  | { type: 'ready'; port: number; startupMs: number }
+  | { type: 'loaded'; at: number; count: number }
+  | { type: 'stopped'; cpuUserMs: number; cpuSystemMs: number; maxRssMb: number; inserts: InsertStats }
+  | { type: 'error'; message: string }
+
+export type ServerMode = 'baseline' | 'sightline'
+
+/** Totals over the run (warm-up included) of the writer's warehouse.insert calls. */
+export interface InsertStats {
+  calls: number
+  rows: number
+  ms: number
+  maxRows: number
+}
