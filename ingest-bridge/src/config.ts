@@ -30,6 +30,16 @@ export const BridgeConfigSchema = z.object({
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
     .default('sightline'),
   SIGNING_KEYS: json(z.record(z.string(), z.string().min(16))),
+  /** Comma-separated MaxMind-format city databases for the geo fallback (e.g. DB-IP Lite v4,v6). */
+  GEO_DATABASES: z
+    .string()
+    .optional()
+    .transform((s) =>
+      (s ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 })
 export type BridgeConfig = z.infer<typeof BridgeConfigSchema>

@@ -7,6 +7,7 @@ import { createApp } from './app.ts'
 import { loadBridgeConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 import { Counters } from './metrics.ts'
+import { openMaxmindGeo } from './receiver/geo-maxmind.ts'
 import { startWriter } from './writer/writer.ts'
 
 const config = loadBridgeConfig(process.env)
@@ -49,6 +50,7 @@ const server = config.BRIDGE_ROLES.has('receiver')
         signingKeys: config.SIGNING_KEYS,
         counters,
         log,
+        ...(config.GEO_DATABASES.length > 0 ? { geo: await openMaxmindGeo(config.GEO_DATABASES) } : {}),
       }).fetch,
       hostname: config.BRIDGE_HOST,
       port: config.BRIDGE_PORT,

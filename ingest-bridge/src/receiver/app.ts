@@ -3,6 +3,8 @@ import type { EventStream } from '@sightline/stream'
 import { Hono } from 'hono'
 import type { Counters } from '../metrics.ts'
 import { MAX_EDGE_BATCH_BYTES, readEdgeBatch } from './edge-batch.ts'
+import { applyGeoFallback, type GeoLookup } from './geo.ts'
+import { nodeMacVerifier } from './node-hmac.ts'
 
 export interface ReceiverDeps {
   stream: EventStream
@@ -11,12 +13,15 @@ export interface ReceiverDeps {
   counters: Counters
   now?: () => number
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void
+  /** Geo fallback for events the edge could not place (see geo.ts); without it, hints are just dropped. */
+  geo?: GeoLookup
 }
 
 /**
  * POST /v1/ingest: verify → append → 2xx. The 2xx is the delivery contract: it is sent
  * only after the stream says the batch is durable, so the edge may tell the client "yes".
- * The record value is the signed body as received — no re-serialisation on the hot path.
+ * The record value is the signed body as received — no re-serialisation on the hot path
+ * (only a batch carrying geo hints for the fallback is rewritten, see geo.ts).
  */
 export function receiverRoutes(deps: ReceiverDeps): Hono {
   const app = new Hono()
@@ -35,7 +40,14 @@ export function receiverRoutes(deps: ReceiverDeps): Hono {
     const body = new Uint8Array(await c.req.arrayBuffer())
     if (body.byteLength > MAX_EDGE_BATCH_BYTES) return refuse('payload_too_large', 'edge batch is too large')
 
-    const signature = await verifyBody(c.req.header(SIGNATURE_HEADER), body, deps.signingKeys, now())
+    const signature = await verifyBody(
+      c.req.header(SIGNATURE_HEADER),
+      body,
+      deps.signingKeys,
+      now(),
+      undefined,
+      nodeMacVerifier,
+    )
     if (!signature.ok) return refuse(signature.code, signature.message)
 
     let parsed: unknown
@@ -46,10 +58,11 @@ export function receiverRoutes(deps: ReceiverDeps): Hono {
     }
     const batch = readEdgeBatch(parsed)
     if (!batch.ok) return refuse(batch.code, batch.message)
+    const value = applyGeoFallback(batch.value, deps.geo) ?? body
 
     try {
       const { partition, baseOffset } = await deps.stream.append(deps.topic, [
-        { key: batch.value.site_id, value: body },
+        { key: batch.value.site_id, value },
       ])
       deps.counters.inc('sightline_bridge_batches_total', { outcome: 'durable' })
       deps.counters.inc(

@@ -14,6 +14,8 @@ export interface WriterDeps {
   group: string
   /** Stream records (edge batches, ≤500 events each) per insert. */
   maxRecords?: number
+  /** Bytes of stream records per insert; big inserts mean fewer parts and merges in ClickHouse. */
+  maxBytes?: number
   /** How long to wait for a fuller batch before inserting what is there. */
   maxWaitMs?: number
   dedupWindowMs?: number
@@ -101,7 +103,7 @@ export function startWriter(deps: WriterDeps): Writer {
       await deps.warehouse.insert(
         'events',
         fresh.map((e) => toEventRow(e)),
-        { dedupToken: await insertToken(freshKeys) },
+        { dedupToken: await insertToken(freshKeys), omitZeroValues: true },
       )
       await deps.dedup.remember(freshKeys)
     }
@@ -118,7 +120,8 @@ export function startWriter(deps: WriterDeps): Writer {
     {
       group: deps.group,
       topic: deps.topic,
-      maxRecords: deps.maxRecords ?? 200,
+      maxRecords: deps.maxRecords ?? 400,
+      maxBytes: deps.maxBytes ?? 48 * 1024 * 1024,
       maxWaitMs: deps.maxWaitMs ?? 200,
     },
     async (batch) => {

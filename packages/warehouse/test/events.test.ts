@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { insertEvents, insertRejected } from '../src/event-row.ts'
+import { insertEvents, insertRejected, toEventRow } from '../src/event-row.ts'
 import { migrate } from '../src/migrate.ts'
 import type { Warehouse } from '../src/port.ts'
 import { chdbFixture } from './chdb-fixture.ts'
@@ -73,6 +73,29 @@ describe('events table', () => {
       'dotted.key': 1,
     })
     expect(row?.traits).toEqual({})
+  })
+
+  it('loads sparse rows (zero values omitted) without touching nested zeros', async () => {
+    const event = sampleEvent({
+      message_id: 'sparse-1',
+      user_id: '',
+      properties: { zero: 0, empty: '', no: false, none: null, list: [], nested: { zero: 0 } },
+    })
+    await w.insert('events', [toEventRow(event)], { dedupToken: 'sparse-1', omitZeroValues: true })
+    const [row] = await w.query<Record<string, unknown>>(
+      `SELECT person_id, user_id, properties.zero AS zero, properties.empty AS empty, properties.no AS no,
+              properties.nested.zero AS nested_zero, retention_days
+       FROM events WHERE message_id = 'sparse-1'`,
+    )
+    expect(row).toMatchObject({
+      person_id: 'anon-1',
+      user_id: '',
+      zero: 0,
+      empty: '',
+      no: false,
+      nested_zero: 0,
+      retention_days: 395,
+    })
   })
 
   it('counts the same batch with the same token once', async () => {
