@@ -110,6 +110,8 @@ async function main() {
     const steps = [
       ['typecheck', 'tsc', ['-p', 'tsconfig.json']],
       ['typecheck edge', 'tsc', ['-p', 'edge-worker/tsconfig.json']],
+      ['typecheck edge (node side)', 'tsc', ['-p', 'edge-worker/tsconfig.node.json']],
+      ['typecheck edge benchmark', 'tsc', ['-p', 'edge-worker/tsconfig.bench.json']],
       ['lint', 'biome', ['ci', '--colors=off', '.']],
     ]
     for (const [name, command, args] of steps) {
@@ -119,6 +121,13 @@ async function main() {
         log(`${name} failed`)
         process.exit(code)
       }
+    }
+    // Proves `wrangler deploy` would accept every environment, and reports the bundle size.
+    log('wrangler deploy --dry-run…')
+    const dryRun = await run('node', ['scripts/deploy-dry-run.mjs'])
+    if (dryRun !== 0) {
+      log('wrangler deploy --dry-run failed')
+      process.exit(dryRun)
     }
     log('tests…')
     const report = join(root, '.tmp', 'vitest-report.json')

@@ -1,6 +1,8 @@
 import { Hono } from 'hono'
+import type { BridgeHealth } from './bridge-health.ts'
 import type { Bridge } from './config.ts'
-import { copyCloudflareFields } from './enrich.ts'
+import { cors, originGuard } from './cors.ts'
+import { defaultEnricher } from './enrich.ts'
 import type { Enricher, Guard } from './pipeline/surface.ts'
 import { type AppEnv, DEFAULT_RETRY_AFTER_S, fail } from './respond.ts'
 import { registerIngestRoutes } from './routes/ingest.ts'
@@ -19,10 +21,12 @@ export interface AppDeps {
   attemptTimeoutMs?: number
   retryAfterSeconds?: number
   newId?: () => string
-  /** Enrichment step (geo, device, bot, privacy); default copies what request.cf knows. */
+  /** Enrichment step (geo, device, bot, privacy); default trusts request.cf (Cloudflare). */
   enrich?: Enricher
   /** Checks before the body is read: rate limits and the like. */
   guards?: readonly Guard[]
+  /** Regional routing with per-isolate bridge health; without it, plain priority order. */
+  health?: BridgeHealth
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -35,6 +39,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     await next()
     c.header('x-request-id', requestId)
   })
+  app.use(cors())
 
   registerIngestRoutes(app, {
     sites: deps.sites,
@@ -45,8 +50,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     attemptTimeoutMs: deps.attemptTimeoutMs ?? 3_000,
     retryAfterSeconds: deps.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_S,
     newId: deps.newId ?? (() => crypto.randomUUID()),
-    enrich: deps.enrich ?? copyCloudflareFields,
-    guards: deps.guards ?? [],
+    enrich: deps.enrich ?? defaultEnricher(deps.signing.secret),
+    // The site's allowed origins first: a refused origin should not spend its rate budget.
+    guards: [originGuard, ...(deps.guards ?? [])],
+    ...(deps.health ? { health: deps.health } : {}),
   })
 
   app.notFound((c) => fail(c, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`))

@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { ENRICH_ENV_FIELDS, type EnrichSettings, enrichSettings } from './enrich/settings.ts'
 
 /**
  * The Worker's env, parsed once by the composition root. JSON-valued settings arrive as
@@ -31,9 +32,10 @@ export const SiteSchema = z.object({
   rate_limit: z
     .object({
       per_key_per_minute: z.number().int().positive().default(60_000),
-      per_ip_per_minute: z.number().int().positive().default(600),
+      // Generous: one server SDK or a NAT'd office is one IP; this is an abuse brake, not a quota.
+      per_ip_per_minute: z.number().int().positive().default(6_000),
     })
-    .default({ per_key_per_minute: 60_000, per_ip_per_minute: 600 }),
+    .default({ per_key_per_minute: 60_000, per_ip_per_minute: 6_000 }),
   privacy: z
     .object({
       /** Forward and store the raw client IP (off: it is truncated for geo and dropped). */
@@ -51,6 +53,11 @@ export const BridgeSchema = z.object({
   url: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
   region: z.string().min(1),
   priority: z.number().int(),
+  /**
+   * Continent codes (EU, NA, …) or Cloudflare colo codes (FRA, IAD, …) this bridge is the
+   * nearest for; without it the region name is compared to the client's continent.
+   */
+  near: z.array(z.string().min(1)).optional(),
 })
 export type Bridge = z.infer<typeof BridgeSchema>
 
@@ -58,7 +65,6 @@ export const EnvSchema = z.object({
   SITES: jsonValue(
     z
       .array(SiteSchema)
-      .min(1)
       .refine(
         (sites) =>
           new Set(sites.flatMap((s) => s.write_keys)).size === sites.flatMap((s) => s.write_keys).length,
@@ -66,7 +72,7 @@ export const EnvSchema = z.object({
           message: 'a write key is listed twice',
         },
       ),
-  ),
+  ).optional(),
   BRIDGES: jsonValue(z.array(BridgeSchema).min(1)),
   SIGNING_KEY_ID: z
     .string()
@@ -75,6 +81,7 @@ export const EnvSchema = z.object({
     .regex(/^[^,=\s]+$/, 'must not contain commas, "=" or spaces'),
   // 32 characters is the least that gives an HMAC-SHA256 key a useful amount of entropy.
   SIGNING_KEY: z.string().min(32, 'must be at least 32 characters'),
+  ...ENRICH_ENV_FIELDS,
 })
 
 export interface EdgeConfig {
@@ -82,6 +89,7 @@ export interface EdgeConfig {
   /** Sorted by priority, lowest first: the order the forwarder tries them. */
   bridges: Bridge[]
   signing: { keyId: string; secret: string }
+  enrichment: EnrichSettings
 }
 
 export class ConfigError extends Error {
@@ -104,12 +112,19 @@ export function parseConfig(
     return { ok: false, error: new ConfigError(problems) }
   }
   const env_ = parsed.data
+  // With a KV namespace bound the sites live there (static SITES is then only a fallback).
+  const hasKv = typeof env === 'object' && env !== null && 'SITES_KV' in env
+  if (!env_.SITES?.length && !hasKv) {
+    const problem = 'SITES: at least one site is required unless a SITES_KV namespace is bound'
+    return { ok: false, error: new ConfigError([problem]) }
+  }
   return {
     ok: true,
     config: {
-      sites: env_.SITES,
+      sites: env_.SITES ?? [],
       bridges: [...env_.BRIDGES].sort((a, b) => a.priority - b.priority),
       signing: { keyId: env_.SIGNING_KEY_ID, secret: env_.SIGNING_KEY },
+      enrichment: enrichSettings(env_),
     },
   }
 }

@@ -1,4 +1,5 @@
 import { type EdgeBatch, SIGNATURE_HEADER, signBody } from '@sightline/contracts'
+import type { BridgeHealth, RequestPlace } from './bridge-health.ts'
 import type { Bridge } from './config.ts'
 
 export interface ForwardDeps {
@@ -7,6 +8,8 @@ export interface ForwardDeps {
   now: () => number
   fetch: typeof fetch
   attemptTimeoutMs: number
+  /** Regional routing and health; without it bridges are tried in the given order. */
+  health?: BridgeHealth
 }
 
 export interface Attempt {
@@ -21,20 +24,23 @@ export type ForwardResult =
   | { ok: false; attempts: Attempt[] }
 
 /**
- * Hands a batch to the first bridge, in priority order, that answers 2xx — which a bridge
- * does only once the batch is durable. Any other answer (including 4xx: a bridge with a
- * stale key must not make the edge drop data another bridge would take) moves on to the
- * next. The same batch_id travels on every attempt so a bridge that did persist a batch
- * but answered too late lets the writer drop the duplicate.
+ * Hands a batch to the first bridge, in try order (priority; with `health`, nearest healthy
+ * first), that answers 2xx — which a bridge does only once the batch is durable. Any other
+ * answer (including 4xx: a bridge with a stale key must not make the edge drop data another
+ * bridge would take) moves on to the next. The same batch_id travels on every attempt so a
+ * bridge that did persist a batch but answered too late lets the writer drop the duplicate.
  */
 export async function forwardBatch(
   batch: EdgeBatch,
   deps: ForwardDeps,
   requestId: string,
+  place: RequestPlace = {},
 ): Promise<ForwardResult> {
   const body = JSON.stringify(batch)
   const attempts: Attempt[] = []
-  for (const bridge of deps.bridges) {
+  const health = deps.health
+  const bridges = health ? health.order(deps.bridges, place, deps.now()) : deps.bridges
+  for (const bridge of bridges) {
     const url = `${bridge.url}/v1/ingest`
     // Signed per attempt: the timestamp must be fresh for the bridge's replay window.
     const signature = await signBody(body, deps.signing.keyId, deps.signing.secret, deps.now())
@@ -53,10 +59,16 @@ export async function forwardBatch(
       // Drain so the connection can be reused; the bridge's body is not needed.
       await response.body?.cancel().catch(() => {})
       attempts.push({ region: bridge.region, url, outcome: response.status })
-      if (response.ok) return { ok: true, bridge, attempts }
+      if (response.ok) {
+        health?.markOk(bridge)
+        return { ok: true, bridge, attempts }
+      }
+      // A 4xx is about this batch or our key, not the bridge being down: no health mark.
+      if (response.status >= 500) health?.markFailed(bridge, deps.now())
     } catch (err) {
       const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
       attempts.push({ region: bridge.region, url, outcome: timedOut ? 'timeout' : 'network_error' })
+      health?.markFailed(bridge, deps.now())
     }
   }
   return { ok: false, attempts }

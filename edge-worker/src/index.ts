@@ -1,7 +1,22 @@
 import { errorBody } from '@sightline/contracts'
 import { createApp } from './app.ts'
+import { BridgeHealth } from './bridge-health.ts'
 import { parseConfig } from './config.ts'
+import { createEnricher } from './enrich.ts'
+import type { Guard } from './pipeline/surface.ts'
+import type { RateLimiter } from './rate-limit/durable-object.ts'
+import { durableObjectLimiter, rateLimitGuard } from './rate-limit/guard.ts'
 import { staticSites } from './sites.ts'
+import { kvSites } from './sites-kv.ts'
+
+// The Durable Object class must be exported by the main module for the runtime to find it.
+export { RateLimiter } from './rate-limit/durable-object.ts'
+
+/** Bindings (not vars): present when wrangler.jsonc declares them, absent in bare workerd setups. */
+interface Bindings {
+  SITES_KV?: KVNamespace
+  RATE_LIMITER?: DurableObjectNamespace<RateLimiter>
+}
 
 type App = ReturnType<typeof createApp>
 
@@ -18,11 +33,23 @@ function appFor(env: unknown): App | Error {
     const parsed = parseConfig(env)
     if (parsed.ok) {
       const { config } = parsed
+      const bindings = key as Bindings
+      const now = () => Date.now()
+      const fromVars = staticSites(config.sites)
+      const guards: Guard[] = []
+      // Without the binding there is nothing to count with; the edge then runs unlimited
+      // (deploys always declare it; see wrangler.jsonc and docs/adr/0005).
+      if (bindings.RATE_LIMITER) {
+        guards.push(rateLimitGuard({ limiter: durableObjectLimiter(bindings.RATE_LIMITER), now }))
+      }
       app = createApp({
-        sites: staticSites(config.sites),
+        sites: bindings.SITES_KV ? kvSites(bindings.SITES_KV, { now, fallback: fromVars }) : fromVars,
         bridges: config.bridges,
         signing: config.signing,
-        now: () => Date.now(),
+        now,
+        guards,
+        health: new BridgeHealth(),
+        enrich: createEnricher(config.enrichment),
         // Bound explicitly: workerd refuses a fetch called with a foreign `this`.
         fetch: (input, init) => fetch(input, init),
       })

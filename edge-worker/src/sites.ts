@@ -16,9 +16,16 @@ export interface SiteDirectory {
 export function staticSites(sites: readonly SiteConfig[]): SiteDirectory {
   const byKey = new Map<string, Site>()
   for (const site of sites) {
-    for (const key of site.write_keys) byKey.set(key, { siteId: site.site_id, settings: site })
+    // Revoked keys resolve too, so the caller can answer "revoked" rather than "unknown".
+    for (const key of [...site.revoked_keys, ...site.write_keys])
+      byKey.set(key, { siteId: site.site_id, settings: site })
   }
   return {
     byWriteKey: async (writeKey) => byKey.get(writeKey),
   }
+}
+
+/** A revoked key wins over the same key still listed as a write key: revoking must be safe. */
+export function isRevoked(site: Site, writeKey: string): boolean {
+  return site.settings.revoked_keys.includes(writeKey)
 }

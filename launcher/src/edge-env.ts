@@ -8,10 +8,18 @@ import type { DataLayout, InstallState } from './workspace.ts'
  */
 export function writeEdgeEnv(layout: DataLayout, state: InstallState, bridgeUrl: string): string {
   const vars: Record<string, string> = {
-    SITES: JSON.stringify(state.sites.map((s) => ({ site_id: s.site_id, write_keys: s.write_keys }))),
+    SITES: JSON.stringify(
+      state.sites.map((s) => ({
+        site_id: s.site_id,
+        write_keys: s.write_keys,
+        revoked_keys: s.revoked_keys,
+      })),
+    ),
     BRIDGES: JSON.stringify([{ url: bridgeUrl, region: 'local', priority: 1 }]),
     SIGNING_KEY_ID: state.signing.key_id,
     SIGNING_KEY: state.signing.key,
+    // wrangler dev's request.cf is a placeholder (Austin, TX): let the bridge geolocate.
+    TRUST_CF_GEO: 'false',
   }
   const path = join(layout.root, 'edge.env')
   // Single-quoted dotenv values: JSON keeps its double quotes and no escapes are needed.

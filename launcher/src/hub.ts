@@ -2,7 +2,13 @@
 // because chdb allows one ClickHouse engine per data path per process.
 // Started by start.ts; prints one JSON line {"ready":...} on stdout when it serves.
 import { serve } from '@hono/node-server'
-import { Counters, createApp as createBridgeApp, startWriter } from '@sightline/ingest-bridge'
+import {
+  Counters,
+  createApp as createBridgeApp,
+  dbipCityPaths,
+  openMaxmindGeo,
+  startWriter,
+} from '@sightline/ingest-bridge'
 import { createApp as createQueryApp, staticReadKeys } from '@sightline/query-service'
 import { memoryDedup } from '@sightline/state'
 import { segmentLogStream } from '@sightline/stream'
@@ -21,6 +27,8 @@ const HubConfigSchema = z.object({
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
     .default('sightline'),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** MaxMind-format city databases for the bridge's geo fallback; default DB-IP Lite, [] = off. */
+  geoDatabases: z.array(z.string().min(1)).optional(),
 })
 export type HubConfig = z.infer<typeof HubConfigSchema>
 
@@ -50,6 +58,9 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
     log,
   })
 
+  // Local workerd has no real request.cf, so the bridge geolocates (DB-IP Lite, CC BY 4.0).
+  const geoPaths = config.geoDatabases ?? dbipCityPaths(import.meta.url) ?? []
+  const geo = geoPaths.length > 0 ? await openMaxmindGeo(geoPaths) : undefined
   const bridge = serve({
     fetch: createBridgeApp({
       stream,
@@ -57,6 +68,7 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
       counters,
       signingKeys: { [state.signing.key_id]: state.signing.key },
       log,
+      ...(geo ? { geo } : {}),
     }).fetch,
     hostname: config.host,
     port: config.bridgePort,

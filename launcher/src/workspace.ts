@@ -34,6 +34,8 @@ const SiteSchema = z.object({
   site_id: z.string().regex(/^[a-z0-9_-]{1,64}$/),
   name: z.string(),
   write_keys: z.array(z.string()).min(1),
+  /** Kept (not deleted) so the edge answers "revoked" instead of "unknown"; see admin.ts. */
+  revoked_keys: z.array(z.string()).default([]),
   read_keys: z.array(z.string()).min(1),
 })
 export type Site = z.infer<typeof SiteSchema>
@@ -45,7 +47,7 @@ const StateSchema = z.object({
 })
 export type InstallState = z.infer<typeof StateSchema>
 
-const token = (prefix: string) => `${prefix}_${randomBytes(18).toString('base64url')}`
+export const token = (prefix: string) => `${prefix}_${randomBytes(18).toString('base64url')}`
 
 /** Loads the install state, creating the demo site and secrets on first run. */
 export function loadOrCreateState(layout: DataLayout): { state: InstallState; created: boolean } {
@@ -58,7 +60,15 @@ export function loadOrCreateState(layout: DataLayout): { state: InstallState; cr
   }
   const state: InstallState = {
     version: 1,
-    sites: [{ site_id: 'demo', name: 'Demo site', write_keys: [token('wk')], read_keys: [token('rk')] }],
+    sites: [
+      {
+        site_id: 'demo',
+        name: 'Demo site',
+        write_keys: [token('wk')],
+        revoked_keys: [],
+        read_keys: [token('rk')],
+      },
+    ],
     signing: { key_id: 'k1', key: randomBytes(32).toString('base64url') },
   }
   writeJsonAtomic(layout.state, state, 0o600)

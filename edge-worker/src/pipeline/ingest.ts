@@ -1,9 +1,11 @@
 import type { EdgeBatch, EdgeRejection, Rejection } from '@sightline/contracts'
 import type { Context } from 'hono'
 import { extractWriteKey } from '../auth.ts'
+import { requestPlace } from '../bridge-health.ts'
+import { refusalsAsRejections } from '../enrich/refusals.ts'
 import { type ForwardDeps, forwardBatch } from '../forward.ts'
 import { type AppEnv, fail } from '../respond.ts'
-import type { Site, SiteDirectory } from '../sites.ts'
+import { isRevoked, type Site, type SiteDirectory } from '../sites.ts'
 import type { DecodedRequest, Enricher, Guard, Surface } from './surface.ts'
 
 export interface IngestDeps extends ForwardDeps {
@@ -15,14 +17,17 @@ export interface IngestDeps extends ForwardDeps {
 }
 
 const MAX_RAW_REJECTED = 8 * 1024
+const REVOKED_MESSAGE = "the write key was revoked; use the site's current write key"
 
 /** The shared ingestion path every surface goes through. */
 export function ingestHandler(surface: Surface, deps: IngestDeps) {
   return async (c: Context<AppEnv>): Promise<Response> => {
     // A key in a header is checked before the body is read: refusing costs us nothing.
     const headerKey = extractWriteKey(c.req.raw.headers)
-    if (headerKey !== undefined && !(await deps.sites.byWriteKey(headerKey))) {
-      return fail(c, 'unknown_write_key', 'the write key is not known')
+    if (headerKey !== undefined) {
+      const known = await deps.sites.byWriteKey(headerKey)
+      if (!known) return fail(c, 'unknown_write_key', 'the write key is not known')
+      if (isRevoked(known, headerKey)) return fail(c, 'revoked_write_key', REVOKED_MESSAGE)
     }
     const decoded = await surface.decode(c.req.raw)
     if (!decoded.ok) return fail(c, decoded.code, decoded.message)
@@ -36,6 +41,7 @@ export function ingestHandler(surface: Surface, deps: IngestDeps) {
     }
     const site = await deps.sites.byWriteKey(writeKey)
     if (!site) return fail(c, 'unknown_write_key', 'the write key is not known')
+    if (isRevoked(site, writeKey)) return fail(c, 'revoked_write_key', REVOKED_MESSAGE)
     for (const guard of deps.guards) {
       const refusal = await guard(c, site, writeKey)
       if (refusal) return refusal
@@ -51,10 +57,11 @@ async function ingestDecoded(
   site: Site,
   decoded: DecodedRequest,
 ): Promise<Response> {
+  const active = decoded.as ?? surface
   const siteId = site.siteId
   const now = deps.now()
   const receivedAt = new Date(now).toISOString()
-  const result = surface.read(decoded.body, { siteId, receivedAt, ingestPath: surface.ingestPath })
+  const result = active.read(decoded.body, { siteId, receivedAt, ingestPath: active.ingestPath })
   if (!result.ok) return fail(c, result.code, result.message)
   const { accepted, rejected } = result.value
   const requestId = c.get('requestId')
@@ -63,7 +70,7 @@ async function ingestDecoded(
     batch_id: deps.newId(),
     site_id: siteId,
     received_at: receivedAt,
-    ingest_path: surface.ingestPath,
+    ingest_path: active.ingestPath,
     events: [],
     rejected: rejected.map((r) => withRaw(r, decoded.body)),
   }
@@ -72,8 +79,21 @@ async function ingestDecoded(
     reportInBackground(c, batch, deps, requestId)
     return fail(c, 'invalid_event', `all ${rejected.length} events were rejected`, { rejected })
   }
-  batch.events = await deps.enrich(accepted, { request: c.req.raw, site, now })
-  const forwarded = await forwardBatch(batch, deps, requestId)
+  const enriched = refusalsAsRejections(
+    await deps.enrich(accepted, { request: c.req.raw, site, now }),
+    rejected,
+  )
+  batch.events = enriched.events
+  if (enriched.rejected.length > 0) {
+    // Refused by enrichment (a site blocking bots): reported and stored like invalid events.
+    rejected.push(...enriched.rejected)
+    batch.rejected = rejected.map((r) => withRaw(r, decoded.body))
+    if (batch.events.length === 0) {
+      reportInBackground(c, batch, deps, requestId)
+      return fail(c, enriched.rejected[0]!.code, `all ${rejected.length} events were refused`, { rejected })
+    }
+  }
+  const forwarded = await forwardBatch(batch, deps, requestId, requestPlace(c.req.raw))
   if (!forwarded.ok) {
     console.warn(
       JSON.stringify({
@@ -92,7 +112,7 @@ async function ingestDecoded(
     )
   }
   const outcome = { accepted: batch.events.length, rejected, requestId }
-  if (surface.respond) return surface.respond(c, outcome)
+  if (active.respond) return active.respond(c, outcome)
   return c.json({ ok: true, accepted: outcome.accepted, rejected, request_id: requestId })
 }
 
@@ -106,7 +126,9 @@ function withRaw(rejection: Rejection, body: unknown): EdgeRejection {
   } catch {
     raw = undefined
   }
-  const messageId = (item as { message_id?: unknown } | undefined)?.message_id
+  // Compatibility dialects name the id differently (Segment's messageId, PostHog's uuid).
+  const ids = item as { message_id?: unknown; messageId?: unknown; uuid?: unknown } | undefined
+  const messageId = ids?.message_id ?? ids?.messageId ?? ids?.uuid
   return {
     ...rejection,
     ...(typeof messageId === 'string' ? { message_id: messageId.slice(0, 200) } : {}),

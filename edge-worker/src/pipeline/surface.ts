@@ -7,6 +7,7 @@ import type {
   StampInfo,
 } from '@sightline/contracts'
 import type { Context } from 'hono'
+import type { EnrichResult } from '../enrich/refusals.ts'
 import type { AppEnv } from '../respond.ts'
 import type { Site } from '../sites.ts'
 
@@ -15,6 +16,11 @@ export interface DecodedRequest {
   body: unknown
   /** For APIs that carry the key in the payload (PostHog's api_key, a pixel's query string). */
   writeKey?: string
+  /**
+   * The dialect decoding recognised, when one path serves several (native and Segment
+   * share /v1/batch): its read, respond and ingest path are used instead of the route's.
+   */
+  as?: Surface
 }
 
 export type EventReader = (
@@ -48,11 +54,14 @@ export interface EnrichContext {
   now: number
 }
 
-/** Geo, device, bot verdict, privacy: pure steps over the stamped events. */
+/**
+ * Geo, device, bot verdict, privacy: pure steps over the stamped events. May refuse
+ * events (a site blocking bots); refusals are reported like validation rejections.
+ */
 export type Enricher = (
   events: EnrichedEvent[],
   ctx: EnrichContext,
-) => EnrichedEvent[] | Promise<EnrichedEvent[]>
+) => EnrichedEvent[] | EnrichResult | Promise<EnrichedEvent[] | EnrichResult>
 
 /**
  * Runs before the body is read (rate limits, revocations): a Response refuses the

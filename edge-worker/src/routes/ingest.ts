@@ -2,7 +2,10 @@ import type { Hono } from 'hono'
 import { type IngestDeps, ingestHandler } from '../pipeline/ingest.ts'
 import type { Surface } from '../pipeline/surface.ts'
 import { type AppEnv, fail } from '../respond.ts'
-import { nativeBatch, nativeTrack } from '../surfaces/native.ts'
+import { beacon } from '../surfaces/beacon.ts'
+import { pixel } from '../surfaces/pixel.ts'
+import { POSTHOG_PATHS, posthog } from '../surfaces/posthog.ts'
+import { batchEither, segmentSingle, trackEither } from '../surfaces/segment.ts'
 
 export interface SurfaceRoute {
   method: 'GET' | 'POST'
@@ -12,8 +15,15 @@ export interface SurfaceRoute {
 
 /** Every ingestion surface and where it listens. Compatibility APIs add their routes here. */
 export const SURFACE_ROUTES: SurfaceRoute[] = [
-  { method: 'POST', path: '/v1/batch', surface: nativeBatch },
-  { method: 'POST', path: '/v1/track', surface: nativeTrack },
+  // Native and Segment share these two paths; the body's field names pick the dialect.
+  { method: 'POST', path: '/v1/batch', surface: batchEither },
+  { method: 'POST', path: '/v1/track', surface: trackEither },
+  ...(['page', 'identify', 'alias', 'group', 'screen'] as const).map(
+    (type): SurfaceRoute => ({ method: 'POST', path: `/v1/${type}`, surface: segmentSingle(type) }),
+  ),
+  { method: 'POST', path: '/v1/b', surface: beacon },
+  { method: 'GET', path: '/v1/p.gif', surface: pixel },
+  ...POSTHOG_PATHS.map((path): SurfaceRoute => ({ method: 'POST', path, surface: posthog })),
 ]
 
 export function registerIngestRoutes(app: Hono<AppEnv>, deps: IngestDeps, routes = SURFACE_ROUTES): void {

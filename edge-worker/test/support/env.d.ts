@@ -7,6 +7,8 @@ declare namespace Cloudflare {
     BRIDGES: string
     SIGNING_KEY_ID: string
     SIGNING_KEY: string
+    SITES_KV: KVNamespace
+    RATE_LIMITER: DurableObjectNamespace<import('../../src/rate-limit/durable-object.ts').RateLimiter>
   }
   interface GlobalProps {
     mainModule: typeof import('../../src/index.ts')

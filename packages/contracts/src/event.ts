@@ -142,5 +142,10 @@ export interface EnrichedEvent {
   edge?: { colo?: string; region?: string }
   /** Present only when the site opted in to keeping raw IPs. */
   ip?: string
+  /**
+   * Transient, edge → bridge only: the truncated client IP (/24, /48) for the bridge's geo
+   * fallback when request.cf had no usable geo. The bridge removes it before storing.
+   */
+  geo_ip?: string
   user_agent?: string
 }

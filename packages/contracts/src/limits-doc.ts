@@ -9,8 +9,16 @@ const ROWS: Array<[keyof typeof LIMITS, string, (v: number) => string]> = [
   ['maxStringLength', 'Any string value or key', (v) => `${v} characters (event rejected)`],
   ['maxEventNameLength', 'Event name', (v) => `${v} characters (event rejected)`],
   ['maxIdLength', 'message_id, anonymous_id, user_id, group_id', (v) => `${v} characters (event rejected)`],
-  ['maxClockSkewMs', 'Client clock skew before ts is clamped to received_at', (v) => `${v / 86_400_000} days (kept, flagged \`clock_skewed\`)`],
-  ['signatureWindowMs', 'Edge → bridge signature age (replay window)', (v) => `±${v / 60_000} minutes (401 \`stale_signature\`)`],
+  [
+    'maxClockSkewMs',
+    'Client clock skew before ts is clamped to received_at',
+    (v) => `${v / 86_400_000} days (kept, flagged \`clock_skewed\`)`,
+  ],
+  [
+    'signatureWindowMs',
+    'Edge → bridge signature age (replay window)',
+    (v) => `±${v / 60_000} minutes (401 \`stale_signature\`)`,
+  ],
 ]
 
 /** The limits table as published in docs/limits.md (a test keeps the two identical). */

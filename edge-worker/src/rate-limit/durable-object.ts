@@ -1,0 +1,23 @@
+import { DurableObject } from 'cloudflare:workers'
+import { SlidingWindow, type Verdict } from './window.ts'
+
+/**
+ * One limiter key (a write key, or a site's client IP) = one Durable Object instance, so
+ * every request for that key, from any colo, meets the same counter. Counts live in memory
+ * only: an evicted or restarted object forgets at most one window, which errs on the side
+ * of letting traffic through, and memory-only keeps each hit to a single in-memory update.
+ */
+export class RateLimiter extends DurableObject {
+  private readonly window = new SlidingWindow()
+
+  /**
+   * `now` comes from the calling worker (same Cloudflare clock), which lets tests drive
+   * the window with an injected clock.
+   */
+  hit(limit: number, windowMs: number, now: number): Verdict {
+    if (!Number.isFinite(now) || !(limit > 0) || !(windowMs > 0)) {
+      throw new RangeError('rate limiter: limit, windowMs and now must be positive numbers')
+    }
+    return this.window.hit(now, limit, windowMs)
+  }
+}

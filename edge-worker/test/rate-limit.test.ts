@@ -1,0 +1,129 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import { SiteSchema } from '../src/config.ts'
+import { clientIpKey } from '../src/rate-limit/client-ip.ts'
+import { durableObjectLimiter, type Limiter, rateLimitGuard } from '../src/rate-limit/guard.ts'
+import { SlidingWindow } from '../src/rate-limit/window.ts'
+import { staticSites } from '../src/sites.ts'
+import { type ErrorJson, makeEvent, post, testApp } from './support/harness.ts'
+
+/** A site with its own fresh keys (limiter objects are per key, so tests never share counts). */
+function limitedApp(limits: { per_key_per_minute: number; per_ip_per_minute: number }, limiter?: Limiter) {
+  const keys = [`wk_${crypto.randomUUID()}`, `wk_${crypto.randomUUID()}`]
+  const site = SiteSchema.parse({
+    site_id: `site_${crypto.randomUUID()}`,
+    write_keys: keys,
+    rate_limit: limits,
+  })
+  // The limiter's clock only: received_at and signatures keep real time for the bridge.
+  const clock = { offsetMs: 0 }
+  const guard = rateLimitGuard({
+    limiter: limiter ?? durableObjectLimiter(env.RATE_LIMITER),
+    now: () => Date.now() + clock.offsetMs,
+    timeoutMs: 300,
+  })
+  // Enrichment is not what these tests are about: identity keeps them independent of it.
+  const { app } = testApp(['ok'], { sites: staticSites([site]), guards: [guard], enrich: (events) => events })
+  const send = (key: string, ip?: string) =>
+    post(
+      app,
+      '/v1/batch',
+      { batch: [makeEvent()] },
+      {
+        authorization: `Bearer ${key}`,
+        ...(ip ? { 'cf-connecting-ip': ip } : {}),
+      },
+    )
+  return { keys, guard, clock, send }
+}
+
+async function expectLimited(res: Response): Promise<number> {
+  expect(res.status).toBe(429)
+  const retryAfter = Number(res.headers.get('retry-after'))
+  expect(retryAfter).toBeGreaterThanOrEqual(1)
+  expect(retryAfter).toBeLessThanOrEqual(60)
+  const body = (await res.json()) as ErrorJson
+  expect(body.error.code).toBe('rate_limited')
+  expect(body.error.docs).toMatch(/errors\.md#rate_limited$/)
+  expect(body.error.request_id).toBeTruthy()
+  return retryAfter
+}
+
+describe('rate limits (Durable Object sliding window, in workerd)', () => {
+  it('per write key: over the limit → 429 + Retry-After; the site’s other key is unaffected', async () => {
+    const { keys, send } = limitedApp({ per_key_per_minute: 3, per_ip_per_minute: 1000 })
+    for (let i = 0; i < 3; i++) expect((await send(keys[0]!)).status).toBe(200)
+    await expectLimited(await send(keys[0]!))
+    expect((await send(keys[1]!)).status).toBe(200)
+  })
+
+  it('per client IP: over the limit → 429; another IP with the same key is unaffected', async () => {
+    const { keys, send } = limitedApp({ per_key_per_minute: 1000, per_ip_per_minute: 2 })
+    expect((await send(keys[0]!, '203.0.113.7')).status).toBe(200)
+    expect((await send(keys[0]!, '203.0.113.7')).status).toBe(200)
+    await expectLimited(await send(keys[0]!, '203.0.113.7'))
+    // Per IP means any key of the site: switching keys does not escape the limit.
+    await expectLimited(await send(keys[1]!, '203.0.113.7'))
+    expect((await send(keys[0]!, '203.0.113.8')).status).toBe(200)
+  })
+
+  it('counts an IPv6 client per /64', async () => {
+    const { keys, send } = limitedApp({ per_key_per_minute: 1000, per_ip_per_minute: 1 })
+    expect((await send(keys[0]!, '2001:db8:1:2::1')).status).toBe(200)
+    await expectLimited(await send(keys[0]!, '2001:db8:1:2:ffff::9'))
+    expect((await send(keys[0]!, '2001:db8:1:3::1')).status).toBe(200)
+    expect(clientIpKey(new Headers({ 'cf-connecting-ip': '2001:0db8:0001:0002:0:0:0:1' }))).toBe(
+      '2001:db8:1:2::/64',
+    )
+  })
+
+  it('recovers once the window has slid past, exactly when Retry-After said', async () => {
+    const { keys, clock, send } = limitedApp({ per_key_per_minute: 2, per_ip_per_minute: 1000 })
+    expect((await send(keys[0]!)).status).toBe(200)
+    expect((await send(keys[0]!)).status).toBe(200)
+    const retryAfter = await expectLimited(await send(keys[0]!))
+    clock.offsetMs = (retryAfter - 2) * 1000
+    await expectLimited(await send(keys[0]!))
+    clock.offsetMs = retryAfter * 1000
+    expect((await send(keys[0]!)).status).toBe(200)
+  })
+
+  it('fails open when the limiter errors or hangs, and counts it', async () => {
+    const broken: Limiter = { hit: async () => Promise.reject(new Error('overloaded')) }
+    const a = limitedApp({ per_key_per_minute: 1, per_ip_per_minute: 1 }, broken)
+    expect((await a.send(a.keys[0]!, '203.0.113.9')).status).toBe(200)
+    expect((await a.send(a.keys[0]!, '203.0.113.9')).status).toBe(200)
+    expect(a.guard.stats.failedOpen).toBe(2)
+
+    const hanging: Limiter = { hit: () => new Promise(() => {}) }
+    const b = limitedApp({ per_key_per_minute: 1, per_ip_per_minute: 1 }, hanging)
+    const started = Date.now()
+    expect((await b.send(b.keys[0]!)).status).toBe(200)
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(b.guard.stats.failedOpen).toBe(1)
+  })
+})
+
+describe('SlidingWindow', () => {
+  it('does not let 2× the limit through around a window boundary', () => {
+    const w = new SlidingWindow()
+    const t0 = 1_000_000_000_000 + 59_500
+    for (let i = 0; i < 10; i++) expect(w.hit(t0, 10, 60_000).allowed).toBe(true)
+    // One second later a fixed window would have reset; the sliding one has not.
+    const refused = w.hit(t0 + 1_000, 10, 60_000)
+    expect(refused.allowed).toBe(false)
+    expect(refused.retryAfterMs).toBeGreaterThan(58_000)
+    expect(w.hit(t0 + refused.retryAfterMs + 1_000, 10, 60_000).allowed).toBe(true)
+  })
+
+  it('frees only as many requests as slid out', () => {
+    const w = new SlidingWindow()
+    const t0 = 2_000_000_000_000
+    for (let i = 0; i < 5; i++) w.hit(t0, 10, 60_000)
+    for (let i = 0; i < 5; i++) w.hit(t0 + 30_000, 10, 60_000)
+    expect(w.hit(t0 + 30_000, 10, 60_000).allowed).toBe(false)
+    const later = t0 + 60_000
+    for (let i = 0; i < 5; i++) expect(w.hit(later, 10, 60_000).allowed).toBe(true)
+    expect(w.hit(later, 10, 60_000).allowed).toBe(false)
+  })
+})
