@@ -44,6 +44,14 @@ export async function forwardBatch(
     const url = `${bridge.url}/v1/ingest`
     // Signed per attempt: the timestamp must be fresh for the bridge's replay window.
     const signature = await signBody(body, deps.signing.keyId, deps.signing.secret, deps.now())
+    // A timer we clear ourselves, not AbortSignal.timeout(): that one stays armed for the full
+    // period after a fast answer, and workerd caps active timers per request context (10,000;
+    // found by the fuzz suite, where one context serves every request).
+    const abort = new AbortController()
+    const timer = setTimeout(
+      () => abort.abort(new DOMException('bridge attempt timed out', 'TimeoutError')),
+      deps.attemptTimeoutMs,
+    )
     try {
       const response = await deps.fetch(url, {
         method: 'POST',
@@ -54,7 +62,7 @@ export async function forwardBatch(
           'x-request-id': requestId,
         },
         body,
-        signal: AbortSignal.timeout(deps.attemptTimeoutMs),
+        signal: abort.signal,
       })
       // Drain so the connection can be reused; the bridge's body is not needed.
       await response.body?.cancel().catch(() => {})
@@ -69,6 +77,8 @@ export async function forwardBatch(
       const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
       attempts.push({ region: bridge.region, url, outcome: timedOut ? 'timeout' : 'network_error' })
       health?.markFailed(bridge, deps.now())
+    } finally {
+      clearTimeout(timer)
     }
   }
   return { ok: false, attempts }
