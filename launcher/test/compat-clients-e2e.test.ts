@@ -8,6 +8,7 @@ import { openWarehouse } from '@sightline/warehouse'
 import { chromium } from 'playwright-core'
 import { PostHog } from 'posthog-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startCloudflareFront } from './cloudflare-front.ts'
 import {
   eventually,
   launcherPorts,
@@ -24,6 +25,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'sightline-compat-'))
 const run = crypto.randomUUID().slice(0, 8)
 let running: RunningSightline | undefined
 let page: Server | undefined
+let front: Server | undefined
 
 interface Row {
   ingest_path: string
@@ -38,6 +40,7 @@ interface Row {
   browser: string
   os: string
   geo_country: string
+  ip: string
   is_bot: boolean
   bot_score: number
   bot_reasons: string[]
@@ -51,6 +54,7 @@ const VISITOR_IP = '81.2.69.142'
 afterAll(async () => {
   await running?.stop()
   page?.close()
+  front?.close()
   rmSync(dataDir, { recursive: true, force: true })
 })
 
@@ -123,8 +127,11 @@ describe('compatibility clients, end to end', () => {
     expect(errors).toEqual([])
 
     // Chromium: a page from another origin sends a beacon (text/plain, no preflight) and loads a pixel.
+    // Through a stand-in for Cloudflare's network, which tells the edge the visitor's address.
+    const cf = await startCloudflareFront(e.edge, VISITOR_IP)
+    front = cf.server
     page = createServer((_req, res) =>
-      res.writeHead(200, { 'content-type': 'text/html' }).end(pageHtml(e.edge, key)),
+      res.writeHead(200, { 'content-type': 'text/html' }).end(pageHtml(cf.url, key)),
     )
     await new Promise<void>((resolve) => page!.listen(0, '127.0.0.1', resolve))
     const browser = await chromium.launch({
@@ -172,7 +179,7 @@ describe('compatibility clients, end to end', () => {
     })
     rows = await warehouse.query<Row>(
       `SELECT ingest_path, type, event, message_id, anonymous_id, user_id, page_url, page_referrer,
-              library_name, browser, os, geo_country, is_bot, bot_score, bot_reasons,
+              library_name, browser, os, geo_country, ip, is_bot, bot_score, bot_reasons,
               toJSONString(traits) AS traits, toJSONString(properties) AS properties
        FROM events WHERE position(message_id, '${run}') > 0 OR position(user_id, '${run}') > 0`,
     )
@@ -245,8 +252,10 @@ describe('compatibility clients, end to end', () => {
     expect(relayed.map((r) => r.geo_country)).toEqual(['GB', 'GB'])
   })
 
-  // The browser here connects from 127.0.0.1, which no geo database places, and the
-  // launcher (rightly) does not trust X-Forwarded-For; browser geo is covered in workerd
-  // by the enrichment tests with a cf-connecting-ip.
-  it.todo('fills geo on browser rows once the e2e setup can give the browser a routable client IP')
+  it('fills geo on browser rows from the visitor address (bridge lookup in DB-IP, IP not stored)', () => {
+    const browserRows = rows.filter((r) => r.ingest_path === 'beacon' || r.ingest_path === 'pixel')
+    expect(browserRows.map((r) => r.geo_country)).toEqual(['GB', 'GB'])
+    // The demo site keeps no raw IPs: the address served the lookup and was dropped.
+    expect(browserRows.map((r) => r.ip)).toEqual(['', ''])
+  })
 })
