@@ -50,6 +50,9 @@ interface Row {
 let rows: Row[] = []
 // A server SDK relays its visitor's address (Segment context.ip, PostHog $ip); this one is in GB.
 const VISITOR_IP = '81.2.69.142'
+// …and its visitor's browser, which device parsing and the bot verdict read instead of the SDK's.
+const VISITOR_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1'
 
 afterAll(async () => {
   await running?.stop()
@@ -97,7 +100,7 @@ describe('compatibility clients, end to end', () => {
       event: 'Segment Track',
       properties: { run },
       messageId: `seg-t-${run}`,
-      context: { ip: VISITOR_IP },
+      context: { ip: VISITOR_IP, userAgent: VISITOR_UA },
     })
     segment.page({
       anonymousId: `seg-anon-${run}`,
@@ -120,7 +123,7 @@ describe('compatibility clients, end to end', () => {
     posthog.capture({
       distinctId: `ph-user-${run}`,
       event: 'PostHog Capture',
-      properties: { run, $ip: VISITOR_IP },
+      properties: { run, $ip: VISITOR_IP, $raw_user_agent: VISITOR_UA },
     })
     posthog.identify({ distinctId: `ph-user-${run}`, properties: { $set: { email: 'ph@example.com' } } })
     await posthog.shutdown(20_000)
@@ -247,9 +250,17 @@ describe('compatibility clients, end to end', () => {
     }
   })
 
-  it('fills geo from the visitor IP a server SDK relays (Segment context.ip, PostHog $ip)', () => {
+  it('fills geo, device and bot fields from the visitor a server SDK relays (IP and user agent)', () => {
     const relayed = rows.filter((r) => r.event === 'Segment Track' || r.event === 'PostHog Capture')
-    expect(relayed.map((r) => r.geo_country)).toEqual(['GB', 'GB'])
+    expect(relayed).toHaveLength(2)
+    for (const row of relayed) {
+      expect(row.geo_country, row.ingest_path).toBe('GB')
+      expect(row.os, row.ingest_path).toBe('iOS')
+      expect(row.browser, row.ingest_path).toContain('Safari')
+      // A real phone's browser relayed by a server: judged human, verdict still recorded.
+      expect(row.is_bot, row.ingest_path).toBe(false)
+      expect(typeof row.bot_score, row.ingest_path).toBe('number')
+    }
   })
 
   it('fills geo on browser rows from the visitor address (bridge lookup in DB-IP, IP not stored)', () => {
