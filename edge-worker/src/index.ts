@@ -5,7 +5,7 @@ import { parseConfig } from './config.ts'
 import { createEnricher } from './enrich.ts'
 import type { Guard } from './pipeline/surface.ts'
 import type { RateLimiter } from './rate-limit/durable-object.ts'
-import { durableObjectLimiter, rateLimitGuard } from './rate-limit/guard.ts'
+import { durableObjectLimiter, observedIpRate, rateLimitGuard } from './rate-limit/guard.ts'
 import { staticSites } from './sites.ts'
 import { kvSites } from './sites-kv.ts'
 
@@ -49,7 +49,11 @@ function appFor(env: unknown): App | Error {
         now,
         guards,
         health: new BridgeHealth(),
-        enrich: createEnricher(config.enrichment),
+        // The limiter's per-IP count doubles as the bot verdict's request-rate signal.
+        enrich: createEnricher({
+          ...config.enrichment,
+          requestRate: (request) => observedIpRate.get(request),
+        }),
         // Bound explicitly: workerd refuses a fetch called with a foreign `this`.
         fetch: (input, init) => fetch(input, init),
       })

@@ -127,3 +127,36 @@ describe('SlidingWindow', () => {
     expect(w.hit(later, 10, 60_000).allowed).toBe(false)
   })
 })
+
+describe('request rate as a bot signal', () => {
+  it('feeds the per-IP count the limiter measured into the bot verdict', async () => {
+    const { createEnricher } = await import('../src/enrich.ts')
+    const { observedIpRate } = await import('../src/rate-limit/guard.ts')
+    const keys = [`wk_${crypto.randomUUID()}`]
+    const site = SiteSchema.parse({ site_id: `site_${crypto.randomUUID()}`, write_keys: keys })
+    const guard = rateLimitGuard({ limiter: durableObjectLimiter(env.RATE_LIMITER), now: () => Date.now() })
+    const enrich = createEnricher({
+      trustCfGeo: true,
+      trustProxyHeaders: false,
+      visitorSecret: 'test-visitor-secret-0123456789abcdef',
+      requestRate: (request) => observedIpRate.get(request),
+    })
+    const { app, namespace } = testApp(['ok'], { sites: staticSites([site]), guards: [guard], enrich })
+    const browser = {
+      authorization: `Bearer ${keys[0]}`,
+      'cf-connecting-ip': '198.51.100.77',
+      'user-agent':
+        'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+      'accept-language': 'en-US',
+    }
+    // 130 requests in a minute from one browser IP: past the "high rate" threshold (120).
+    for (let i = 0; i < 130; i++)
+      expect((await post(app, '/v1/batch', { batch: [makeEvent()] }, browser)).status).toBe(200)
+    const { bridgeLog } = await import('./support/harness.ts')
+    const log = await bridgeLog(namespace)
+    const first = log[0]?.batch?.events[0]?.bot
+    const last = log.at(-1)?.batch?.events[0]?.bot
+    expect(first?.reasons ?? []).not.toContain('request_rate_high')
+    expect(last?.reasons).toContain('request_rate_high')
+  })
+})

@@ -17,6 +17,12 @@ export function durableObjectLimiter(namespace: DurableObjectNamespace<RateLimit
   }
 }
 
+/**
+ * Requests per window the limiter counted for this request's client IP, kept per request so
+ * the bot verdict can use the rate as a signal (a WeakMap: nothing outlives the request).
+ */
+export const observedIpRate = new WeakMap<Request, number>()
+
 export interface RateLimitGuardOptions {
   limiter: Limiter
   now: () => number
@@ -75,6 +81,8 @@ export function rateLimitGuard(options: RateLimitGuardOptions): RateLimitGuard {
       )
       return undefined
     }
+    const ipVerdict = ip ? verdicts[1] : undefined
+    if (ipVerdict?.allowed) observedIpRate.set(c.req.raw, limits.per_ip_per_minute - ipVerdict.remaining)
     const refused = checks
       .map((check, i) => ({ check, verdict: verdicts[i]! }))
       .filter((x) => !x.verdict.allowed)
