@@ -90,3 +90,20 @@ describe('SiteDirectory over Workers KV (SITES_KV)', () => {
     expect(((await res.json()) as ErrorJson).error.code).toBe('revoked_write_key')
   })
 })
+
+describe('site directory outage', () => {
+  it('answers 503 site_config_unavailable with Retry-After when the directory throws', async () => {
+    const { testApp, post, makeEvent } = await import('./support/harness.ts')
+    const { app } = testApp(['ok'], {
+      sites: {
+        byWriteKey: async () => {
+          throw new Error('KV unreachable')
+        },
+      },
+    })
+    const res = await post(app, '/v1/batch', { batch: [makeEvent()] }, { authorization: 'Bearer wk_any' })
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBeTruthy()
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('site_config_unavailable')
+  })
+})

@@ -19,13 +19,37 @@ export interface IngestDeps extends ForwardDeps {
 const MAX_RAW_REJECTED = 8 * 1024
 const REVOKED_MESSAGE = "the write key was revoked; use the site's current write key"
 
+/**
+ * A directory that cannot answer (KV down with nothing cached) is our outage, not the
+ * client's mistake: a retryable 503, never a 500 and never "unknown key".
+ */
+async function lookupSite(sites: SiteDirectory, writeKey: string): Promise<Site | undefined | 'unavailable'> {
+  try {
+    return await sites.byWriteKey(writeKey)
+  } catch (err) {
+    console.warn(JSON.stringify({ msg: 'site directory unavailable', error: String(err) }))
+    return 'unavailable'
+  }
+}
+
+function siteConfigUnavailable(c: Context<AppEnv>, deps: IngestDeps): Response {
+  return fail(
+    c,
+    'site_config_unavailable',
+    'site configuration is unavailable; retry later',
+    {},
+    deps.retryAfterSeconds,
+  )
+}
+
 /** The shared ingestion path every surface goes through. */
 export function ingestHandler(surface: Surface, deps: IngestDeps) {
   return async (c: Context<AppEnv>): Promise<Response> => {
     // A key in a header is checked before the body is read: refusing costs us nothing.
     const headerKey = extractWriteKey(c.req.raw.headers)
     if (headerKey !== undefined) {
-      const known = await deps.sites.byWriteKey(headerKey)
+      const known = await lookupSite(deps.sites, headerKey)
+      if (known === 'unavailable') return siteConfigUnavailable(c, deps)
       if (!known) return fail(c, 'unknown_write_key', 'the write key is not known')
       if (isRevoked(known, headerKey)) return fail(c, 'revoked_write_key', REVOKED_MESSAGE)
     }
@@ -39,7 +63,8 @@ export function ingestHandler(surface: Surface, deps: IngestDeps) {
         'send the write key as Basic auth user, Bearer token or X-Write-Key',
       )
     }
-    const site = await deps.sites.byWriteKey(writeKey)
+    const site = await lookupSite(deps.sites, writeKey)
+    if (site === 'unavailable') return siteConfigUnavailable(c, deps)
     if (!site) return fail(c, 'unknown_write_key', 'the write key is not known')
     if (isRevoked(site, writeKey)) return fail(c, 'revoked_write_key', REVOKED_MESSAGE)
     for (const guard of deps.guards) {

@@ -27,6 +27,7 @@ export const ERROR_STATUS = {
   internal: 500,
   not_durable: 503,
   no_bridge_available: 503,
+  site_config_unavailable: 503,
   warehouse_unavailable: 503,
 } as const
 
