@@ -1,7 +1,7 @@
 // Pure operations behind `npm run admin`: they take the install state and return a new one
 // (or a refusal), so they are tested without files or processes.
 import { type KvEntry, siteEntries } from '../../edge-worker/src/sites-kv-format.ts'
-import { type InstallState, token } from './workspace.ts'
+import { edgeSiteConfig, type InstallState, token } from './workspace.ts'
 
 export type Change = { ok: true; state: InstallState; message: string } | { ok: false; message: string }
 
@@ -16,6 +16,7 @@ export function addSite(state: InstallState, siteId: string, name = siteId, newK
     write_keys: [newKey('wk')],
     revoked_keys: [],
     read_keys: [newKey('rk')],
+    edge: {},
   }
   return {
     ok: true,
@@ -68,9 +69,7 @@ function replaceSite(state: InstallState, site: InstallState['sites'][number]): 
 
 /** What SITES_KV must hold for this state (validated with the edge's own SiteSchema). */
 export function kvEntriesFor(state: InstallState): KvEntry[] {
-  return siteEntries(
-    state.sites.map((s) => ({ site_id: s.site_id, write_keys: s.write_keys, revoked_keys: s.revoked_keys })),
-  )
+  return siteEntries(state.sites.map(edgeSiteConfig))
 }
 
 /** The sync plan: put every wanted entry (puts are idempotent), delete what no key owns any more. */

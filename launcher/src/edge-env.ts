@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { DataLayout, InstallState } from './workspace.ts'
+import { type DataLayout, edgeSiteConfig, type InstallState } from './workspace.ts'
 
 /**
  * The edge's configuration for `wrangler dev --env-file`: sites and write keys, the
@@ -8,13 +8,7 @@ import type { DataLayout, InstallState } from './workspace.ts'
  */
 export function writeEdgeEnv(layout: DataLayout, state: InstallState, bridgeUrl: string): string {
   const vars: Record<string, string> = {
-    SITES: JSON.stringify(
-      state.sites.map((s) => ({
-        site_id: s.site_id,
-        write_keys: s.write_keys,
-        revoked_keys: s.revoked_keys,
-      })),
-    ),
+    SITES: JSON.stringify(state.sites.map(edgeSiteConfig)),
     BRIDGES: JSON.stringify([{ url: bridgeUrl, region: 'local', priority: 1 }]),
     SIGNING_KEY_ID: state.signing.key_id,
     SIGNING_KEY: state.signing.key,

@@ -37,8 +37,18 @@ const SiteSchema = z.object({
   /** Kept (not deleted) so the edge answers "revoked" instead of "unknown"; see admin.ts. */
   revoked_keys: z.array(z.string()).default([]),
   read_keys: z.array(z.string()).min(1),
+  /**
+   * The site's edge settings (allowed_origins, rate_limit, privacy, block_bots), as the edge
+   * worker's SiteSchema defines them; the edge validates them and fills the defaults.
+   */
+  edge: z.record(z.string(), z.unknown()).default({}),
 })
 export type Site = z.infer<typeof SiteSchema>
+
+/** What the edge needs of a site: its settings plus keys, never the secret read keys. */
+export function edgeSiteConfig(site: Site): Record<string, unknown> {
+  return { ...site.edge, site_id: site.site_id, write_keys: site.write_keys, revoked_keys: site.revoked_keys }
+}
 
 const StateSchema = z.object({
   version: z.literal(1),
@@ -67,6 +77,7 @@ export function loadOrCreateState(layout: DataLayout): { state: InstallState; cr
         write_keys: [token('wk')],
         revoked_keys: [],
         read_keys: [token('rk')],
+        edge: {},
       },
     ],
     signing: { key_id: 'k1', key: randomBytes(32).toString('base64url') },

@@ -13,7 +13,14 @@ const fakeKey = (prefix: string) => `${prefix}_${++n}`
 const base: InstallState = {
   version: 1,
   sites: [
-    { site_id: 'demo', name: 'Demo', write_keys: ['wk_a', 'wk_b'], revoked_keys: [], read_keys: ['rk_a'] },
+    {
+      site_id: 'demo',
+      name: 'Demo',
+      write_keys: ['wk_a', 'wk_b'],
+      revoked_keys: [],
+      read_keys: ['rk_a'],
+      edge: { allowed_origins: ['https://demo.example'], privacy: { keep_ip: false, cookieless: true } },
+    },
   ],
   signing: { key_id: 'k1', key: 'x'.repeat(32) },
 }
@@ -45,11 +52,18 @@ describe('admin: state changes (pure)', () => {
     const entries = kvEntriesFor(state)
     expect(entries.map((e) => e.key)).toEqual(['write_key:wk_a', 'write_key:wk_b'])
     for (const e of entries) {
-      expect(JSON.parse(e.value)).toMatchObject({
+      const value = JSON.parse(e.value)
+      expect(value).toMatchObject({
         site_id: 'demo',
         write_keys: ['wk_b'],
         revoked_keys: ['wk_a'],
+        // The site's edge settings travel; the edge's defaults fill what the state omits.
+        allowed_origins: ['https://demo.example'],
+        privacy: { keep_ip: false, cookieless: true },
+        block_bots: false,
       })
+      // Secret read keys never reach the edge.
+      expect(value.read_keys).toBeUndefined()
     }
     const plan = kvPlan(entries, ['write_key:wk_a', 'write_key:wk_gone', 'other:x'], WRITE_KEY_PREFIX)
     expect(plan.remove).toEqual(['write_key:wk_gone'])
