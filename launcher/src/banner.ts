@@ -39,8 +39,9 @@ export function endpointsFor(
     })),
     examples: {
       send: `curl -s ${urls.edge}/v1/batch -u '${site.write_keys[0]}:' -H 'content-type: application/json' -d '${JSON.stringify(event)}'`,
-      stats: `curl -s '${urls.query}/v1/sites/${site.site_id}/stats' -H 'authorization: Bearer ${site.read_keys[0]}'`,
-      trends: `curl -s '${urls.query}/v1/sites/${site.site_id}/trends?interval=hour' -H 'authorization: Bearer ${site.read_keys[0]}'`,
+      // curl's User-Agent is a bot's, and dashboards leave bots out by default.
+      stats: `curl -s '${urls.query}/v1/sites/${site.site_id}/stats?include_bots=true' -H 'authorization: Bearer ${site.read_keys[0]}'`,
+      trends: `curl -s '${urls.query}/v1/sites/${site.site_id}/trends?interval=hour&include_bots=true' -H 'authorization: Bearer ${site.read_keys[0]}'`,
     },
   }
 }
