@@ -141,3 +141,48 @@ describe('writer and edge refusals', () => {
     ).toBe(1)
   })
 })
+
+describe('writer and rows that cannot be loaded', () => {
+  it('dead-letters an event the row mapping cannot read and loads the rest of its batch', async () => {
+    const batch = edgeBatch(['ok-a', 'broken', 'ok-b'])
+    batch.events[1]!.ts = 'not a time'
+    await stream.append(topic, [{ value: encode(batch) }])
+    const w = writer()
+    await waitFor(countEvents, (n) => n >= 2)
+    await waitFor(
+      () => stream.lag('writer', topic),
+      (lag) => lag === 0,
+    )
+    await w.stop()
+    expect(await countEvents()).toBe(2)
+    const rejected = await warehouse.query<{ stage: string; code: string; message_id: string }>(
+      'SELECT stage, code, message_id FROM rejected',
+    )
+    expect(rejected).toEqual([{ stage: 'writer', code: 'invalid_event', message_id: 'broken' }])
+  })
+
+  it('isolates rows ClickHouse itself refuses (after repeated failures), loads the others, commits', async () => {
+    // A real refusal by the engine: a table constraint that one event breaks.
+    await warehouse.command(`ALTER TABLE events ADD CONSTRAINT no_evil CHECK event != 'evil'`)
+    const batch = edgeBatch(['r1', 'r2', 'r3', 'r4', 'r5'])
+    batch.events[3]!.event = 'evil'
+    await stream.append(topic, [{ value: encode(batch) }])
+    const w = writer()
+    await waitFor(
+      () => stream.lag('writer', topic),
+      (lag) => lag === 0,
+      30_000,
+    )
+    await w.stop()
+    const ids = await warehouse.query<{ message_id: string }>(
+      'SELECT message_id FROM events ORDER BY message_id',
+    )
+    expect(ids.map((r) => r.message_id)).toEqual(['r1', 'r2', 'r3', 'r5'])
+    const rejected = await warehouse.query<{ message_id: string; message: string }>(
+      'SELECT message_id, message FROM rejected',
+    )
+    expect(rejected.map((r) => r.message_id)).toEqual(['r4'])
+    expect(rejected[0]?.message).toContain('no_evil')
+    expect(counters.get('sightline_writer_events_total', { outcome: 'refused' })).toBe(1)
+  })
+})

@@ -1,8 +1,14 @@
+import type { EnrichedEvent } from '@sightline/contracts'
 import type { DedupStore } from '@sightline/state'
 import type { Consumer, EventStream, RecordBatch } from '@sightline/stream'
-import { type Rejection, toEventRow, toRejectedRow, type Warehouse } from '@sightline/warehouse'
+import { type Rejection, toRejectedRow, type Warehouse } from '@sightline/warehouse'
 import type { Counters } from '../metrics.ts'
 import { decodeRecords, type EdgeRefusal, insertToken, type Poison } from './decode.ts'
+import { insertIsolatingPoison, prepareRows, warehouseAnswers } from './load-events.ts'
+
+/** Failed attempts of the same batch before the writer looks for refused rows in it. */
+const ISOLATE_AFTER_FAILURES = 3
+
 import { refillDedupFromWarehouse } from './dedup-recovery.ts'
 
 export interface WriterDeps {
@@ -37,6 +43,9 @@ export interface Writer {
 export function startWriter(deps: WriterDeps): Writer {
   const windowMs = deps.dedupWindowMs ?? 24 * 3600 * 1000
   let knownEpoch: string | undefined
+  // Consecutive failed attempts per batch (partition:first offset), to tell transient
+  // failures from rows ClickHouse will never take.
+  const failures = new Map<string, number>()
   deps.counters.describe('sightline_writer_events_total', 'Events by writer outcome')
 
   async function ensureDedupMemory(): Promise<void> {
@@ -93,27 +102,81 @@ export function startWriter(deps: WriterDeps): Writer {
       deps.counters.inc('sightline_rejected_events_total', { site: r.siteId, stage: 'edge', code: r.code })
   }
 
+  /** Rows the warehouse or the row mapping refused: kept in `rejected` with the reason. */
+  async function writeRefusedEvents(refused: Array<{ event: EnrichedEvent; key: string; reason: string }>) {
+    const rows = refused.map(({ event, reason }) =>
+      toRejectedRow({
+        site_id: String(event.site_id ?? ''),
+        received_at: new Date(),
+        stage: 'writer',
+        code: 'invalid_event',
+        message: `not loadable: ${reason}`,
+        message_id: String(event.message_id ?? ''),
+        payload: event,
+      }),
+    )
+    await deps.warehouse.insert('rejected', rows, {
+      dedupToken: await insertToken(refused.map((r) => `refused:${r.key}`)),
+    })
+    deps.counters.inc('sightline_writer_events_total', { outcome: 'refused' }, refused.length)
+  }
+
+  /**
+   * Insert; when ClickHouse keeps refusing the batch (not on the first failure: most are
+   * transient) while it still answers queries, split the batch to isolate the refused rows,
+   * load the rest and dead-letter only those. Returns the keys that are now loaded.
+   */
+  async function loadEvents(batch: RecordBatch, events: EnrichedEvent[], keys: string[]): Promise<number> {
+    const prepared = prepareRows(events, keys)
+    const eventByKey = new Map(keys.map((k, i) => [k, events[i]!]))
+    if (prepared.unloadable.length > 0) await writeRefusedEvents(prepared.unloadable)
+    if (prepared.rows.length === 0) return 0
+    const batchId = `${batch.partition}:${batch.records[0]?.offset ?? -1}`
+    try {
+      await deps.warehouse.insert('events', prepared.rows, {
+        dedupToken: await insertToken(prepared.keys),
+        omitZeroValues: true,
+      })
+      failures.delete(batchId)
+      await deps.dedup.remember(prepared.keys)
+      return prepared.rows.length
+    } catch (err) {
+      const count = (failures.get(batchId) ?? 0) + 1
+      failures.set(batchId, count)
+      if (count < ISOLATE_AFTER_FAILURES || !(await warehouseAnswers(deps.warehouse))) throw err
+      const isolated = await insertIsolatingPoison(deps.warehouse, prepared.rows, prepared.keys)
+      await deps.dedup.remember(isolated.loadedKeys)
+      // Every row failing alone is not the rows' fault; an exhausted budget resumes on redelivery.
+      if (isolated.loadedKeys.length === 0 || isolated.gaveUp) throw err
+      const refused = isolated.refused.map((r) => ({
+        event: eventByKey.get(r.key)!,
+        key: r.key,
+        reason: r.reason,
+      }))
+      deps.log?.('warn', 'warehouse refused rows; dead-lettered them and loaded the rest', {
+        refused: refused.length,
+        loaded: isolated.loadedKeys.length,
+      })
+      await writeRefusedEvents(refused)
+      failures.delete(batchId)
+      return isolated.loadedKeys.length
+    }
+  }
+
   async function handle(batch: RecordBatch): Promise<void> {
     await ensureDedupMemory()
     const decoded = decodeRecords(batch.records)
     const unseen = await deps.dedup.unseen(decoded.keys)
     const fresh = decoded.events.filter((_, i) => unseen.has(decoded.keys[i]!))
     const freshKeys = decoded.keys.filter((k) => unseen.has(k))
-    if (fresh.length > 0) {
-      await deps.warehouse.insert(
-        'events',
-        fresh.map((e) => toEventRow(e)),
-        { dedupToken: await insertToken(freshKeys), omitZeroValues: true },
-      )
-      await deps.dedup.remember(freshKeys)
-    }
+    const loaded = fresh.length > 0 ? await loadEvents(batch, fresh, freshKeys) : 0
     if (decoded.poison.length > 0) await writePoison(decoded.poison)
     if (decoded.refusals.length > 0) await writeRefusals(decoded.refusals)
     const duplicates = decoded.events.length - fresh.length + decoded.duplicatesInBatch
-    deps.counters.inc('sightline_writer_events_total', { outcome: 'inserted' }, fresh.length)
+    deps.counters.inc('sightline_writer_events_total', { outcome: 'inserted' }, loaded)
     if (duplicates > 0)
       deps.counters.inc('sightline_writer_events_total', { outcome: 'duplicate' }, duplicates)
-    deps.onLoaded?.({ inserted: fresh.length, lastOffset: batch.records.at(-1)?.offset ?? -1 })
+    deps.onLoaded?.({ inserted: loaded, lastOffset: batch.records.at(-1)?.offset ?? -1 })
   }
 
   const consumer: Consumer = deps.stream.consume(

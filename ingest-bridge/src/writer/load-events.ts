@@ -1,0 +1,95 @@
+import type { EnrichedEvent } from '@sightline/contracts'
+import { type EventRow, toEventRow, type Warehouse } from '@sightline/warehouse'
+import { insertToken } from './decode.ts'
+
+export interface Unloadable {
+  event: EnrichedEvent
+  key: string
+  reason: string
+}
+
+export interface PreparedRows {
+  rows: EventRow[]
+  keys: string[]
+  /** Events that cannot become a row at all (e.g. a malformed time from a buggy edge). */
+  unloadable: Unloadable[]
+}
+
+/** Events → rows, one at a time, so one malformed event cannot block its whole batch. */
+export function prepareRows(events: readonly EnrichedEvent[], keys: readonly string[]): PreparedRows {
+  const out: PreparedRows = { rows: [], keys: [], unloadable: [] }
+  events.forEach((event, i) => {
+    try {
+      out.rows.push(toEventRow(event))
+      out.keys.push(keys[i]!)
+    } catch (err) {
+      out.unloadable.push({ event, key: keys[i]!, reason: (err as Error).message })
+    }
+  })
+  return out
+}
+
+export interface IsolationResult {
+  loadedKeys: string[]
+  refused: Array<{ row: EventRow; key: string; reason: string }>
+  /** The failure budget ran out: the rest is left for the next delivery (which skips what loaded). */
+  gaveUp: boolean
+}
+
+/**
+ * ClickHouse refused a batch that the warehouse otherwise accepts: find the rows it refuses
+ * by splitting the batch in halves until single rows remain. Every sub-insert carries its
+ * own deterministic token, so a redelivery after a crash cannot load a row twice. A row is
+ * poison only if it fails alone while the warehouse is answering; the caller checks that.
+ */
+export async function insertIsolatingPoison(
+  warehouse: Warehouse,
+  rows: readonly EventRow[],
+  keys: readonly string[],
+  /** Bounds the work when everything fails (k refused rows cost ~2k·log2(n) attempts). */
+  maxFailedAttempts = 200,
+): Promise<IsolationResult> {
+  const result: IsolationResult = { loadedKeys: [], refused: [], gaveUp: false }
+  let failed = 0
+  async function attempt(from: number, to: number): Promise<void> {
+    if (result.gaveUp) return
+    const slice = rows.slice(from, to)
+    const sliceKeys = keys.slice(from, to)
+    try {
+      await warehouse.insert('events', slice, {
+        dedupToken: await insertToken(sliceKeys),
+        omitZeroValues: true,
+      })
+      result.loadedKeys.push(...sliceKeys)
+    } catch (err) {
+      failed += 1
+      if (failed > maxFailedAttempts) {
+        result.gaveUp = true
+        return
+      }
+      if (slice.length === 1) {
+        result.refused.push({
+          row: slice[0]!,
+          key: sliceKeys[0]!,
+          reason: (err as Error).message.slice(0, 500),
+        })
+        return
+      }
+      const mid = from + Math.ceil((to - from) / 2)
+      await attempt(from, mid)
+      await attempt(mid, to)
+    }
+  }
+  await attempt(0, rows.length)
+  return result
+}
+
+/** A warehouse that cannot run `SELECT 1` is down: its refusals say nothing about the rows. */
+export async function warehouseAnswers(warehouse: Warehouse): Promise<boolean> {
+  try {
+    await warehouse.query('SELECT 1')
+    return true
+  } catch {
+    return false
+  }
+}
