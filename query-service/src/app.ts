@@ -6,6 +6,7 @@ import { requireReadKey } from './http/auth.ts'
 import { ApiError, errorHandler, errorResponse } from './http/errors.ts'
 import type { Clock, ReadKeyResolver } from './ports.ts'
 import type { RouteDeps } from './routes/deps.ts'
+import { rejectedRoute } from './routes/rejected.ts'
 import { statsRoute } from './routes/stats.ts'
 import { trendsRoute } from './routes/trends.ts'
 
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps) {
   app.use('/v1/sites/:site/*', requireReadKey(deps.keys))
   app.get('/v1/sites/:site/stats', statsRoute(routeDeps))
   app.get('/v1/sites/:site/trends', trendsRoute(routeDeps))
+  app.get('/v1/sites/:site/rejected', rejectedRoute(routeDeps))
   return app
 }
 

@@ -56,6 +56,8 @@ const common = {
 
 export const StatsQuery = z.strictObject(common)
 
+export const RejectedQuery = z.strictObject({ from: common.from, to: common.to, explain: common.explain })
+
 export const TrendsQuery = z.strictObject({
   ...common,
   event: z.string().min(1).max(200).optional(),
