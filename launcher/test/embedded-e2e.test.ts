@@ -126,6 +126,37 @@ describe('embedded Sightline, end to end', () => {
     }
   })
 
+  it('keeps the good events of a mixed batch and makes the refused one visible per site and reason', async () => {
+    const e = running!.endpoints
+    const site = e.sites[0]!
+    const res = await postBatch(e.edge, site.write_key, {
+      batch: [
+        { type: 'track', event: 'kept', message_id: 'mixed-ok', anonymous_id: 'v-mixed' },
+        { type: 'track', event: 'refused', message_id: 'mixed-bad' },
+      ],
+    })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { accepted: number; rejected: Array<{ index: number; code: string }> }
+    expect(body.accepted).toBe(1)
+    expect(body.rejected).toEqual([expect.objectContaining({ index: 1, code: 'invalid_event' })])
+    const rejected = await eventually(
+      async () => {
+        const r = await fetch(`${e.query}/v1/sites/${site.site_id}/rejected`, {
+          headers: { authorization: `Bearer ${site.read_key}` },
+        })
+        return (await r.json()) as {
+          total: number
+          groups: Array<{ stage: string; code: string; count: number }>
+        }
+      },
+      (r) => r.total >= 1,
+      30_000,
+    )
+    expect(rejected.groups).toContainEqual(
+      expect.objectContaining({ stage: 'edge', code: 'invalid_event', count: 1 }),
+    )
+  })
+
   it('stops cleanly on Ctrl-C', async () => {
     expect(await running!.stop()).toBe(0)
     running = undefined
