@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id'
 import { type Logger, pino } from 'pino'
 import { requireReadKey } from './http/auth.ts'
 import { ApiError, errorHandler, errorResponse } from './http/errors.ts'
+import { openApiDocument } from './openapi.ts'
 import type { Clock, ReadKeyResolver } from './ports.ts'
 import type { RouteDeps } from './routes/deps.ts'
 import { rejectedRoute } from './routes/rejected.ts'
@@ -51,6 +52,9 @@ export function createApp(deps: AppDeps) {
   // Liveness only: a warehouse outage is reported per query (503), so an orchestrator does
   // not restart a healthy process because ClickHouse is away.
   app.get('/healthz', (c) => c.json({ ok: true }))
+  // Public: the document describes the API, it holds no data.
+  const openapi = openApiDocument()
+  app.get('/v1/openapi.json', (c) => c.json(openapi))
 
   app.use('/v1/sites/:site/*', requireReadKey(deps.keys))
   app.get('/v1/sites/:site/stats', statsRoute(routeDeps))
