@@ -1,5 +1,5 @@
 import type { EnrichedEvent } from '@sightline/contracts'
-import { type EventRow, toEventRow, type Warehouse } from '@sightline/warehouse'
+import { EncodedRow, encodeRow, toEventRow, type Warehouse } from '@sightline/warehouse'
 import { insertToken } from './decode.ts'
 
 export interface Unloadable {
@@ -9,18 +9,19 @@ export interface Unloadable {
 }
 
 export interface PreparedRows {
-  rows: EventRow[]
+  /** Encoded up front (sparse JSONEachRow) so the work can overlap the previous insert. */
+  rows: EncodedRow[]
   keys: string[]
   /** Events that cannot become a row at all (e.g. a malformed time from a buggy edge). */
   unloadable: Unloadable[]
 }
 
-/** Events → rows, one at a time, so one malformed event cannot block its whole batch. */
+/** Events → encoded rows, one at a time, so one malformed event cannot block its whole batch. */
 export function prepareRows(events: readonly EnrichedEvent[], keys: readonly string[]): PreparedRows {
   const out: PreparedRows = { rows: [], keys: [], unloadable: [] }
   events.forEach((event, i) => {
     try {
-      out.rows.push(toEventRow(event))
+      out.rows.push(new EncodedRow(encodeRow(toEventRow(event), { omitZeroValues: true })))
       out.keys.push(keys[i]!)
     } catch (err) {
       out.unloadable.push({ event, key: keys[i]!, reason: (err as Error).message })
@@ -31,7 +32,7 @@ export function prepareRows(events: readonly EnrichedEvent[], keys: readonly str
 
 export interface IsolationResult {
   loadedKeys: string[]
-  refused: Array<{ row: EventRow; key: string; reason: string }>
+  refused: Array<{ row: EncodedRow; key: string; reason: string }>
   /** The failure budget ran out: the rest is left for the next delivery (which skips what loaded). */
   gaveUp: boolean
 }
@@ -44,7 +45,7 @@ export interface IsolationResult {
  */
 export async function insertIsolatingPoison(
   warehouse: Warehouse,
-  rows: readonly EventRow[],
+  rows: readonly EncodedRow[],
   keys: readonly string[],
   /** Bounds the work when everything fails (k refused rows cost ~2k·log2(n) attempts). */
   maxFailedAttempts = 200,

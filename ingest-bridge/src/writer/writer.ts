@@ -3,8 +3,14 @@ import type { DedupStore } from '@sightline/state'
 import type { Consumer, EventStream, RecordBatch } from '@sightline/stream'
 import { type Rejection, toRejectedRow, type Warehouse } from '@sightline/warehouse'
 import type { Counters } from '../metrics.ts'
-import { decodeRecords, type EdgeRefusal, insertToken, type Poison } from './decode.ts'
-import { insertIsolatingPoison, prepareRows, warehouseAnswers } from './load-events.ts'
+import { type DecodedBatch, decodeRecords, type EdgeRefusal, insertToken, type Poison } from './decode.ts'
+import {
+  insertIsolatingPoison,
+  type PreparedRows,
+  prepareRows,
+  type Unloadable,
+  warehouseAnswers,
+} from './load-events.ts'
 
 /** Failed attempts of the same batch before the writer looks for refused rows in it. */
 const ISOLATE_AFTER_FAILURES = 3
@@ -126,10 +132,13 @@ export function startWriter(deps: WriterDeps): Writer {
    * transient) while it still answers queries, split the batch to isolate the refused rows,
    * load the rest and dead-letter only those. Returns the keys that are now loaded.
    */
-  async function loadEvents(batch: RecordBatch, events: EnrichedEvent[], keys: string[]): Promise<number> {
-    const prepared = prepareRows(events, keys)
-    const eventByKey = new Map(keys.map((k, i) => [k, events[i]!]))
-    if (prepared.unloadable.length > 0) await writeRefusedEvents(prepared.unloadable)
+  async function loadEvents(
+    batch: RecordBatch,
+    decoded: DecodedBatch,
+    prepared: PreparedRows,
+    unloadable: Unloadable[],
+  ): Promise<number> {
+    if (unloadable.length > 0) await writeRefusedEvents(unloadable)
     if (prepared.rows.length === 0) return 0
     const batchId = `${batch.partition}:${batch.records[0]?.offset ?? -1}`
     try {
@@ -148,6 +157,7 @@ export function startWriter(deps: WriterDeps): Writer {
       await deps.dedup.remember(isolated.loadedKeys)
       // Every row failing alone is not the rows' fault; an exhausted budget resumes on redelivery.
       if (isolated.loadedKeys.length === 0 || isolated.gaveUp) throw err
+      const eventByKey = new Map(decoded.keys.map((k, i) => [k, decoded.events[i]!]))
       const refused = isolated.refused.map((r) => ({
         event: eventByKey.get(r.key)!,
         key: r.key,
@@ -163,16 +173,38 @@ export function startWriter(deps: WriterDeps): Writer {
     }
   }
 
+  // Decoded and encoded batches, by batch object: the stream hands the read-ahead batch to
+  // `prefetch` while the previous insert runs, then the very same object to the handler
+  // (also on a retry). Weak, so a batch dropped by a stopping consumer is not kept alive.
+  const preparedBatches = new WeakMap<RecordBatch, { decoded: DecodedBatch; rows: PreparedRows }>()
+
+  /** Pure CPU work, independent of the dedup memory (filtered later): safe to do ahead. */
+  function prepare(batch: RecordBatch): { decoded: DecodedBatch; rows: PreparedRows } {
+    let prepared = preparedBatches.get(batch)
+    if (prepared === undefined) {
+      const decoded = decodeRecords(batch.records)
+      prepared = { decoded, rows: prepareRows(decoded.events, decoded.keys) }
+      preparedBatches.set(batch, prepared)
+    }
+    return prepared
+  }
+
   async function handle(batch: RecordBatch): Promise<void> {
     await ensureDedupMemory()
-    const decoded = decodeRecords(batch.records)
+    const { decoded, rows } = prepare(batch)
     const unseen = await deps.dedup.unseen(decoded.keys)
-    const fresh = decoded.events.filter((_, i) => unseen.has(decoded.keys[i]!))
-    const freshKeys = decoded.keys.filter((k) => unseen.has(k))
-    const loaded = fresh.length > 0 ? await loadEvents(batch, fresh, freshKeys) : 0
+    const fresh: PreparedRows = { rows: [], keys: [], unloadable: [] }
+    rows.keys.forEach((key, i) => {
+      if (!unseen.has(key)) return
+      fresh.rows.push(rows.rows[i]!)
+      fresh.keys.push(key)
+    })
+    const unloadable = rows.unloadable.filter((u) => unseen.has(u.key))
+    const freshCount = fresh.keys.length + unloadable.length
+    const loaded = freshCount > 0 ? await loadEvents(batch, decoded, fresh, unloadable) : 0
     if (decoded.poison.length > 0) await writePoison(decoded.poison)
     if (decoded.refusals.length > 0) await writeRefusals(decoded.refusals)
-    const duplicates = decoded.events.length - fresh.length + decoded.duplicatesInBatch
+    const duplicates = decoded.events.length - freshCount + decoded.duplicatesInBatch
     deps.counters.inc('sightline_writer_events_total', { outcome: 'inserted' }, loaded)
     if (duplicates > 0)
       deps.counters.inc('sightline_writer_events_total', { outcome: 'duplicate' }, duplicates)
@@ -186,6 +218,11 @@ export function startWriter(deps: WriterDeps): Writer {
       maxRecords: deps.maxRecords ?? 400,
       maxBytes: deps.maxBytes ?? 48 * 1024 * 1024,
       maxWaitMs: deps.maxWaitMs ?? 200,
+      // Decode and encode batch n+1 while batch n is inside the engine (chdb inserts off the
+      // main thread); commits still follow inserts in order.
+      prefetch: (batch) => {
+        prepare(batch)
+      },
     },
     async (batch) => {
       try {

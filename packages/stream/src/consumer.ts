@@ -10,6 +10,8 @@ export interface ConsumerSettings {
   maxRecords: number
   maxBytes: number
   maxWaitMs: number
+  /** See ConsumeOptions.prefetch; undefined keeps the strictly serial read → handle → commit. */
+  prefetch?: ((batch: RecordBatch) => void) | undefined
   backoffInitialMs: number
   backoffMaxMs: number
   /** Failures the loop retries on its own (handler throws, read or commit errors); for logging. */
@@ -108,31 +110,59 @@ export class SegmentConsumer implements Consumer {
 
   private async loop(topic: TopicLog): Promise<void> {
     let failures = 0
-    while (!this.stopping) {
-      let batch: RecordBatch | undefined
-      try {
-        batch = await this.nextBatch(topic)
-      } catch (err) {
-        this.settings.onError(err)
-        await this.backoff(failures++)
-        continue
-      }
-      if (batch === undefined) return
-      if (!(await this.deliver(batch))) return
-      const next = batch.records.at(-1)!.offset + 1
-      for (let attempt = 0; ; attempt++) {
+    // At most one batch read ahead (prefetch mode): its cursor moved, but it is committed only
+    // after its own handler resolved, so a stop or crash before that simply redelivers it.
+    let ahead: Promise<RecordBatch | undefined> | undefined
+    try {
+      while (!this.stopping) {
+        let batch: RecordBatch | undefined
         try {
-          await topic.commit(this.settings.group, batch.partition, next)
-          break
+          batch = await (ahead ?? this.nextBatch(topic))
         } catch (err) {
-          // Uncommitted is safe (redelivered after a restart); keep trying while running.
+          ahead = undefined
           this.settings.onError(err)
-          if (this.stopping) return
-          await this.backoff(attempt)
+          await this.backoff(failures++)
+          continue
+        }
+        ahead = undefined
+        if (batch === undefined) return
+        if (this.settings.prefetch) ahead = this.readAhead(topic)
+        if (!(await this.deliver(batch))) return
+        const next = batch.records.at(-1)!.offset + 1
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await topic.commit(this.settings.group, batch.partition, next)
+            break
+          } catch (err) {
+            // Uncommitted is safe (redelivered after a restart); keep trying while running.
+            this.settings.onError(err)
+            if (this.stopping) return
+            await this.backoff(attempt)
+          }
+        }
+        failures = 0
+      }
+    } finally {
+      // The readers are closed after the loop: a read still in flight must finish first.
+      await ahead?.catch(() => undefined)
+    }
+  }
+
+  /** Reads the next batch now and hands it to the prefetch hook; errors surface when awaited. */
+  private readAhead(topic: TopicLog): Promise<RecordBatch | undefined> {
+    const promise = this.nextBatch(topic).then((batch) => {
+      if (batch !== undefined) {
+        try {
+          this.settings.prefetch?.(batch)
+        } catch (err) {
+          this.settings.onError(err)
         }
       }
-      failures = 0
-    }
+      return batch
+    })
+    // Awaited later (after the current handler); until then a rejection must not count as unhandled.
+    promise.catch(() => undefined)
+    return promise
   }
 
   private async deliver(batch: RecordBatch): Promise<boolean> {

@@ -34,6 +34,13 @@ export interface ConsumeOptions {
   maxBytes?: number
   /** When fewer than maxRecords are ready, wait up to this long for more before delivering. */
   maxWaitMs?: number
+  /**
+   * Read-ahead hook: when set, the next batch is read while the handler of the current one
+   * runs and is passed here first, so CPU work on it (decoding) overlaps the sink's I/O.
+   * A hint only: every batch still reaches the handler in order, and is committed only after
+   * its handler resolved. Throws are reported as consumer errors and otherwise ignored.
+   */
+  prefetch?: (batch: RecordBatch) => void
 }
 
 export interface Consumer {

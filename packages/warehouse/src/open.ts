@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import { type ClickHouseClient, createClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 import type { InsertOptions, QueryParams, Warehouse, WarehouseConfig } from './port.ts'
+import { encodeRow } from './row-line.ts'
 
 // chdb 3.4 types its connection against @clickhouse/client-common 1.23.0 while the client
 // 1.23.1 bundles its own copy; the two ClickHouseSettings types differ only nominally.
@@ -122,11 +123,10 @@ function wrap(client: ClickHouseClient, rawInsert: RawInsert, database: string):
     },
     async insert(table: string, rows: readonly object[], options?: InsertOptions): Promise<void> {
       if (rows.length === 0) return
-      const encode = options?.omitZeroValues
-        ? (row: object) => JSON.stringify(withoutZeroValues(row))
-        : (row: object) => JSON.stringify(row)
+      // Rows may arrive pre-encoded (EncodedRow, see row-line.ts); those are sent as they are.
+      const encodeOptions = { omitZeroValues: options?.omitZeroValues ?? false }
       let body = ''
-      for (const row of rows) body += `${encode(row)}\n`
+      for (const row of rows) body += `${encodeRow(row, encodeOptions)}\n`
       // The token is always sent, even empty, so no earlier token can apply to this insert.
       await rawInsert(table, body, { insert_deduplication_token: options?.dedupToken ?? '' })
     },
@@ -134,15 +134,4 @@ function wrap(client: ClickHouseClient, rawInsert: RawInsert, database: string):
       await client.close()
     },
   }
-}
-
-/** A shallow copy without top-level zero values; nested values (properties) are untouched. */
-function withoutZeroValues(row: object): object {
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(row)) {
-    if (value === '' || value === 0 || value === false || value === null || value === undefined) continue
-    if (Array.isArray(value) && value.length === 0) continue
-    out[key] = value
-  }
-  return out
 }
