@@ -10,9 +10,15 @@ export class ServerChild {
   readonly #waiters: Array<{ type: FromChild['type']; resolve: (m: FromChild) => void }> = []
   readonly errors: string[] = []
 
-  constructor(mode: ServerMode, env: Record<string, string>, execArgv: string[] = process.execArgv) {
+  constructor(
+    mode: ServerMode,
+    env: Record<string, string>,
+    execArgv: string[] = process.execArgv,
+    /** The child's entry file; default lib/server-child.ts (freshness uses lib/freshness-child.ts). */
+    entry: string = ENTRY,
+  ) {
     // fork() keeps tsx's loader flags (process.execArgv), so the child runs TypeScript too.
-    this.#child = fork(ENTRY, [mode], { env: { ...process.env, ...env }, execArgv, stdio: 'inherit' })
+    this.#child = fork(entry, [mode], { env: { ...process.env, ...env }, execArgv, stdio: 'inherit' })
     this.#child.on('message', (msg: FromChild) => {
       if (msg.type === 'error') this.errors.push(msg.message)
       const i = this.#waiters.findIndex((w) => w.type === msg.type)

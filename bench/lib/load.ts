@@ -75,7 +75,7 @@ export async function drive(
   }
 }
 
-function post(agent: Agent, port: number, batch: PreparedBatch): Promise<number> {
+export function post(agent: Agent, port: number, batch: PreparedBatch): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       {

@@ -2,9 +2,17 @@
 export type ToChild = { type: 'watch'; target: number } | { type: 'stop' }
 
 export type FromChild =
-  | { type: 'ready'; port: number; startupMs: number }
+  | { type: 'ready'; port: number; startupMs: number; queryPort?: number }
   | { type: 'loaded'; at: number; count: number }
-  | { type: 'stopped'; cpuUserMs: number; cpuSystemMs: number; maxRssMb: number; inserts: InsertStats }
+  | {
+      type: 'stopped'
+      cpuUserMs: number
+      cpuSystemMs: number
+      maxRssMb: number
+      inserts: InsertStats
+      /** freshness-child only: wall time of each warehouse.insert call, in call order. */
+      insertDurationsMs?: number[]
+    }
   | { type: 'error'; message: string }
 
 export type ServerMode = 'baseline' | 'sightline'
