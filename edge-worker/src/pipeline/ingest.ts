@@ -20,26 +20,27 @@ const MAX_RAW_REJECTED = 8 * 1024
 const REVOKED_MESSAGE = "the write key was revoked; use the site's current write key"
 
 /**
- * A directory that cannot answer (KV down with nothing cached) is our outage, not the
- * client's mistake: a retryable 503, never a 500 and never "unknown key".
+ * Write key → site, or the refusal to send. A directory that cannot answer (KV down with
+ * nothing cached) is our outage, not the client's mistake: a retryable 503, never a 500 and
+ * never "unknown key".
  */
-async function lookupSite(sites: SiteDirectory, writeKey: string): Promise<Site | undefined | 'unavailable'> {
+async function authorize(c: Context<AppEnv>, deps: IngestDeps, writeKey: string): Promise<Site | Response> {
+  let site: Site | undefined
   try {
-    return await sites.byWriteKey(writeKey)
+    site = await deps.sites.byWriteKey(writeKey)
   } catch (err) {
     console.warn(JSON.stringify({ msg: 'site directory unavailable', error: String(err) }))
-    return 'unavailable'
+    return fail(
+      c,
+      'site_config_unavailable',
+      'site configuration is unavailable; retry later',
+      {},
+      deps.retryAfterSeconds,
+    )
   }
-}
-
-function siteConfigUnavailable(c: Context<AppEnv>, deps: IngestDeps): Response {
-  return fail(
-    c,
-    'site_config_unavailable',
-    'site configuration is unavailable; retry later',
-    {},
-    deps.retryAfterSeconds,
-  )
+  if (!site) return fail(c, 'unknown_write_key', 'the write key is not known')
+  if (isRevoked(site, writeKey)) return fail(c, 'revoked_write_key', REVOKED_MESSAGE)
+  return site
 }
 
 /** The shared ingestion path every surface goes through. */
@@ -47,12 +48,8 @@ export function ingestHandler(surface: Surface, deps: IngestDeps) {
   return async (c: Context<AppEnv>): Promise<Response> => {
     // A key in a header is checked before the body is read: refusing costs us nothing.
     const headerKey = extractWriteKey(c.req.raw.headers)
-    if (headerKey !== undefined) {
-      const known = await lookupSite(deps.sites, headerKey)
-      if (known === 'unavailable') return siteConfigUnavailable(c, deps)
-      if (!known) return fail(c, 'unknown_write_key', 'the write key is not known')
-      if (isRevoked(known, headerKey)) return fail(c, 'revoked_write_key', REVOKED_MESSAGE)
-    }
+    const headerSite = headerKey === undefined ? undefined : await authorize(c, deps, headerKey)
+    if (headerSite instanceof Response) return headerSite
     const decoded = await surface.decode(c.req.raw)
     if (!decoded.ok) return fail(c, decoded.code, decoded.message)
     const writeKey = headerKey ?? decoded.value.writeKey
@@ -63,10 +60,9 @@ export function ingestHandler(surface: Surface, deps: IngestDeps) {
         'send the write key as Basic auth user, Bearer token or X-Write-Key',
       )
     }
-    const site = await lookupSite(deps.sites, writeKey)
-    if (site === 'unavailable') return siteConfigUnavailable(c, deps)
-    if (!site) return fail(c, 'unknown_write_key', 'the write key is not known')
-    if (isRevoked(site, writeKey)) return fail(c, 'revoked_write_key', REVOKED_MESSAGE)
+    // Keys carried in the body (PostHog's api_key, the beacon's ?k=) are looked up only now.
+    const site = headerSite ?? (await authorize(c, deps, writeKey))
+    if (site instanceof Response) return site
     for (const guard of deps.guards) {
       const refusal = await guard(c, site, writeKey)
       if (refusal) return refusal
@@ -83,40 +79,34 @@ async function ingestDecoded(
   decoded: DecodedRequest,
 ): Promise<Response> {
   const active = decoded.as ?? surface
-  const siteId = site.siteId
   const now = deps.now()
   const receivedAt = new Date(now).toISOString()
-  const result = active.read(decoded.body, { siteId, receivedAt, ingestPath: active.ingestPath })
+  const result = active.read(decoded.body, { siteId: site.siteId, receivedAt, ingestPath: active.ingestPath })
   if (!result.ok) return fail(c, result.code, result.message)
   const { accepted, rejected } = result.value
   const requestId = c.get('requestId')
+  // Enrichment may refuse events too (a site blocking bots): reported and stored like invalid ones.
+  const enriched =
+    accepted.length === 0
+      ? { events: [], rejected: [] }
+      : refusalsAsRejections(await deps.enrich(accepted, { request: c.req.raw, site, now }), rejected)
+  rejected.push(...enriched.rejected)
   const batch: EdgeBatch = {
     v: 1,
     batch_id: deps.newId(),
-    site_id: siteId,
+    site_id: site.siteId,
     received_at: receivedAt,
     ingest_path: active.ingestPath,
-    events: [],
+    events: enriched.events,
     rejected: rejected.map((r) => withRaw(r, decoded.body)),
   }
-  if (accepted.length === 0) {
+  if (batch.events.length === 0) {
     // Nothing to make durable, but the refusals still reach the rejected table.
     reportInBackground(c, batch, deps, requestId)
-    return fail(c, 'invalid_event', `all ${rejected.length} events were rejected`, { rejected })
-  }
-  const enriched = refusalsAsRejections(
-    await deps.enrich(accepted, { request: c.req.raw, site, now }),
-    rejected,
-  )
-  batch.events = enriched.events
-  if (enriched.rejected.length > 0) {
-    // Refused by enrichment (a site blocking bots): reported and stored like invalid events.
-    rejected.push(...enriched.rejected)
-    batch.rejected = rejected.map((r) => withRaw(r, decoded.body))
-    if (batch.events.length === 0) {
-      reportInBackground(c, batch, deps, requestId)
-      return fail(c, enriched.rejected[0]!.code, `all ${rejected.length} events were refused`, { rejected })
-    }
+    const refusal = enriched.rejected[0]
+    return refusal
+      ? fail(c, refusal.code, `all ${rejected.length} events were refused`, { rejected })
+      : fail(c, 'invalid_event', `all ${rejected.length} events were rejected`, { rejected })
   }
   const forwarded = await forwardBatch(batch, deps, requestId, requestPlace(c.req.raw))
   if (!forwarded.ok) {

@@ -1,8 +1,8 @@
 import {
   type BatchResult,
+  checkEventCount,
   type EventContext,
   findStructureProblem,
-  LIMITS,
   type Outcome,
   type Rejection,
   type StampInfo,
@@ -66,19 +66,6 @@ export interface MappedBatch {
   events: readonly unknown[]
   sentAt?: unknown
   context?: unknown
-}
-
-/** Batch-level checks every dialect shares: non-empty, within the event count limit. */
-export function checkEventCount(events: readonly unknown[]): Outcome<true> {
-  if (events.length === 0) return { ok: false, code: 'empty_batch', message: 'batch has no events' }
-  if (events.length > LIMITS.maxEventsPerBatch) {
-    return {
-      ok: false,
-      code: 'too_many_events',
-      message: `batch has ${events.length} events; the limit is ${LIMITS.maxEventsPerBatch}`,
-    }
-  }
-  return { ok: true, value: true }
 }
 
 /**

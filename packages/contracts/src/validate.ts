@@ -49,8 +49,29 @@ export interface BatchEnvelope {
   context?: EventContext
 }
 
+/** Batch-level checks every dialect shares: non-empty, within the event count limit. */
+export function checkEventCount(events: readonly unknown[]): Outcome<true> {
+  if (events.length === 0) return { ok: false, code: 'empty_batch', message: 'batch has no events' }
+  if (events.length > LIMITS.maxEventsPerBatch) {
+    return {
+      ok: false,
+      code: 'too_many_events',
+      message: `batch has ${events.length} events; the limit is ${LIMITS.maxEventsPerBatch}`,
+    }
+  }
+  return { ok: true, value: true }
+}
+
 /** The outer shape of a native batch: `{batch:[...], sent_at?, context?}`. */
 export function readBatchEnvelope(body: unknown): Outcome<BatchEnvelope> {
+  // Batch context is merged into every event, so it must meet the same limits first. It is
+  // checked as sent, before zod copies it (a copy would turn an own "__proto__" key into a
+  // prototype and hide it).
+  const rawContext = (body as { context?: unknown } | null)?.context
+  const contextProblem =
+    typeof body === 'object' && rawContext !== undefined ? findStructureProblem(rawContext) : undefined
+  if (contextProblem)
+    return { ok: false, code: 'invalid_request', message: `batch context: ${contextProblem}` }
   const parsed = InboundBatchSchema.safeParse(body)
   if (!parsed.success) {
     return {
@@ -60,18 +81,8 @@ export function readBatchEnvelope(body: unknown): Outcome<BatchEnvelope> {
     }
   }
   const { batch, sent_at, context } = parsed.data
-  // Batch context is merged into every event, so it must meet the same limits first.
-  const contextProblem = context === undefined ? undefined : findStructureProblem(context)
-  if (contextProblem)
-    return { ok: false, code: 'invalid_request', message: `batch context: ${contextProblem}` }
-  if (batch.length === 0) return { ok: false, code: 'empty_batch', message: 'batch has no events' }
-  if (batch.length > LIMITS.maxEventsPerBatch) {
-    return {
-      ok: false,
-      code: 'too_many_events',
-      message: `batch has ${batch.length} events; the limit is ${LIMITS.maxEventsPerBatch}`,
-    }
-  }
+  const count = checkEventCount(batch)
+  if (!count.ok) return count
   return { ok: true, value: { events: batch, sentAt: sent_at, context } }
 }
 

@@ -107,6 +107,15 @@ describe('validateBatch', () => {
     const tooMany = { batch: Array.from({ length: LIMITS.maxEventsPerBatch + 1 }, () => good()) }
     expect(validateBatch(tooMany, info)).toMatchObject({ ok: false, code: 'too_many_events' })
   })
+  it('refuses a hostile batch context as sent, before it is copied', () => {
+    const body = JSON.parse(`{"context":{"__proto__":{"x":1}},"batch":[${JSON.stringify(good())}]}`)
+    expect(validateBatch(body, info)).toMatchObject({
+      ok: false,
+      code: 'invalid_request',
+      message: expect.stringContaining('__proto__'),
+    })
+  })
+
   it('stamps site, received_at and the clock-corrected ts', () => {
     const body = {
       sent_at: '2026-11-25T12:10:00.000Z', // client clock is 10 minutes fast
