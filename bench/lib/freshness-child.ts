@@ -6,41 +6,19 @@ import type { Server } from 'node:http'
 import { join } from 'node:path'
 import { Counters, createApp as createBridgeApp, startWriter } from '@sightline/ingest-bridge'
 import { segmentLogStream } from '@sightline/stream'
-import { migrate, openWarehouse, type Warehouse } from '@sightline/warehouse'
-import { memoryDedup, serve } from './deps.ts'
+import { migrate, openWarehouse } from '@sightline/warehouse'
+import { closeServer, insertReport, listening, timeInserts } from './child-server.ts'
+import { createQueryApp, memoryDedup, serve, staticReadKeys } from './deps.ts'
 import type { FromChild, ToChild } from './protocol.ts'
-import { createQueryApp, staticReadKeys } from './query-deps.ts'
 
 const send = (msg: FromChild) => process.send?.(msg)
-
-/** Wall time of every warehouse.insert call (row encoding + chdb), in call order. */
-const insertDurationsMs: number[] = []
-const insertStats = { calls: 0, rows: 0, ms: 0, maxRows: 0 }
-function timeInserts(w: Warehouse): Warehouse {
-  return {
-    ...w,
-    async insert(table, rows, options) {
-      const started = performance.now()
-      try {
-        await w.insert(table, rows, options)
-      } finally {
-        const ms = performance.now() - started
-        insertDurationsMs.push(Math.round(ms * 10) / 10)
-        insertStats.ms += ms
-        insertStats.calls += 1
-        insertStats.rows += rows.length
-        insertStats.maxRows = Math.max(insertStats.maxRows, rows.length)
-      }
-    },
-  }
-}
 
 async function startHub() {
   const dir = process.env.BENCH_DIR!
   const topic = 'events.v1'
   const opened = await openWarehouse({ mode: 'embedded', path: join(dir, 'chdb'), database: 'bench' })
   await migrate(opened)
-  const warehouse = timeInserts(opened)
+  const { warehouse, timing } = timeInserts(opened)
   const stream = segmentLogStream({ dir: join(dir, 'stream'), fsync: true })
   const counters = new Counters()
   const writer = startWriter({
@@ -79,6 +57,7 @@ async function startHub() {
   return {
     port: b,
     queryPort: q,
+    timing,
     async stop() {
       await Promise.all([closeServer(bridge), closeServer(query)])
       await writer.stop()
@@ -86,22 +65,6 @@ async function startHub() {
       await warehouse.close()
     },
   }
-}
-
-function listening(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      const address = server.address()
-      resolve(typeof address === 'object' && address ? address.port : 0)
-    }
-    if (server.listening) done()
-    else server.once('listening', done).once('error', reject)
-  })
-}
-
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections()
-  return new Promise((resolve) => server.close(() => resolve()))
 }
 
 async function main(): Promise<void> {
@@ -123,8 +86,8 @@ async function main(): Promise<void> {
       cpuUserMs: Math.round(cpu.user / 1000),
       cpuSystemMs: Math.round(cpu.system / 1000),
       maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-      inserts: { ...insertStats, ms: Math.round(insertStats.ms) },
-      insertDurationsMs,
+      inserts: insertReport(hub.timing),
+      insertDurationsMs: hub.timing.durationsMs,
     })
     process.disconnect()
   })

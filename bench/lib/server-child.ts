@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { Counters, createApp, startWriter } from '@sightline/ingest-bridge'
 import { segmentLogStream } from '@sightline/stream'
-import { migrate, openWarehouse, type Warehouse } from '@sightline/warehouse'
+import { migrate, openWarehouse } from '@sightline/warehouse'
+import { closeServer, type InsertTiming, insertReport, listening, timeInserts } from './child-server.ts'
 import { memoryDedup, serve } from './deps.ts'
 import { epochNow } from './load.ts'
 import type { FromChild, ServerMode, ToChild } from './protocol.ts'
@@ -30,12 +31,13 @@ async function startSightline(): Promise<{
   port: number
   stop: () => Promise<void>
   watch: (target: number) => void
+  timing: InsertTiming
 }> {
   const dir = process.env.BENCH_DIR!
   const topic = 'events.v1'
   const opened = await openWarehouse({ mode: 'embedded', path: join(dir, 'chdb'), database: 'bench' })
   await migrate(opened)
-  const warehouse = timeInserts(opened)
+  const { warehouse, timing } = timeInserts(opened)
   const stream = segmentLogStream({ dir: join(dir, 'stream'), fsync: process.env.BENCH_FSYNC !== '0' })
   const counters = new Counters()
   let loaded = 0
@@ -86,9 +88,10 @@ async function startSightline(): Promise<{
     signingKeys: { [process.env.BENCH_KEY_ID!]: process.env.BENCH_SECRET! },
   })
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }) as Server
-  const { port } = await listening(server)
+  const port = await listening(server)
   return {
     port,
+    timing,
     watch(t) {
       target = t
       void check()
@@ -102,50 +105,18 @@ async function startSightline(): Promise<{
   }
 }
 
-/** Where the writer's time goes: wall time inside warehouse.insert (row encoding + chdb). */
-export const insertStats = { calls: 0, rows: 0, ms: 0, maxRows: 0 }
-function timeInserts(w: Warehouse): Warehouse {
-  return {
-    ...w,
-    async insert(table, rows, options) {
-      const started = performance.now()
-      try {
-        await w.insert(table, rows, options)
-      } finally {
-        insertStats.ms += performance.now() - started
-        insertStats.calls += 1
-        insertStats.rows += rows.length
-        insertStats.maxRows = Math.max(insertStats.maxRows, rows.length)
-      }
-    },
-  }
-}
-
-function listening(server: Server): Promise<{ port: number }> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      const address = server.address()
-      resolve({ port: typeof address === 'object' && address ? address.port : 0 })
-    }
-    if (server.listening) done()
-    else server.once('listening', done).once('error', reject)
-  })
-}
-
 async function listen(server: Server, stop: () => Promise<void>) {
   server.listen(0, '127.0.0.1')
-  const { port } = await listening(server)
+  const port = await listening(server)
   return { port, stop }
-}
-
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections()
-  return new Promise((resolve) => server.close(() => resolve()))
 }
 
 async function main(): Promise<void> {
   const started = performance.now()
-  const srv = mode === 'baseline' ? { ...(await startBaseline()), watch: undefined } : await startSightline()
+  const srv =
+    mode === 'baseline'
+      ? { ...(await startBaseline()), watch: undefined, timing: undefined }
+      : await startSightline()
   send({ type: 'ready', port: srv.port, startupMs: Math.round(performance.now() - started) })
   const cpuAtReady = process.cpuUsage()
   process.on('message', async (msg: ToChild) => {
@@ -160,7 +131,8 @@ async function main(): Promise<void> {
         cpuUserMs: Math.round(cpu.user / 1000),
         cpuSystemMs: Math.round(cpu.system / 1000),
         maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-        inserts: { ...insertStats, ms: Math.round(insertStats.ms) },
+        // The baseline never inserts: zeros, as the report expects.
+        inserts: srv.timing ? insertReport(srv.timing) : { calls: 0, rows: 0, ms: 0, maxRows: 0 },
       })
       process.disconnect()
     }

@@ -1,0 +1,53 @@
+// Pieces both benchmark server processes (server-child, freshness-child) use.
+import type { Server } from 'node:http'
+import type { Warehouse } from '@sightline/warehouse'
+import type { InsertStats } from './protocol.ts'
+
+export interface InsertTiming {
+  stats: { calls: number; rows: number; ms: number; maxRows: number }
+  /** Wall time of every insert call, in call order (0.1 ms resolution). */
+  durationsMs: number[]
+}
+
+/** Where the writer's time goes: wall time inside warehouse.insert (row encoding + chdb). */
+export function timeInserts(w: Warehouse): { warehouse: Warehouse; timing: InsertTiming } {
+  const timing: InsertTiming = { stats: { calls: 0, rows: 0, ms: 0, maxRows: 0 }, durationsMs: [] }
+  const warehouse: Warehouse = {
+    ...w,
+    async insert(table, rows, options) {
+      const started = performance.now()
+      try {
+        await w.insert(table, rows, options)
+      } finally {
+        const ms = performance.now() - started
+        timing.durationsMs.push(Math.round(ms * 10) / 10)
+        timing.stats.ms += ms
+        timing.stats.calls += 1
+        timing.stats.rows += rows.length
+        timing.stats.maxRows = Math.max(timing.stats.maxRows, rows.length)
+      }
+    },
+  }
+  return { warehouse, timing }
+}
+
+export function insertReport(timing: InsertTiming): InsertStats {
+  return { ...timing.stats, ms: Math.round(timing.stats.ms) }
+}
+
+/** The port a server listens on, once it does. */
+export function listening(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      const address = server.address()
+      resolve(typeof address === 'object' && address ? address.port : 0)
+    }
+    if (server.listening) done()
+    else server.once('listening', done).once('error', reject)
+  })
+}
+
+export function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections()
+  return new Promise((resolve) => server.close(() => resolve()))
+}
