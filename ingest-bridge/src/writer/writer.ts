@@ -1,9 +1,10 @@
 import type { EnrichedEvent } from '@sightline/contracts'
 import type { DedupStore } from '@sightline/state'
 import type { Consumer, EventStream, RecordBatch } from '@sightline/stream'
-import { type Rejection, toRejectedRow, type Warehouse } from '@sightline/warehouse'
+import { insertRejected, type Rejection, type Warehouse } from '@sightline/warehouse'
 import type { Counters } from '../metrics.ts'
 import { type DecodedBatch, decodeRecords, type EdgeRefusal, insertToken, type Poison } from './decode.ts'
+import { refillDedupFromWarehouse } from './dedup-recovery.ts'
 import {
   insertIsolatingPoison,
   type PreparedRows,
@@ -14,8 +15,6 @@ import {
 
 /** Failed attempts of the same batch before the writer looks for refused rows in it. */
 const ISOLATE_AFTER_FAILURES = 3
-
-import { refillDedupFromWarehouse } from './dedup-recovery.ts'
 
 export interface WriterDeps {
   stream: EventStream
@@ -70,27 +69,34 @@ export function startWriter(deps: WriterDeps): Writer {
     })
   }
 
+  /**
+   * Dead letters into `rejected`. `ids` name the refused items (not the insert), so a
+   * redelivered batch does not store the same refusal twice.
+   */
+  async function deadLetter(rejections: Rejection[], ids: string[]): Promise<void> {
+    await insertRejected(deps.warehouse, rejections, await insertToken(ids))
+  }
+
+  /** Stream records that are not an edge batch at all. */
   async function writePoison(poison: Poison[]): Promise<void> {
-    const rows = poison.map((p) =>
-      toRejectedRow({
+    await deadLetter(
+      poison.map((p) => ({
         site_id: '',
         received_at: new Date(),
         stage: 'writer',
         code: 'invalid_request',
         message: `stream record ${p.partition}:${p.offset}: ${p.reason}`,
         payload: p.raw,
-      }),
+      })),
+      poison.map((p) => `${p.partition}:${p.offset}`),
     )
-    await deps.warehouse.insert('rejected', rows, {
-      dedupToken: await insertToken(poison.map((p) => `${p.partition}:${p.offset}`)),
-    })
     deps.counters.inc('sightline_writer_events_total', { outcome: 'poison' }, poison.length)
   }
 
   /** Edge refusals: counted per site and reason, and kept with their payload. */
   async function writeRefusals(refusals: EdgeRefusal[]): Promise<void> {
-    const rows = refusals.map((r) =>
-      toRejectedRow({
+    await deadLetter(
+      refusals.map((r) => ({
         site_id: r.siteId,
         received_at: r.receivedAt,
         stage: 'edge',
@@ -99,19 +105,17 @@ export function startWriter(deps: WriterDeps): Writer {
         message_id: r.messageId,
         ingest_path: (r.ingestPath || '') as Rejection['ingest_path'],
         payload: r.raw,
-      }),
+      })),
+      refusals.map((r) => r.id),
     )
-    await deps.warehouse.insert('rejected', rows, {
-      dedupToken: await insertToken(refusals.map((r) => r.id)),
-    })
     for (const r of refusals)
       deps.counters.inc('sightline_rejected_events_total', { site: r.siteId, stage: 'edge', code: r.code })
   }
 
   /** Rows the warehouse or the row mapping refused: kept in `rejected` with the reason. */
   async function writeRefusedEvents(refused: Array<{ event: EnrichedEvent; key: string; reason: string }>) {
-    const rows = refused.map(({ event, reason }) =>
-      toRejectedRow({
+    await deadLetter(
+      refused.map(({ event, reason }) => ({
         site_id: String(event.site_id ?? ''),
         received_at: new Date(),
         stage: 'writer',
@@ -119,18 +123,16 @@ export function startWriter(deps: WriterDeps): Writer {
         message: `not loadable: ${reason}`,
         message_id: String(event.message_id ?? ''),
         payload: event,
-      }),
+      })),
+      refused.map((r) => `refused:${r.key}`),
     )
-    await deps.warehouse.insert('rejected', rows, {
-      dedupToken: await insertToken(refused.map((r) => `refused:${r.key}`)),
-    })
     deps.counters.inc('sightline_writer_events_total', { outcome: 'refused' }, refused.length)
   }
 
   /**
    * Insert; when ClickHouse keeps refusing the batch (not on the first failure: most are
    * transient) while it still answers queries, split the batch to isolate the refused rows,
-   * load the rest and dead-letter only those. Returns the keys that are now loaded.
+   * load the rest and dead-letter only those. Returns how many events are now loaded.
    */
   async function loadEvents(
     batch: RecordBatch,
