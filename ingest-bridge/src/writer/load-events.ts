@@ -38,6 +38,14 @@ export interface IsolationResult {
 }
 
 /**
+ * One insert of prepared rows. The token names exactly these events, so retrying the same
+ * rows (a whole batch or one bisection slice) is dropped by ClickHouse as a duplicate.
+ */
+export async function insertRows(warehouse: Warehouse, rows: readonly EncodedRow[], keys: readonly string[]) {
+  await warehouse.insert('events', rows, { dedupToken: await insertToken(keys) })
+}
+
+/**
  * ClickHouse refused a batch that the warehouse otherwise accepts: find the rows it refuses
  * by splitting the batch in halves until single rows remain. Every sub-insert carries its
  * own deterministic token, so a redelivery after a crash cannot load a row twice. A row is
@@ -57,10 +65,7 @@ export async function insertIsolatingPoison(
     const slice = rows.slice(from, to)
     const sliceKeys = keys.slice(from, to)
     try {
-      await warehouse.insert('events', slice, {
-        dedupToken: await insertToken(sliceKeys),
-        omitZeroValues: true,
-      })
+      await insertRows(warehouse, slice, sliceKeys)
       result.loadedKeys.push(...sliceKeys)
     } catch (err) {
       failed += 1

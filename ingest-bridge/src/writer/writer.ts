@@ -7,6 +7,7 @@ import { type DecodedBatch, decodeRecords, type EdgeRefusal, insertToken, type P
 import { refillDedupFromWarehouse } from './dedup-recovery.ts'
 import {
   insertIsolatingPoison,
+  insertRows,
   type PreparedRows,
   prepareRows,
   type Unloadable,
@@ -144,10 +145,7 @@ export function startWriter(deps: WriterDeps): Writer {
     if (prepared.rows.length === 0) return 0
     const batchId = `${batch.partition}:${batch.records[0]?.offset ?? -1}`
     try {
-      await deps.warehouse.insert('events', prepared.rows, {
-        dedupToken: await insertToken(prepared.keys),
-        omitZeroValues: true,
-      })
+      await insertRows(deps.warehouse, prepared.rows, prepared.keys)
       failures.delete(batchId)
       await deps.dedup.remember(prepared.keys)
       return prepared.rows.length
