@@ -1,4 +1,4 @@
-import type { EdgeBatch, EnrichedEvent } from '@sightline/contracts'
+import { type EdgeBatch, type EnrichedEvent, sha256Hex } from '@sightline/contracts'
 import { dedupKey } from '@sightline/state'
 import type { StoredRecord } from '@sightline/stream'
 import { readEdgeBatch } from '../receiver/edge-batch.ts'
@@ -91,7 +91,6 @@ export function decodeRecords(records: readonly StoredRecord[]): DecodedBatch {
  * The insert token names the exact rows, so a retried insert of the same rows (after a
  * timeout whose insert actually landed) is dropped by ClickHouse.
  */
-export async function insertToken(keys: readonly string[]): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(keys.join('\n')))
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
+export function insertToken(keys: readonly string[]): Promise<string> {
+  return sha256Hex(keys.join('\n'))
 }

@@ -1,6 +1,7 @@
 export * from './clock.ts'
 export * from './errors.ts'
 export * from './event.ts'
+export * from './hex.ts'
 export * from './json-schema.ts'
 export * from './limits.ts'
 export * from './limits-doc.ts'

@@ -1,4 +1,5 @@
 import type { EnrichedEvent } from './event.ts'
+import { toHex } from './hex.ts'
 import { LIMITS } from './limits.ts'
 
 /** An event the edge refused, kept so the site's owner can see what was dropped and why. */
@@ -41,10 +42,6 @@ function hmacKey(secret: string): Promise<CryptoKey> {
     keyCache.set(secret, key)
   }
   return key
-}
-
-function toHex(bytes: ArrayBuffer): string {
-  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 function fromHex(hex: string): Uint8Array<ArrayBuffer> | undefined {

@@ -6,6 +6,8 @@
  * cannot be reversed by enumerating the (small) IPv4 space.
  */
 
+import { sha256Hex, toHex } from '@sightline/contracts'
+
 const encoder = new TextEncoder()
 
 function parseIpv4(ip: string): number[] | undefined {
@@ -87,14 +89,6 @@ export function isPrivateIp(ip: string): boolean {
   return (
     v6.every((g, i) => g === (i === 7 ? g : 0)) || (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80
   )
-}
-
-function toHex(bytes: ArrayBuffer): string {
-  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('')
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  return toHex(await crypto.subtle.digest('SHA-256', encoder.encode(text)))
 }
 
 /** `YYYY-MM-DD` in UTC: every isolate in every region agrees on where a day starts. */
