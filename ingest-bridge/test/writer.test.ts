@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { memoryDedup } from '@sightline/state'
 import { type EventStream, segmentLogStream } from '@sightline/stream'
+import { eventually } from '@sightline/testing'
 import { migrate, openWarehouse, type Warehouse } from '@sightline/warehouse'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Counters, startWriter, type Writer } from '../src/index.ts'
-import { edgeBatch, waitFor } from './edge-batches.ts'
+import { edgeBatch } from './edge-batches.ts'
 
 // One chdb engine per process: one data path for this file, one database per test.
 const root = mkdtempSync(join(tmpdir(), 'writer-'))
@@ -54,7 +55,7 @@ describe('writer', () => {
     // The same events again (a client retry) plus one new one, and a duplicate inside a batch.
     await stream.append(topic, [{ value: encode(edgeBatch(['a', 'b', 'd', 'd'])) }])
     const w = writer()
-    expect(await waitFor(countEvents, (n) => n >= 4)).toBe(4)
+    expect(await eventually(countEvents, (n) => n >= 4)).toBe(4)
     await w.stop()
     const ids = await warehouse.query<{ message_id: string }>(
       'SELECT message_id FROM events ORDER BY message_id',
@@ -70,12 +71,12 @@ describe('writer', () => {
       { value: encode(edgeBatch(['c'])) },
     ])
     const first = writer('first')
-    await waitFor(countEvents, (n) => n >= 3)
+    await eventually(countEvents, (n) => n >= 3)
     await first.stop()
     // A second group replays the whole topic from offset 0 with an empty memory: exactly
     // what a crash between insert and commit looks like, for every batch at once.
     const second = writer('second', memoryDedup())
-    await waitFor(
+    await eventually(
       () => stream.lag('second', topic),
       (lag) => lag === 0,
     )
@@ -87,20 +88,20 @@ describe('writer', () => {
     await warehouse.command('RENAME TABLE events TO events_away')
     await stream.append(topic, [{ value: encode(edgeBatch(['x', 'y'])) }])
     const w = writer()
-    await waitFor(
+    await eventually(
       async () => counters.total('sightline_writer_batches_failed_total'),
       (n) => n >= 1,
     )
     expect(await stream.lag('writer', topic)).toBe(1)
     await warehouse.command('RENAME TABLE events_away TO events')
-    expect(await waitFor(countEvents, (n) => n >= 2)).toBe(2)
+    expect(await eventually(countEvents, (n) => n >= 2)).toBe(2)
     await w.stop()
   })
 
   it('sends unreadable records to the rejected table instead of blocking or dropping them', async () => {
     await stream.append(topic, [{ value: encode('{broken') }, { value: encode(edgeBatch(['ok-1'])) }])
     const w = writer()
-    await waitFor(countEvents, (n) => n >= 1)
+    await eventually(countEvents, (n) => n >= 1)
     await w.stop()
     const rejected = await warehouse.query<{ stage: string; payload: string }>(
       'SELECT stage, payload FROM rejected',
@@ -126,7 +127,7 @@ describe('writer and edge refusals', () => {
     }
     await stream.append(topic, [{ value: encode(batch) }])
     const w = writer()
-    await waitFor(countEvents, (n) => n >= 1)
+    await eventually(countEvents, (n) => n >= 1)
     await w.stop()
     const rows = await warehouse.query('SELECT site_id, stage, code, message_id, payload FROM rejected')
     expect(rows).toEqual([
@@ -148,8 +149,8 @@ describe('writer and rows that cannot be loaded', () => {
     batch.events[1]!.ts = 'not a time'
     await stream.append(topic, [{ value: encode(batch) }])
     const w = writer()
-    await waitFor(countEvents, (n) => n >= 2)
-    await waitFor(
+    await eventually(countEvents, (n) => n >= 2)
+    await eventually(
       () => stream.lag('writer', topic),
       (lag) => lag === 0,
     )
@@ -168,7 +169,7 @@ describe('writer and rows that cannot be loaded', () => {
     batch.events[3]!.event = 'evil'
     await stream.append(topic, [{ value: encode(batch) }])
     const w = writer()
-    await waitFor(
+    await eventually(
       () => stream.lag('writer', topic),
       (lag) => lag === 0,
       30_000,

@@ -4,18 +4,13 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Analytics } from '@segment/analytics-node'
+import { eventually } from '@sightline/testing'
 import { openWarehouse } from '@sightline/warehouse'
 import { chromium } from 'playwright-core'
 import { PostHog } from 'posthog-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCloudflareFront } from './cloudflare-front.ts'
-import {
-  eventually,
-  launcherPorts,
-  type RunningSightline,
-  startSightline,
-  stats,
-} from './launcher-harness.ts'
+import { launcherPorts, type RunningSightline, startSightline, stats } from './launcher-harness.ts'
 
 // The client libraries of other ecosystems, unmodified, against a real Sightline (launcher →
 // wrangler dev/workerd edge → hub with bridge, writer and chdb): Segment's Node SDK, PostHog's

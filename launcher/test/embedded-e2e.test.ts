@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createGenerator, expectedCounts } from '@sightline/testing'
+import { createGenerator, eventually, expectedCounts } from '@sightline/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
-  eventually,
   launcherPorts,
   postBatch,
   type RunningSightline,

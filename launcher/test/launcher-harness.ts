@@ -114,20 +114,3 @@ export async function sendAll(
   await Promise.all(Array.from({ length: concurrency }, worker))
   return statuses
 }
-
-export async function eventually<T>(
-  probe: () => Promise<T>,
-  ok: (v: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: T | undefined
-  for (;;) {
-    try {
-      last = await probe()
-      if (ok(last)) return last
-    } catch {}
-    if (Date.now() > deadline) return last as T
-    await new Promise((r) => setTimeout(r, 250))
-  }
-}

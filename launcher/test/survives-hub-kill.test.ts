@@ -1,17 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createGenerator } from '@sightline/testing'
+import { createGenerator, eventually } from '@sightline/testing'
 import { openWarehouse } from '@sightline/warehouse'
 import { afterAll, describe, expect, it } from 'vitest'
-import {
-  eventually,
-  launcherPorts,
-  postBatch,
-  type RunningSightline,
-  startSightline,
-  stats,
-} from './launcher-harness.ts'
+import { launcherPorts, postBatch, type RunningSightline, startSightline, stats } from './launcher-harness.ts'
 
 // The delivery contract under the worst crash: the hub (bridge + writer + chdb) is
 // SIGKILLed while events stream in. Every event the edge answered 2xx for must be in

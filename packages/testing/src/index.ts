@@ -1,5 +1,6 @@
 export { type BotAgent, type DeviceClass, type HumanAgent, isBotUserAgent } from './catalog/agents.ts'
 export { type ExpectedCounts, expectedCounts, type TrafficCounts } from './counts.ts'
+export { eventually } from './eventually.ts'
 export {
   type BatchOptions,
   createGenerator,
