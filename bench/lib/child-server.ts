@@ -1,7 +1,7 @@
 // Pieces both benchmark server processes (server-child, freshness-child) use.
 import type { Server } from 'node:http'
 import type { Warehouse } from '@sightline/warehouse'
-import type { InsertStats } from './protocol.ts'
+import type { FromChild, InsertStats } from './protocol.ts'
 
 export interface InsertTiming {
   stats: { calls: number; rows: number; ms: number; maxRows: number }
@@ -50,4 +50,18 @@ export function listening(server: Server): Promise<number> {
 export function closeServer(server: Server): Promise<void> {
   server.closeAllConnections()
   return new Promise((resolve) => server.close(() => resolve()))
+}
+
+/** The report a server process sends when stopped: its CPU since ready, peak memory, inserts. */
+export function stoppedReport(cpuAtReady: NodeJS.CpuUsage, timing: InsertTiming | undefined): FromChild {
+  const cpu = process.cpuUsage(cpuAtReady)
+  return {
+    type: 'stopped',
+    cpuUserMs: Math.round(cpu.user / 1000),
+    cpuSystemMs: Math.round(cpu.system / 1000),
+    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    // A server that never inserts (the baseline) reports zeros.
+    inserts: timing ? insertReport(timing) : { calls: 0, rows: 0, ms: 0, maxRows: 0 },
+    ...(timing ? { insertDurationsMs: timing.durationsMs } : {}),
+  }
 }

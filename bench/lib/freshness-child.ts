@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { Counters, createApp as createBridgeApp, startWriter } from '@sightline/ingest-bridge'
 import { segmentLogStream } from '@sightline/stream'
 import { migrate, openWarehouse } from '@sightline/warehouse'
-import { closeServer, insertReport, listening, timeInserts } from './child-server.ts'
+import { closeServer, listening, stoppedReport, timeInserts } from './child-server.ts'
 import { createQueryApp, memoryDedup, serve, staticReadKeys } from './deps.ts'
 import type { FromChild, ToChild } from './protocol.ts'
 
@@ -79,16 +79,9 @@ async function main(): Promise<void> {
   const cpuAtReady = process.cpuUsage()
   process.on('message', async (msg: ToChild) => {
     if (msg.type !== 'stop') return
-    const cpu = process.cpuUsage(cpuAtReady)
+    const report = stoppedReport(cpuAtReady, hub.timing)
     await hub.stop()
-    send({
-      type: 'stopped',
-      cpuUserMs: Math.round(cpu.user / 1000),
-      cpuSystemMs: Math.round(cpu.system / 1000),
-      maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-      inserts: insertReport(hub.timing),
-      insertDurationsMs: hub.timing.durationsMs,
-    })
+    send(report)
     process.disconnect()
   })
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { Counters, createApp, startWriter } from '@sightline/ingest-bridge'
 import { segmentLogStream } from '@sightline/stream'
 import { migrate, openWarehouse } from '@sightline/warehouse'
-import { closeServer, type InsertTiming, insertReport, listening, timeInserts } from './child-server.ts'
+import { closeServer, type InsertTiming, listening, stoppedReport, timeInserts } from './child-server.ts'
 import { memoryDedup, serve } from './deps.ts'
 import { epochNow } from './load.ts'
 import type { FromChild, ServerMode, ToChild } from './protocol.ts'
@@ -124,16 +124,9 @@ async function main(): Promise<void> {
       if (srv.watch) srv.watch(msg.target)
       else send({ type: 'loaded', at: epochNow(), count: msg.target })
     } else if (msg.type === 'stop') {
-      const cpu = process.cpuUsage(cpuAtReady)
+      const report = stoppedReport(cpuAtReady, srv.timing)
       await srv.stop()
-      send({
-        type: 'stopped',
-        cpuUserMs: Math.round(cpu.user / 1000),
-        cpuSystemMs: Math.round(cpu.system / 1000),
-        maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-        // The baseline never inserts: zeros, as the report expects.
-        inserts: srv.timing ? insertReport(srv.timing) : { calls: 0, rows: 0, ms: 0, maxRows: 0 },
-      })
+      send(report)
       process.disconnect()
     }
   })

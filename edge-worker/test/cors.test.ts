@@ -14,6 +14,11 @@ function restrictedApp() {
   return testApp(['ok'], { sites: staticSites([site]) })
 }
 
+/** A one-event batch for the restricted site, sent by a page on `origin`. */
+function postFrom(app: ReturnType<typeof restrictedApp>['app'], origin: string) {
+  return post(app, '/v1/batch', { batch: [makeEvent()] }, { authorization: 'Bearer wk_cors', origin })
+}
+
 describe('CORS', () => {
   it('answers any preflight generically, reflecting the origin, cached for a day', async () => {
     const { app } = restrictedApp()
@@ -38,15 +43,7 @@ describe('CORS', () => {
 
   it('reflects an allowed origin on the real request and exposes X-Request-Id', async () => {
     const { app, namespace } = restrictedApp()
-    const res = await post(
-      app,
-      '/v1/batch',
-      { batch: [makeEvent()] },
-      {
-        authorization: 'Bearer wk_cors',
-        origin: 'https://www.shop.example',
-      },
-    )
+    const res = await postFrom(app, 'https://www.shop.example')
     expect(res.status).toBe(200)
     expect(res.headers.get('access-control-allow-origin')).toBe('https://www.shop.example')
     expect(res.headers.get('access-control-allow-credentials')).toBe('true')
@@ -57,15 +54,7 @@ describe('CORS', () => {
 
   it('refuses an origin the site does not allow with 403 forbidden_origin, ingesting nothing', async () => {
     const { app, namespace } = restrictedApp()
-    const res = await post(
-      app,
-      '/v1/batch',
-      { batch: [makeEvent()] },
-      {
-        authorization: 'Bearer wk_cors',
-        origin: 'https://evil.example',
-      },
-    )
+    const res = await postFrom(app, 'https://evil.example')
     expect(res.status).toBe(403)
     const body = (await res.json()) as ErrorJson
     expect(body.error.code).toBe('forbidden_origin')
