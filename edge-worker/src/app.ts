@@ -1,10 +1,11 @@
+import { installErrorHandling, requestId } from '@sightline/http'
 import { Hono } from 'hono'
 import type { BridgeHealth } from './bridge-health.ts'
 import type { Bridge } from './config.ts'
 import { cors, originGuard } from './cors.ts'
 import { defaultEnricher } from './enrich.ts'
 import type { Enricher, Guard } from './pipeline/surface.ts'
-import { type AppEnv, DEFAULT_RETRY_AFTER_S, fail } from './respond.ts'
+import { type AppEnv, DEFAULT_RETRY_AFTER_S } from './respond.ts'
 import { registerIngestRoutes } from './routes/ingest.ts'
 import type { SiteDirectory } from './sites.ts'
 
@@ -32,13 +33,8 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
-  app.use(async (c, next) => {
-    // cf-ray ties our logs to Cloudflare's; elsewhere (wrangler dev, workerd) a UUID does.
-    const requestId = c.req.header('cf-ray') || crypto.randomUUID()
-    c.set('requestId', requestId)
-    await next()
-    c.header('x-request-id', requestId)
-  })
+  // cf-ray ties our logs to Cloudflare's; elsewhere (wrangler dev, workerd) a UUID is minted.
+  app.use(requestId({ trust: ['cf-ray'] }))
   app.use(cors())
 
   registerIngestRoutes(app, {
@@ -56,13 +52,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ...(deps.health ? { health: deps.health } : {}),
   })
 
-  app.notFound((c) => fail(c, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`))
-  app.onError((err, c) => {
+  installErrorHandling(app, {
     // Only our own bugs land here; bad input is answered with a 4xx by the routes.
-    console.error(
-      JSON.stringify({ msg: 'unhandled error', request_id: c.get('requestId'), error: String(err) }),
-    )
-    return fail(c, 'internal', 'internal error; the request can be retried')
+    onBug: (err, id) =>
+      console.error(JSON.stringify({ msg: 'unhandled error', request_id: id, error: String(err) })),
   })
   return app
 }

@@ -1,15 +1,15 @@
-import { type ErrorCode, errorBody, errorStatus } from '@sightline/contracts'
+import type { ErrorCode } from '@sightline/contracts'
+import { DEFAULT_RETRY_AFTER_S, type RequestIdEnv, renderError } from '@sightline/http'
 import type { Context } from 'hono'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
-export type AppEnv = { Variables: { requestId: string } }
+export type AppEnv = RequestIdEnv
 
-/** Seconds a client should wait before retrying a 429/503 when nothing better is known. */
-export const DEFAULT_RETRY_AFTER_S = 5
+export { DEFAULT_RETRY_AFTER_S }
 
 /**
- * The one way any error leaves the edge: the shared contract body, the status the code
- * maps to, and Retry-After on every retryable status so SDKs back off instead of hammering.
+ * The edge's refusals are values (a Response returned by a step), not exceptions: a route
+ * returns `fail(...)` and carries on with no throw/catch on the hot path. It renders through
+ * the shared error module, so the body, status and Retry-After rule are every service's.
  */
 export function fail(
   c: Context<AppEnv>,
@@ -18,8 +18,5 @@ export function fail(
   extra: Record<string, unknown> = {},
   retryAfterSeconds: number = DEFAULT_RETRY_AFTER_S,
 ): Response {
-  const status = errorStatus(code)
-  if (status === 429 || status === 503) c.header('retry-after', String(retryAfterSeconds))
-  const requestId = c.get('requestId') ?? 'unknown'
-  return c.json({ ...errorBody(code, message, requestId), ...extra }, status as ContentfulStatusCode)
+  return renderError(c, code, message, { extra, retryAfterS: retryAfterSeconds })
 }

@@ -1,4 +1,4 @@
-import { errorResponse } from '@sightline/contracts'
+import { installErrorHandling, type RequestIdEnv, requestId } from '@sightline/http'
 import { Hono } from 'hono'
 import type { Counters } from './metrics.ts'
 import { type ReceiverDeps, receiverRoutes } from './receiver/app.ts'
@@ -10,8 +10,10 @@ export interface BridgeAppDeps extends ReceiverDeps {
 }
 
 /** The bridge's HTTP face: ingest, health, metrics. One factory, adapters come in as deps. */
-export function createApp(deps: BridgeAppDeps): Hono {
-  const app = new Hono()
+export function createApp(deps: BridgeAppDeps): Hono<RequestIdEnv> {
+  const app = new Hono<RequestIdEnv>()
+  // The edge sends its request id along, so one id follows a batch from client to stream.
+  app.use(requestId())
   app.get('/healthz', (c) => {
     const ready = deps.ready?.() ?? true
     return c.json({ ok: ready }, ready ? 200 : 503)
@@ -20,12 +22,8 @@ export function createApp(deps: BridgeAppDeps): Hono {
     c.text(deps.counters.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }),
   )
   app.route('/', receiverRoutes(deps))
-  app.notFound((c) =>
-    errorResponse('not_found', `no route for ${c.req.method} ${c.req.path}`, crypto.randomUUID()),
-  )
-  app.onError((err, c) => {
-    deps.log?.('error', 'unhandled bridge error', { err: String(err), path: c.req.path })
-    return errorResponse('internal', 'internal error', crypto.randomUUID())
+  installErrorHandling(app, {
+    onBug: (err, id) => deps.log?.('error', 'unhandled bridge error', { err: String(err), request_id: id }),
   })
   return app
 }

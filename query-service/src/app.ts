@@ -1,9 +1,8 @@
+import { installErrorHandling, type RequestIdEnv, requestId } from '@sightline/http'
 import type { Warehouse } from '@sightline/warehouse'
 import { Hono } from 'hono'
-import { requestId } from 'hono/request-id'
 import { type Logger, pino } from 'pino'
 import { requireReadKey } from './http/auth.ts'
-import { ApiError, errorHandler, errorResponse } from './http/errors.ts'
 import { openApiDocument } from './openapi.ts'
 import type { Clock, ReadKeyResolver } from './ports.ts'
 import type { RouteDeps } from './routes/deps.ts'
@@ -25,7 +24,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps) {
   const logger = deps.logger ?? pino({ level: 'silent' })
   const routeDeps: RouteDeps = { warehouse: deps.warehouse, clock: deps.clock, logger }
-  const app = new Hono()
+  const app = new Hono<RequestIdEnv>()
 
   // Echoes a well-formed X-Request-Id from a proxy, otherwise mints one; errors quote it.
   app.use(requestId())
@@ -44,10 +43,10 @@ export function createApp(deps: AppDeps) {
       'request',
     )
   })
-  app.onError(errorHandler(logger))
-  app.notFound((c) =>
-    errorResponse(c, new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),
-  )
+  installErrorHandling(app, {
+    // Anything but an HttpError is a bug: logged in full, never leaked to the caller.
+    onBug: (err, id) => logger.error({ err, request_id: id }, 'unhandled error'),
+  })
 
   // Liveness only: a warehouse outage is reported per query (503), so an orchestrator does
   // not restart a healthy process because ClickHouse is away.

@@ -1,4 +1,5 @@
-import { errorResponse, SIGNATURE_HEADER, type SigningKeys, verifyBody } from '@sightline/contracts'
+import { type ErrorCode, SIGNATURE_HEADER, type SigningKeys, verifyBody } from '@sightline/contracts'
+import { type RequestIdEnv, renderError } from '@sightline/http'
 import type { EventStream } from '@sightline/stream'
 import { Hono } from 'hono'
 import type { Counters } from '../metrics.ts'
@@ -23,17 +24,16 @@ export interface ReceiverDeps {
  * The record value is the signed body as received — no re-serialisation on the hot path
  * (only a batch carrying geo hints for the fallback is rewritten, see geo.ts).
  */
-export function receiverRoutes(deps: ReceiverDeps): Hono {
-  const app = new Hono()
+export function receiverRoutes(deps: ReceiverDeps): Hono<RequestIdEnv> {
+  const app = new Hono<RequestIdEnv>()
   const now = deps.now ?? Date.now
   deps.counters.describe('sightline_bridge_batches_total', 'Edge batches by outcome')
   deps.counters.describe('sightline_bridge_events_total', 'Events appended to the stream')
 
   app.post('/v1/ingest', async (c) => {
-    const requestId = c.req.header('x-request-id') ?? crypto.randomUUID()
-    const refuse = (code: Parameters<typeof errorResponse>[0], message: string) => {
+    const refuse = (code: ErrorCode, message: string) => {
       deps.counters.inc('sightline_bridge_batches_total', { outcome: code })
-      return errorResponse(code, message, requestId)
+      return renderError(c, code, message)
     }
     const declared = Number(c.req.header('content-length') ?? '0')
     if (declared > MAX_EDGE_BATCH_BYTES) return refuse('payload_too_large', 'edge batch is too large')
@@ -74,9 +74,7 @@ export function receiverRoutes(deps: ReceiverDeps): Hono {
     } catch (err) {
       deps.log?.('error', 'stream append failed', { err: String(err), batch_id: batch.value.batch_id })
       deps.counters.inc('sightline_bridge_batches_total', { outcome: 'not_durable' })
-      return errorResponse('not_durable', 'the batch could not be made durable; retry', requestId, {
-        retryAfterSeconds: 1,
-      })
+      return renderError(c, 'not_durable', 'the batch could not be made durable; retry', { retryAfterS: 1 })
     }
   })
 

@@ -51,28 +51,6 @@ export function errorStatus(code: ErrorCode): ErrorStatus {
   return ERROR_STATUS[code]
 }
 
-/** Retryable statuses carry Retry-After (seconds); clients and SDKs back off on them. */
-export function isRetryable(code: ErrorCode): boolean {
-  const status = ERROR_STATUS[code]
-  return status === 429 || status === 503 || status === 500
-}
-
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_STATUS, value)
-}
-
-/** A Web-standard Response carrying the error contract (works in workerd and Node alike). */
-export function errorResponse(
-  code: ErrorCode,
-  message: string,
-  requestId: string,
-  options: { retryAfterSeconds?: number; extra?: Record<string, unknown> } = {},
-): Response {
-  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' }
-  const retryable = isRetryable(code)
-  if (retryable) headers['retry-after'] = String(options.retryAfterSeconds ?? 1)
-  const body = options.extra
-    ? { ...errorBody(code, message, requestId), ...options.extra }
-    : errorBody(code, message, requestId)
-  return new Response(JSON.stringify(body), { status: ERROR_STATUS[code], headers })
 }

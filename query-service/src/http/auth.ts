@@ -1,6 +1,6 @@
+import { HttpError } from '@sightline/http'
 import type { MiddlewareHandler } from 'hono'
 import type { ReadKeyResolver } from '../ports.ts'
-import { ApiError } from './errors.ts'
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i
 
@@ -15,13 +15,13 @@ export function requireReadKey(keys: ReadKeyResolver): MiddlewareHandler {
     const header = c.req.header('authorization')
     const key = header === undefined ? undefined : BEARER.exec(header)?.[1]
     if (key === undefined) {
-      throw new ApiError('missing_read_key', 'Send the read key as `Authorization: Bearer <read_key>`.')
+      throw new HttpError('missing_read_key', 'Send the read key as `Authorization: Bearer <read_key>`.')
     }
     const grant = await keys.resolve(key)
-    if (grant === undefined) throw new ApiError('unknown_read_key', 'The read key is not recognised.')
+    if (grant === undefined) throw new HttpError('unknown_read_key', 'The read key is not recognised.')
     const site = c.req.param('site')
     if (site === undefined || !grant.siteIds.includes(site)) {
-      throw new ApiError('forbidden_site', 'The read key is not allowed to read this site.')
+      throw new HttpError('forbidden_site', 'The read key is not allowed to read this site.')
     }
     await next()
   }

@@ -1,5 +1,5 @@
+import { HttpError } from '@sightline/http'
 import type { Handler } from 'hono'
-import { ApiError } from '../http/errors.ts'
 import { planRejected, type RejectedRow } from '../planner/index.ts'
 import type { RouteDeps } from './deps.ts'
 import { defaultSpan, RejectedQuery, resolveRange } from './params.ts'
@@ -18,7 +18,7 @@ export function rejectedRoute(deps: RouteDeps): Handler {
   return async (c) => {
     const query = parseQuery(c, RejectedQuery)
     const range = resolveRange(query, deps.clock(), defaultSpan('day'))
-    if (typeof range === 'string') throw new ApiError('invalid_query', range)
+    if (typeof range === 'string') throw new HttpError('invalid_query', range)
     const site = c.req.param('site')!
     const planned = planRejected({ site, ...range })
     if (query.explain) return c.json(planned)

@@ -1,5 +1,5 @@
+import { HttpError } from '@sightline/http'
 import type { Handler } from 'hono'
-import { ApiError } from '../http/errors.ts'
 import { planStats, type StatsRow } from '../planner/index.ts'
 import type { RouteDeps } from './deps.ts'
 import { defaultSpan, resolveRange, StatsQuery } from './params.ts'
@@ -19,7 +19,7 @@ export function statsRoute(deps: RouteDeps): Handler {
   return async (c) => {
     const query = parseQuery(c, StatsQuery)
     const range = resolveRange(query, deps.clock(), defaultSpan('day'))
-    if (typeof range === 'string') throw new ApiError('invalid_query', range)
+    if (typeof range === 'string') throw new HttpError('invalid_query', range)
     const site = c.req.param('site')!
     const planned = planStats({ site, ...range, includeBots: query.include_bots })
     if (query.explain) return c.json(planned)

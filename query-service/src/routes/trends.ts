@@ -1,5 +1,5 @@
+import { HttpError } from '@sightline/http'
 import type { Handler } from 'hono'
-import { ApiError } from '../http/errors.ts'
 import { type Interval, planTrends, type TrendsRow } from '../planner/index.ts'
 import type { RouteDeps } from './deps.ts'
 import { bucketCount, defaultSpan, MAX_BUCKETS, resolveRange, TrendsQuery } from './params.ts'
@@ -21,10 +21,10 @@ export function trendsRoute(deps: RouteDeps): Handler {
   return async (c) => {
     const query = parseQuery(c, TrendsQuery)
     const range = resolveRange(query, deps.clock(), defaultSpan(query.interval))
-    if (typeof range === 'string') throw new ApiError('invalid_query', range)
+    if (typeof range === 'string') throw new HttpError('invalid_query', range)
     const buckets = bucketCount(range.from, range.to, query.interval)
     if (buckets > MAX_BUCKETS) {
-      throw new ApiError(
+      throw new HttpError(
         'invalid_query',
         `the range holds up to ${buckets} ${query.interval} buckets; the limit is ${MAX_BUCKETS} (use a coarser interval or a shorter range)`,
       )
