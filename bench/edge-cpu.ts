@@ -1,5 +1,5 @@
 // Edge CPU per 10-event batch: the edge app (validate + enrich + bot + sign + Hono) against a
-// bare JSON.parse of the same bodies, in the same process and run. Target (DESIGN.md):
+// bare JSON.parse of the same bodies, in the same process and run. Target (docs/performance.md):
 // ≤ 0.5 ms CPU per 10-event batch. The code is the Worker's own (edge-worker/src/app.ts) on
 // V8 in Node; the bridge answer is stubbed because only the edge's own CPU is measured.
 //

@@ -1,5 +1,5 @@
 // Freshness, embedded: a batch's 2xx → its event counted by the query service over HTTP,
-// under a steady background load (DESIGN.md target: p95 ≤ 2 s embedded). See bench/README.md.
+// under a steady background load (target: p95 ≤ 2 s embedded). See bench/README.md.
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'

@@ -1,5 +1,5 @@
 // Embedded ingest throughput as a ratio against a bare node:http + JSON.parse baseline
-// measured in the same run (DESIGN.md, "Performance targets"). See bench/README.md.
+// measured in the same run (docs/performance.md, "Targets"). See bench/README.md.
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'

@@ -15,11 +15,37 @@ const PNPM = 'pnpm@10.34.9'
 const stampFile = join(root, 'node_modules', '.sightline-install.json')
 const bin = join(root, 'node_modules', '.bin')
 
+/**
+ * The workspace's package folders, read from pnpm-workspace.yaml (the one list): plain
+ * entries as they are, `dir/*` expanded to the folders under dir.
+ */
+function workspaceDirs() {
+  const yaml = readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8')
+  const block = /^packages:\n((?:[ \t]+-.*\n?)+)/m.exec(yaml)
+  if (!block) throw new Error('pnpm-workspace.yaml has no packages: list')
+  const dirs = []
+  for (const line of block[1].split('\n')) {
+    const entry = line
+      .replace(/^\s*-\s*/, '')
+      .replace(/^['"]|['"]$/g, '')
+      .trim()
+    if (!entry) continue
+    if (!entry.endsWith('/*')) {
+      dirs.push(entry)
+      continue
+    }
+    const parent = entry.slice(0, -2)
+    if (!existsSync(join(root, parent))) continue
+    for (const dir of readdirSync(join(root, parent), { withFileTypes: true })) {
+      if (dir.isDirectory()) dirs.push(join(parent, dir.name))
+    }
+  }
+  return dirs
+}
+
 function manifests() {
   const files = ['package.json', 'pnpm-workspace.yaml', 'pnpm-lock.yaml']
-  const workspaces = ['edge-worker', 'ingest-bridge', 'query-service', 'launcher', 'bench']
-  for (const dir of readdirSync(join(root, 'packages'))) workspaces.push(join('packages', dir))
-  for (const dir of workspaces) {
+  for (const dir of workspaceDirs()) {
     if (existsSync(join(root, dir, 'package.json'))) files.push(join(dir, 'package.json'))
   }
   return files
@@ -57,6 +83,52 @@ function ensureInstalled() {
     process.exit(1)
   }
   writeFileSync(stampFile, JSON.stringify({ stamp, at: new Date().toISOString() }))
+}
+
+function seconds(since) {
+  return `${Math.round((Date.now() - since) / 1000)} s`
+}
+
+/** The vitest projects that drive a real Chromium; other runs need no browser. */
+const BROWSER_PROJECTS = ['launcher', 'sdk-browser', 'dashboard']
+
+function needsBrowser(args) {
+  const projects = []
+  for (const [i, arg] of args.entries()) {
+    if (arg === '--project' && args[i + 1]) projects.push(args[i + 1])
+    else if (arg.startsWith('--project=')) projects.push(arg.slice('--project='.length))
+  }
+  return projects.length === 0 || projects.some((p) => BROWSER_PROJECTS.includes(p))
+}
+
+/**
+ * Browser tests drive Debian's Chromium (no browser downloads here). When it is missing the
+ * test command installs it if it can (root with apt-get, as on CI), and otherwise stops with
+ * one line saying what to install, instead of a handful of confusing test failures.
+ */
+function ensureChromium() {
+  const path = process.env.SIGHTLINE_CHROMIUM ?? '/usr/bin/chromium'
+  if (existsSync(path)) return
+  const canInstall = process.getuid?.() === 0 && spawnSync('which', ['apt-get']).status === 0
+  if (!canInstall) {
+    log(
+      `Chromium is missing at ${path}: install it (Debian: apt-get install chromium) or set SIGHTLINE_CHROMIUM`,
+    )
+    process.exit(1)
+  }
+  log('installing Chromium for the browser tests (Debian package "chromium")…')
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env })
+  const install =
+    update.status === 0
+      ? spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env })
+      : update
+  if (install.status !== 0 || !existsSync(path)) {
+    log(
+      `Chromium could not be installed (apt-get exit ${install.status}); install the Debian package "chromium"`,
+    )
+    process.exit(1)
+  }
 }
 
 function log(message) {
@@ -107,29 +179,27 @@ async function main() {
     process.exit(await run('tsx', ['launcher/src/start.ts', ...rest]))
   }
   if (task === 'test') {
+    const started = Date.now()
     const steps = [
-      ['typecheck', 'tsc', ['-p', 'tsconfig.json']],
-      ['typecheck edge', 'tsc', ['-p', 'edge-worker/tsconfig.json']],
-      ['typecheck edge (node side)', 'tsc', ['-p', 'edge-worker/tsconfig.node.json']],
-      ['typecheck edge benchmark', 'tsc', ['-p', 'edge-worker/tsconfig.bench.json']],
+      // One build over every tsconfig the solution file lists (incremental: .tmp/tsc).
+      ['typecheck', 'tsc', ['-b', 'tsconfig.all.json']],
       ['lint', 'biome', ['ci', '--colors=off', '.']],
+      // Proves `wrangler deploy` would accept every environment, and reports the bundle size.
+      ['wrangler deploy --dry-run', 'node', ['scripts/deploy-dry-run.mjs']],
     ]
-    for (const [name, command, args] of steps) {
-      log(`${name}…`)
+    const total = steps.length + 1
+    for (const [index, [name, command, args]] of steps.entries()) {
+      const stepStarted = Date.now()
+      log(`[${index + 1}/${total}] ${name}…`)
       const code = await run(command, args)
       if (code !== 0) {
         log(`${name} failed`)
         process.exit(code)
       }
+      log(`[${index + 1}/${total}] ${name} ok (${seconds(stepStarted)})`)
     }
-    // Proves `wrangler deploy` would accept every environment, and reports the bundle size.
-    log('wrangler deploy --dry-run…')
-    const dryRun = await run('node', ['scripts/deploy-dry-run.mjs'])
-    if (dryRun !== 0) {
-      log('wrangler deploy --dry-run failed')
-      process.exit(dryRun)
-    }
-    log('tests…')
+    if (needsBrowser(rest)) ensureChromium()
+    log(`[${total}/${total}] tests (vitest; each file is reported as it finishes)…`)
     const report = join(root, '.tmp', 'vitest-report.json')
     const code = await run('vitest', [
       'run',
@@ -139,6 +209,7 @@ async function main() {
       ...rest,
     ])
     printSummary(report, code)
+    log(`done in ${seconds(started)}`)
     process.exit(code)
   }
   if (task === 'exec') {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Analytics } from '@segment/analytics-node'
-import { eventually } from '@sightline/testing'
+import { CHROMIUM_ARGS, chromiumPath, eventually } from '@sightline/testing'
 import { openWarehouse } from '@sightline/warehouse'
 import { chromium } from 'playwright-core'
 import { PostHog } from 'posthog-node'
@@ -133,17 +133,8 @@ describe('compatibility clients, end to end', () => {
     )
     await new Promise<void>((resolve) => page!.listen(0, '127.0.0.1', resolve))
     const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      executablePath: chromiumPath(),
+      args: ['--headless', ...CHROMIUM_ARGS],
     })
     try {
       const tab = await browser.newPage()

@@ -1,3 +1,4 @@
+export { CHROMIUM_ARGS, chromiumPath } from './browser.ts'
 export { type BotAgent, type DeviceClass, type HumanAgent, isBotUserAgent } from './catalog/agents.ts'
 export { type ExpectedCounts, expectedCounts, type TrafficCounts } from './counts.ts'
 export { eventually } from './eventually.ts'
