@@ -204,7 +204,13 @@ describe('attack: rate limiter order and names', () => {
   function recording(): Limiter & { names: string[] } {
     const real = durableObjectLimiter(env.RATE_LIMITER)
     const names: string[] = []
-    return { names, hit: (name, ...rest) => (names.push(name), real.hit(name, ...rest)) }
+    return {
+      names,
+      hit: (name, ...rest) => {
+        names.push(name)
+        return real.hit(name, ...rest)
+      },
+    }
   }
   const cloudflare = clientIpPolicy({ source: 'cloudflare', trustCfGeo: true })
 
