@@ -1,4 +1,5 @@
 import { cfGeoIsReal, truncateIp } from '@sightline/enrichment'
+import type { ClientIpSettings } from './enrich/settings.ts'
 
 /**
  * Where the visitor's IP comes from. It feeds geo, the per-IP rate limit and the cookieless
@@ -18,19 +19,11 @@ import { cfGeoIsReal, truncateIp } from '@sightline/enrichment'
  *   identifies the proxy: workerd does not tell a Worker the socket's peer address.
  * - `none`: no client IP (no per-IP limit, no IP geo, no cookieless id). The embedded edge.
  */
-export type ClientIpSource = 'auto' | 'cloudflare' | 'proxy' | 'none'
-
-export const CLIENT_IP_SOURCES = ['auto', 'cloudflare', 'proxy', 'none'] as const
+export type { ClientIpSource } from './enrich/settings.ts'
 
 export const PROXY_SECRET_HEADER = 'x-sightline-proxy-secret'
 
-export interface ClientIpSettings {
-  source: ClientIpSource
-  /** Required with `proxy`. */
-  proxySecret?: string | undefined
-  /** With `auto`: an operator who says request.cf is not real means CF-Connecting-IP is not either. */
-  trustCfGeo: boolean
-}
+export type { ClientIpSettings } from './enrich/settings.ts'
 
 export type ClientIpOf = (request: Request) => string | undefined
 

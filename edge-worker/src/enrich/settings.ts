@@ -1,5 +1,16 @@
 import * as z from 'zod'
-import { CLIENT_IP_SOURCES, type ClientIpSettings, type ClientIpSource } from '../client-ip.ts'
+
+/** Where the client IP comes from; the rules are in ../client-ip.ts. */
+export const CLIENT_IP_SOURCES = ['auto', 'cloudflare', 'proxy', 'none'] as const
+export type ClientIpSource = (typeof CLIENT_IP_SOURCES)[number]
+
+export interface ClientIpSettings {
+  source: ClientIpSource
+  /** Required with `proxy`. */
+  proxySecret?: string | undefined
+  /** With `auto`: an operator who says request.cf is not real means CF-Connecting-IP is not either. */
+  trustCfGeo: boolean
+}
 
 /** Accepts real booleans (wrangler.jsonc vars) and "true"/"false" strings (.dev.vars, --var). */
 const flag = (fallback: boolean) =>
