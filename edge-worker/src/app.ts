@@ -1,10 +1,11 @@
 import { installErrorHandling, requestId } from '@sightline/http'
 import { Hono } from 'hono'
 import type { BridgeHealth } from './bridge-health.ts'
+import { type ClientIpOf, clientIpPolicy } from './client-ip.ts'
 import type { Bridge } from './config.ts'
 import { cors, originGuard } from './cors.ts'
 import { defaultEnricher } from './enrich.ts'
-import type { Enricher, Guard } from './pipeline/surface.ts'
+import type { Enricher, Guard, PreAuthGuard } from './pipeline/surface.ts'
 import { type AppEnv, DEFAULT_RETRY_AFTER_S } from './respond.ts'
 import { registerIngestRoutes } from './routes/ingest.ts'
 import type { SiteDirectory } from './sites.ts'
@@ -24,8 +25,12 @@ export interface AppDeps {
   newId?: () => string
   /** Enrichment step (geo, device, bot, privacy); default trusts request.cf (Cloudflare). */
   enrich?: Enricher
-  /** Checks before the body is read: rate limits and the like. */
+  /** Checks once the site is known (before the body is read when the key is in a header): rate limits. */
   guards?: readonly Guard[]
+  /** Checks before the body is read when the key is only in the body: the per-IP brake. */
+  preAuthGuards?: readonly PreAuthGuard[]
+  /** The visitor's IP (client-ip.ts); default `auto`: CF-Connecting-IP only with a real request.cf. */
+  clientIp?: ClientIpOf
   /** Regional routing with per-isolate bridge health; without it, plain priority order. */
   health?: BridgeHealth
 }
@@ -46,9 +51,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     attemptTimeoutMs: deps.attemptTimeoutMs ?? 3_000,
     retryAfterSeconds: deps.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_S,
     newId: deps.newId ?? (() => crypto.randomUUID()),
-    enrich: deps.enrich ?? defaultEnricher(deps.signing.secret),
+    enrich:
+      deps.enrich ??
+      defaultEnricher(
+        deps.signing.secret,
+        deps.clientIp ?? clientIpPolicy({ source: 'auto', trustCfGeo: true }),
+      ),
     // The site's allowed origins first: a refused origin should not spend its rate budget.
     guards: [originGuard, ...(deps.guards ?? [])],
+    preAuthGuards: deps.preAuthGuards ?? [],
     ...(deps.health ? { health: deps.health } : {}),
   })
 

@@ -114,6 +114,10 @@ export function parseConfig(
   const env_ = parsed.data
   // With a KV namespace bound the sites live there (static SITES is then only a fallback).
   const hasKv = typeof env === 'object' && env !== null && 'SITES_KV' in env
+  if (env_.CLIENT_IP_SOURCE === 'proxy' && !env_.TRUSTED_PROXY_SECRET) {
+    const problem = 'TRUSTED_PROXY_SECRET: required with CLIENT_IP_SOURCE=proxy'
+    return { ok: false, error: new ConfigError([problem]) }
+  }
   if (!env_.SITES?.length && !hasKv) {
     const problem = 'SITES: at least one site is required unless a SITES_KV namespace is bound'
     return { ok: false, error: new ConfigError([problem]) }

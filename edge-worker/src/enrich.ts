@@ -7,18 +7,22 @@ import {
   dailySalt,
   factsFromCf,
   isPrivateIp,
+  mergeVerdicts,
   parseDevice,
   scoreBot,
   truncateIp,
   utcDay,
 } from '@sightline/enrichment'
-import { clientIp, isRelayed } from './enrich/client.ts'
+import type { ClientIpOf } from './client-ip.ts'
+import { isRelayed, looksLikeBrowser, type RelayingRequest } from './enrich/client.ts'
 import type { EnrichRefusal, EnrichResult } from './enrich/refusals.ts'
 import type { EnrichSettings } from './enrich/settings.ts'
 import type { EnrichContext, Enricher } from './pipeline/surface.ts'
 import type { Site } from './sites.ts'
 
-export interface EnrichOptions extends EnrichSettings {
+export interface EnrichOptions extends Omit<EnrichSettings, 'clientIp'> {
+  /** The visitor's IP as the composition root's policy reads it (client-ip.ts). */
+  clientIp: ClientIpOf
   /** Requests per minute recently seen from this client, if something measures it. */
   requestRate?: (request: Request, site: Site) => number | undefined
 }
@@ -69,17 +73,33 @@ export function createEnricher(options: EnrichOptions): Enricher {
     }
     const direct: Source = {
       userAgent: requestUa,
-      ip: clientIp(headers, options.trustProxyHeaders),
+      ip: options.clientIp(request),
       device: parseDevice(requestUa, headers),
       bot: scoreBot(signals),
       cf: true,
+    }
+    // The relaying request is always judged too: on what no server can explain away (its
+    // UA naming a bot or automation tool, a missing UA, Cloudflare's Bot Management).
+    // Header consistency, datacenter ASN and request rate are left out: every server
+    // relaying for many users trips them.
+    const relayVerdict = scoreBot({
+      userAgent: requestUa,
+      fromBrowser: false,
+      botManagement: facts.botManagement,
+    })
+    const requester: RelayingRequest = {
+      userAgent: requestUa,
+      isBrowser: looksLikeBrowser(requestUa),
+      isBot: relayVerdict.is_bot,
     }
 
     const out: EnrichedEvent[] = []
     const refused: EnrichRefusal[] = []
     for (let position = 0; position < events.length; position++) {
       const event = events[position]!
-      const source = sourceOf(event, direct, signals, requestUa)
+      const source = isRelayed(event, requester)
+        ? relayedSource(event, relayVerdict)
+        : directSource(event, direct, signals)
       const enriched = await enrichOne(event, source, ctx, facts, trusted, saltFor)
       if (site.settings.block_bots && enriched.bot?.is_bot) {
         refused.push({
@@ -93,30 +113,35 @@ export function createEnricher(options: EnrichOptions): Enricher {
   }
 }
 
-function sourceOf(event: EnrichedEvent, direct: Source, signals: BotSignals, requestUa?: string): Source {
+function directSource(event: EnrichedEvent, direct: Source, signals: BotSignals): Source {
   const context = event.context
   const webdriver = context.webdriver === true
-  if (!isRelayed(event, requestUa)) {
-    if (requestUa || typeof context.userAgent !== 'string') {
-      return webdriver ? { ...direct, bot: scoreBot({ ...signals, webdriver }) } : direct
-    }
-    // No UA on the request at all: the SDK's copy is the best description of the device,
-    // while the verdict still counts the missing header.
-    return {
-      ...direct,
-      userAgent: context.userAgent.slice(0, MAX_UA_CHARS),
-      device: parseDevice(context.userAgent),
-    }
-  }
+  const source = webdriver ? { ...direct, bot: scoreBot({ ...signals, webdriver }) } : direct
+  if (direct.userAgent || typeof context.userAgent !== 'string' || context.userAgent === '') return source
+  // No UA on the request at all: the SDK's copy is the best description of the device,
+  // while the verdict still counts the missing header.
+  const userAgent = context.userAgent.slice(0, MAX_UA_CHARS)
+  return { ...source, userAgent, device: parseDevice(userAgent) }
+}
+
+/**
+ * A server's event on a visitor's behalf: device and geo from the end user's values in
+ * `context`, request.cf ignored (it describes the server). The verdict is the relaying
+ * request's merged with the end user's, so a claimed identity can only add reasons.
+ */
+function relayedSource(event: EnrichedEvent, relayVerdict: BotVerdict): Source {
+  const context = event.context
+  const webdriver = context.webdriver === true
   const userAgent =
     typeof context.userAgent === 'string' ? context.userAgent.slice(0, MAX_UA_CHARS) : undefined
   const ip = typeof context.ip === 'string' && truncateIp(context.ip) ? context.ip.trim() : undefined
+  // A server event with no end-user UA (an order paid, a job finished) has no visitor to judge.
+  const endUser = userAgent ? scoreBot({ userAgent, fromBrowser: false, webdriver }) : NOT_A_BOT
   return {
     ...(userAgent ? { userAgent } : {}),
     ...(ip ? { ip } : {}),
     device: parseDevice(userAgent),
-    // A server event with no end-user UA (an order paid, a job finished) is not traffic to judge.
-    bot: userAgent ? scoreBot({ userAgent, fromBrowser: false, webdriver }) : NOT_A_BOT,
+    bot: relayVerdict.reasons.length === 0 ? endUser : mergeVerdicts(relayVerdict, endUser),
     cf: false,
   }
 }
@@ -162,11 +187,11 @@ async function enrichOne(
   return out
 }
 
-/** Cloudflare defaults (trust request.cf, no proxy headers); used when createApp gets no enricher. */
-export function defaultEnricher(signingSecret: string): Enricher {
+/** Cloudflare defaults (trust request.cf, client IP `auto`); used when createApp gets no enricher. */
+export function defaultEnricher(signingSecret: string, clientIp: ClientIpOf): Enricher {
   return createEnricher({
     trustCfGeo: true,
-    trustProxyHeaders: false,
+    clientIp,
     visitorSecret: `visitor-salt:${signingSecret}`,
   })
 }

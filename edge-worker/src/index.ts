@@ -1,11 +1,13 @@
 import { errorBody } from '@sightline/contracts'
 import { createApp } from './app.ts'
 import { BridgeHealth } from './bridge-health.ts'
+import { clientIpPolicy } from './client-ip.ts'
 import { parseConfig } from './config.ts'
 import { createEnricher } from './enrich.ts'
-import type { Guard } from './pipeline/surface.ts'
+import type { Guard, PreAuthGuard } from './pipeline/surface.ts'
 import type { RateLimiter } from './rate-limit/durable-object.ts'
 import { durableObjectLimiter, observedIpRate, rateLimitGuard } from './rate-limit/guard.ts'
+import { requestIdFrom } from './request-id.ts'
 import { staticSites } from './sites.ts'
 import { kvSites } from './sites-kv.ts'
 
@@ -36,11 +38,20 @@ function appFor(env: unknown): App | Error {
       const bindings = key as Bindings
       const now = () => Date.now()
       const fromVars = staticSites(config.sites)
+      const clientIp = clientIpPolicy(config.enrichment.clientIp)
       const guards: Guard[] = []
+      const preAuthGuards: PreAuthGuard[] = []
       // Without the binding there is nothing to count with; the edge then runs unlimited
       // (deploys always declare it; see wrangler.jsonc and docs/adr/0005).
       if (bindings.RATE_LIMITER) {
-        guards.push(rateLimitGuard({ limiter: durableObjectLimiter(bindings.RATE_LIMITER), now }))
+        const limiter = rateLimitGuard({
+          limiter: durableObjectLimiter(bindings.RATE_LIMITER),
+          now,
+          clientIp,
+          nameSecret: config.signing.secret,
+        })
+        guards.push(limiter)
+        preAuthGuards.push(limiter.beforeKey)
       }
       app = createApp({
         sites: bindings.SITES_KV ? kvSites(bindings.SITES_KV, { now, fallback: fromVars }) : fromVars,
@@ -48,10 +59,13 @@ function appFor(env: unknown): App | Error {
         signing: config.signing,
         now,
         guards,
+        preAuthGuards,
+        clientIp,
         health: new BridgeHealth(),
         // The limiter's per-IP count doubles as the bot verdict's request-rate signal.
         enrich: createEnricher({
           ...config.enrichment,
+          clientIp,
           requestRate: (request) => observedIpRate.get(request),
         }),
         // Bound explicitly: workerd refuses a fetch called with a foreign `this`.
@@ -66,12 +80,31 @@ function appFor(env: unknown): App | Error {
   return app
 }
 
+/**
+ * Methods the app routes. Anything else (CONNECT, WebDAV verbs, made-up tokens) is answered
+ * here: the runtime cannot even build a Request with some of them, so they must not reach
+ * code that copies the request.
+ */
+const ROUTED_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS', 'PUT', 'PATCH', 'DELETE'])
+
 export default {
   fetch(request, env, ctx) {
+    if (!ROUTED_METHODS.has(request.method)) {
+      const requestId = requestIdFrom(request.headers)
+      const body = errorBody(
+        'method_not_allowed',
+        `${request.method.slice(0, 20)} is not allowed here`,
+        requestId,
+      )
+      return Response.json(body, {
+        status: 405,
+        headers: { 'x-request-id': requestId, allow: 'GET, POST, OPTIONS' },
+      })
+    }
     const app = appFor(env)
     if (app instanceof Error) {
       // A misconfigured edge must not look like a client mistake; the details are in the logs.
-      const requestId = request.headers.get('cf-ray') || crypto.randomUUID()
+      const requestId = requestIdFrom(request.headers)
       const body = errorBody('internal', 'the edge worker is misconfigured; see its logs', requestId)
       return Response.json(body, { status: 500, headers: { 'x-request-id': requestId } })
     }

@@ -1,5 +1,6 @@
 import type { EdgeBatch, EnrichedEvent } from '@sightline/contracts'
 import { describe, expect, it } from 'vitest'
+import { clientIpPolicy } from '../src/client-ip.ts'
 import { SiteSchema } from '../src/config.ts'
 import { staticSites } from '../src/sites.ts'
 import { TEST_SITE } from './support/constants.ts'
@@ -40,7 +41,8 @@ async function send(
   app: ReturnType<typeof testApp>['app'],
   events: Record<string, unknown>[],
   headers: Record<string, string> = BROWSER_HEADERS,
-  cf?: Record<string, unknown>,
+  // Cloudflare's own request.cf by default: there CF-Connecting-IP is the platform's.
+  cf: Record<string, unknown> | undefined = AMSTERDAM_CF,
 ): Promise<Response> {
   return app.fetch(
     new Request('http://edge/v1/batch', {
@@ -110,7 +112,13 @@ describe('enrichment at the edge', () => {
   })
 
   it('without usable request.cf, sends only the truncated IP for the bridge’s geo lookup', async () => {
-    const { app, namespace } = siteApp()
+    // Self-hosted behind a proxy: request.cf is wrangler's placeholder, the proxy names the client.
+    const proxySecret = 'test-proxy-secret-0123456789abcdef'
+    const site = SiteSchema.parse({ site_id: TEST_SITE.site_id, write_keys: [...TEST_SITE.write_keys] })
+    const { app, namespace } = testApp(['ok'], {
+      sites: staticSites([site]),
+      clientIp: clientIpPolicy({ source: 'proxy', proxySecret, trustCfGeo: false }),
+    })
     const placeholder = {
       colo: 'DFW',
       asn: 395747,
@@ -119,7 +127,12 @@ describe('enrichment at the edge', () => {
       country: 'US',
       city: 'Austin',
     }
-    await send(app, [makeEvent({ context: { ip: '81.2.69.142' } })], BROWSER_HEADERS, placeholder)
+    const headers = {
+      ...BROWSER_HEADERS,
+      'x-real-ip': '81.2.69.142',
+      'x-sightline-proxy-secret': proxySecret,
+    }
+    await send(app, [makeEvent({ context: { ip: '8.8.8.8' } })], headers, placeholder)
     const event = await firstEvent(namespace)
     expect(event.geo).toBeUndefined()
     expect(event.edge).toBeUndefined()

@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import { clientIpPolicy } from '../src/client-ip.ts'
 import { SiteSchema } from '../src/config.ts'
-import { clientIpKey } from '../src/rate-limit/client-ip.ts'
+import { limiterIpKey } from '../src/rate-limit/client-ip.ts'
 import { durableObjectLimiter, type Limiter, rateLimitGuard } from '../src/rate-limit/guard.ts'
 import { SlidingWindow } from '../src/rate-limit/window.ts'
 import { staticSites } from '../src/sites.ts'
@@ -21,6 +22,9 @@ function limitedApp(limits: { per_key_per_minute: number; per_ip_per_minute: num
     limiter: limiter ?? durableObjectLimiter(env.RATE_LIMITER),
     now: () => Date.now() + clock.offsetMs,
     timeoutMs: 300,
+    // These tests stand in for Cloudflare, where CF-Connecting-IP is the platform's.
+    clientIp: clientIpPolicy({ source: 'cloudflare', trustCfGeo: true }),
+    nameSecret: 'test-limiter-names-0123456789abcdef',
   })
   // Enrichment is not what these tests are about: identity keeps them independent of it.
   const { app } = testApp(['ok'], { sites: staticSites([site]), guards: [guard], enrich: (events) => events })
@@ -72,9 +76,7 @@ describe('rate limits (Durable Object sliding window, in workerd)', () => {
     expect((await send(keys[0]!, '2001:db8:1:2::1')).status).toBe(200)
     await expectLimited(await send(keys[0]!, '2001:db8:1:2:ffff::9'))
     expect((await send(keys[0]!, '2001:db8:1:3::1')).status).toBe(200)
-    expect(clientIpKey(new Headers({ 'cf-connecting-ip': '2001:0db8:0001:0002:0:0:0:1' }))).toBe(
-      '2001:db8:1:2::/64',
-    )
+    expect(limiterIpKey('2001:0db8:0001:0002:0:0:0:1')).toBe('2001:db8:1:2::/64')
   })
 
   it('recovers once the window has slid past, exactly when Retry-After said', async () => {
@@ -134,10 +136,16 @@ describe('request rate as a bot signal', () => {
     const { observedIpRate } = await import('../src/rate-limit/guard.ts')
     const keys = [`wk_${crypto.randomUUID()}`]
     const site = SiteSchema.parse({ site_id: `site_${crypto.randomUUID()}`, write_keys: keys })
-    const guard = rateLimitGuard({ limiter: durableObjectLimiter(env.RATE_LIMITER), now: () => Date.now() })
+    const clientIp = clientIpPolicy({ source: 'cloudflare', trustCfGeo: true })
+    const guard = rateLimitGuard({
+      limiter: durableObjectLimiter(env.RATE_LIMITER),
+      now: () => Date.now(),
+      clientIp,
+      nameSecret: 'test-limiter-names-0123456789abcdef',
+    })
     const enrich = createEnricher({
       trustCfGeo: true,
-      trustProxyHeaders: false,
+      clientIp,
       visitorSecret: 'test-visitor-secret-0123456789abcdef',
       requestRate: (request) => observedIpRate.get(request),
     })

@@ -14,6 +14,8 @@ export function writeEdgeEnv(layout: DataLayout, state: InstallState, bridgeUrl:
     SIGNING_KEY: state.signing.key,
     // wrangler dev's request.cf is a placeholder (Austin, TX): let the bridge geolocate.
     TRUST_CF_GEO: 'false',
+    // A local workerd passes on a client's own CF-Connecting-IP: believe no client IP header.
+    CLIENT_IP_SOURCE: 'none',
   }
   const path = join(layout.root, 'edge.env')
   // Single-quoted dotenv values: JSON keeps its double quotes and no escapes are needed.

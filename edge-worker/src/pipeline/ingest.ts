@@ -1,12 +1,12 @@
 import type { EdgeBatch, EdgeRejection, Rejection } from '@sightline/contracts'
 import type { Context } from 'hono'
-import { extractWriteKey } from '../auth.ts'
+import { extractWriteKey, isPlausibleWriteKey } from '../auth.ts'
 import { requestPlace } from '../bridge-health.ts'
 import { refusalsAsRejections } from '../enrich/refusals.ts'
 import { type ForwardDeps, forwardBatch } from '../forward.ts'
 import { type AppEnv, fail } from '../respond.ts'
 import { isRevoked, type Site, type SiteDirectory } from '../sites.ts'
-import type { DecodedRequest, Enricher, Guard, Surface } from './surface.ts'
+import type { DecodedRequest, Enricher, Guard, PreAuthGuard, Surface } from './surface.ts'
 
 export interface IngestDeps extends ForwardDeps {
   sites: SiteDirectory
@@ -14,6 +14,7 @@ export interface IngestDeps extends ForwardDeps {
   retryAfterSeconds: number
   enrich: Enricher
   guards: readonly Guard[]
+  preAuthGuards: readonly PreAuthGuard[]
 }
 
 const MAX_RAW_REJECTED = 8 * 1024
@@ -25,6 +26,8 @@ const REVOKED_MESSAGE = "the write key was revoked; use the site's current write
  * never "unknown key".
  */
 async function authorize(c: Context<AppEnv>, deps: IngestDeps, writeKey: string): Promise<Site | Response> {
+  // A key no site can have is the client's mistake, whatever the directory would say.
+  if (!isPlausibleWriteKey(writeKey)) return fail(c, 'unknown_write_key', 'the write key is not known')
   let site: Site | undefined
   try {
     site = await deps.sites.byWriteKey(writeKey)
@@ -45,14 +48,35 @@ async function authorize(c: Context<AppEnv>, deps: IngestDeps, writeKey: string)
 
 /** The shared ingestion path every surface goes through. */
 export function ingestHandler(surface: Surface, deps: IngestDeps) {
+  const runGuards = async (c: Context<AppEnv>, site: Site, writeKey: string) => {
+    for (const guard of deps.guards) {
+      const refusal = await guard(c, site, writeKey)
+      if (refusal) return refusal
+    }
+    return undefined
+  }
   return async (c: Context<AppEnv>): Promise<Response> => {
-    // A key in a header is checked before the body is read: refusing costs us nothing.
+    // A key in a header is checked, and its limits applied, before the body is read:
+    // refusing then costs us nothing.
     const headerKey = extractWriteKey(c.req.raw.headers)
-    const headerSite = headerKey === undefined ? undefined : await authorize(c, deps, headerKey)
-    if (headerSite instanceof Response) return headerSite
+    if (headerKey !== undefined) {
+      const site = await authorize(c, deps, headerKey)
+      if (site instanceof Response) return site
+      const refusal = await runGuards(c, site, headerKey)
+      if (refusal) return refusal
+      const decoded = await surface.decode(c.req.raw)
+      if (!decoded.ok) return fail(c, decoded.code, decoded.message)
+      return ingestDecoded(c, surface, deps, site, decoded.value)
+    }
+    // The key is in the body (or query string): what needs no site (the per-IP brake)
+    // still runs before the body is read and inflated.
+    for (const guard of deps.preAuthGuards) {
+      const refusal = await guard(c)
+      if (refusal) return refusal
+    }
     const decoded = await surface.decode(c.req.raw)
     if (!decoded.ok) return fail(c, decoded.code, decoded.message)
-    const writeKey = headerKey ?? decoded.value.writeKey
+    const writeKey = decoded.value.writeKey
     if (!writeKey) {
       return fail(
         c,
@@ -60,13 +84,10 @@ export function ingestHandler(surface: Surface, deps: IngestDeps) {
         'send the write key as Basic auth user, Bearer token or X-Write-Key',
       )
     }
-    // Keys carried in the body (PostHog's api_key, the beacon's ?k=) are looked up only now.
-    const site = headerSite ?? (await authorize(c, deps, writeKey))
+    const site = await authorize(c, deps, writeKey)
     if (site instanceof Response) return site
-    for (const guard of deps.guards) {
-      const refusal = await guard(c, site, writeKey)
-      if (refusal) return refusal
-    }
+    const refusal = await runGuards(c, site, writeKey)
+    if (refusal) return refusal
     return ingestDecoded(c, surface, deps, site, decoded.value)
   }
 }

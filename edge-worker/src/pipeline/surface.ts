@@ -64,7 +64,13 @@ export type Enricher = (
 ) => EnrichedEvent[] | EnrichResult | Promise<EnrichedEvent[] | EnrichResult>
 
 /**
- * Runs before the body is read (rate limits, revocations): a Response refuses the
- * request, undefined lets it through.
+ * Runs once the site is known (origin check, rate limits) and, when the key came in a
+ * header, before the body is read: a Response refuses the request, undefined lets it through.
  */
 export type Guard = (c: Context<AppEnv>, site: Site, writeKey: string) => Promise<Response | undefined>
+
+/**
+ * Runs before the body is read when the request carries no key in a header (PostHog's
+ * api_key, the beacon's write_key): what can be checked without knowing the site.
+ */
+export type PreAuthGuard = (c: Context<AppEnv>) => Promise<Response | undefined>

@@ -1,12 +1,9 @@
 /**
- * The client's address as the limiter counts it. On Cloudflare `cf-connecting-ip` is set by
- * the platform and cannot be forged; self-hosted, whatever proxy fronts workerd must set it
- * (and strip it from clients), or per-IP limits count the proxy. An IPv6 client is counted
- * per /64: one subscriber usually owns a whole /64 and can rotate through it freely.
+ * The client's address as the limiter counts it: an IPv4 address as is, an IPv6 client per
+ * /64 (one subscriber usually owns a whole /64 and can rotate through it freely). Which
+ * header the address comes from, and whether to believe it, is ../client-ip.ts's decision.
  */
-export function clientIpKey(headers: Headers): string | undefined {
-  const ip = headers.get('cf-connecting-ip')?.trim()
-  if (!ip) return undefined
+export function limiterIpKey(ip: string): string {
   if (!ip.includes(':')) return ip
   const groups = expandIpv6(ip)
   return groups ? `${groups.slice(0, 4).join(':')}::/64` : ip.toLowerCase()

@@ -1,19 +1,21 @@
 import type { Context } from 'hono'
-import type { Guard } from '../pipeline/surface.ts'
+import type { ClientIpOf } from '../client-ip.ts'
+import type { Guard, PreAuthGuard } from '../pipeline/surface.ts'
 import { type AppEnv, fail } from '../respond.ts'
-import { clientIpKey } from './client-ip.ts'
+import { limiterIpKey } from './client-ip.ts'
 import type { RateLimiter } from './durable-object.ts'
+import { limiterNamer } from './names.ts'
 import type { Verdict } from './window.ts'
 
-/** Counts one request against `key`; the port the guard needs (a Durable Object in production). */
+/** Counts one request against `name`; the port the guard needs (a Durable Object in production). */
 export interface Limiter {
-  hit(key: string, limit: number, windowMs: number, now: number): Promise<Verdict>
+  hit(name: string, limit: number, windowMs: number, now: number): Promise<Verdict>
 }
 
 export function durableObjectLimiter(namespace: DurableObjectNamespace<RateLimiter>): Limiter {
   return {
-    hit: async (key, limit, windowMs, now) =>
-      namespace.get(namespace.idFromName(key)).hit(limit, windowMs, now),
+    hit: async (name, limit, windowMs, now) =>
+      namespace.get(namespace.idFromName(name)).hit(limit, windowMs, now),
   }
 }
 
@@ -23,9 +25,16 @@ export function durableObjectLimiter(namespace: DurableObjectNamespace<RateLimit
  */
 export const observedIpRate = new WeakMap<Request, number>()
 
+/** Per client IP and minute before the site is known (a key carried in the body): any site. */
+export const DEFAULT_ANONYMOUS_PER_IP_PER_MINUTE = 6_000
+
 export interface RateLimitGuardOptions {
   limiter: Limiter
   now: () => number
+  /** The visitor's IP as the edge's client-IP policy reads it; undefined = not counted per IP. */
+  clientIp: ClientIpOf
+  /** Secret the limiter object names are keyed with (names.ts). */
+  nameSecret: string
   /** The site settings say "per minute"; tests may shrink it. */
   windowMs?: number
   /**
@@ -33,6 +42,7 @@ export interface RateLimitGuardOptions {
    * limiter may delay ingestion a little; it must not stall it.
    */
   timeoutMs?: number
+  anonymousPerIpPerMinute?: number
 }
 
 export interface RateLimitStats {
@@ -43,63 +53,90 @@ export interface RateLimitStats {
 
 export interface RateLimitGuard extends Guard {
   stats: RateLimitStats
+  /** The per-IP check for requests whose key is only in the body: runs before it is read. */
+  beforeKey: PreAuthGuard
+}
+
+interface Check {
+  key: string
+  limit: number
+  what: string
 }
 
 /**
- * Per write key and per client IP (scoped to the site) limits from the site's settings.
- * Fails open: the limiter is a protection for us, and our outage must never become the
- * client's 5xx or lost events. Both counters are asked at once so a hit costs one round trip.
+ * Per client IP (scoped to the site) and per write key limits from the site's settings,
+ * asked in that order: a request refused for its IP is not counted against the key, so one
+ * abusive address cannot spend a site's whole key budget. Fails open: the limiter is a
+ * protection for us, and our outage must never become the client's 5xx or lost events.
  */
 export function rateLimitGuard(options: RateLimitGuardOptions): RateLimitGuard {
   const windowMs = options.windowMs ?? 60_000
   const timeoutMs = options.timeoutMs ?? 1_000
+  const anonymousLimit = options.anonymousPerIpPerMinute ?? DEFAULT_ANONYMOUS_PER_IP_PER_MINUTE
+  const nameOf = limiterNamer(options.nameSecret)
   const stats: RateLimitStats = { failedOpen: 0, limited: 0 }
-  const guard = async (c: Context<AppEnv>, site: Parameters<Guard>[1], writeKey: string) => {
+
+  /** The first refusal among the checks, in order; each is asked only if the ones before allowed it. */
+  async function enforce(c: Context<AppEnv>, checks: Check[], siteId: string | undefined) {
     const now = options.now()
-    const limits = site.settings.rate_limit
-    const checks = [{ key: `key:${writeKey}`, limit: limits.per_key_per_minute, what: 'write key' }]
-    const ip = clientIpKey(c.req.raw.headers)
-    if (ip)
-      checks.push({ key: `ip:${site.siteId}:${ip}`, limit: limits.per_ip_per_minute, what: 'client IP' })
-    let verdicts: Verdict[]
-    try {
-      verdicts = await withTimeout(
-        Promise.all(checks.map((ch) => options.limiter.hit(ch.key, ch.limit, windowMs, now))),
-        timeoutMs,
-      )
-    } catch (err) {
-      stats.failedOpen += 1
-      // No key or IP in the log (redaction rule); the site is enough to find the traffic.
-      console.warn(
-        JSON.stringify({
-          msg: 'rate limiter unavailable; request let through',
-          site_id: site.siteId,
-          request_id: c.get('requestId'),
-          error: String(err),
-          failed_open_total: stats.failedOpen,
-        }),
-      )
-      return undefined
+    for (const [i, check] of checks.entries()) {
+      let verdict: Verdict
+      try {
+        const name = await nameOf(check.key)
+        verdict = await withTimeout(options.limiter.hit(name, check.limit, windowMs, now), timeoutMs)
+      } catch (err) {
+        stats.failedOpen += 1
+        // No key or IP in the log (redaction rule); the site is enough to find the traffic.
+        console.warn(
+          JSON.stringify({
+            msg: 'rate limiter unavailable; request let through',
+            site_id: siteId,
+            request_id: c.get('requestId'),
+            error: String(err),
+            failed_open_total: stats.failedOpen,
+          }),
+        )
+        return undefined
+      }
+      if (i === 0 && check.what === 'client IP' && verdict.allowed) {
+        observedIpRate.set(c.req.raw, check.limit - verdict.remaining)
+      }
+      if (!verdict.allowed) return refuse(c, check, verdict)
     }
-    const ipVerdict = ip ? verdicts[1] : undefined
-    if (ipVerdict?.allowed) observedIpRate.set(c.req.raw, limits.per_ip_per_minute - ipVerdict.remaining)
-    const refused = checks
-      .map((check, i) => ({ check, verdict: verdicts[i]! }))
-      .filter((x) => !x.verdict.allowed)
-    if (refused.length === 0) return undefined
+    return undefined
+  }
+
+  function refuse(c: Context<AppEnv>, check: Check, verdict: Verdict): Response {
     stats.limited += 1
-    const retryAfterS = Math.max(1, ...refused.map((x) => Math.ceil(x.verdict.retryAfterMs / 1000)))
-    const first = refused[0]!.check
+    const retryAfterS = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000))
     const perWindow = windowMs === 60_000 ? 'per minute' : `per ${windowMs} ms`
     return fail(
       c,
       'rate_limited',
-      `too many requests for this ${first.what} (limit ${first.limit} ${perWindow}); retry after ${retryAfterS} s`,
+      `too many requests for this ${check.what} (limit ${check.limit} ${perWindow}); retry after ${retryAfterS} s`,
       {},
       retryAfterS,
     )
   }
-  return Object.assign(guard, { stats })
+
+  const guard = async (c: Context<AppEnv>, site: Parameters<Guard>[1], writeKey: string) => {
+    const limits = site.settings.rate_limit
+    const checks: Check[] = []
+    const ip = options.clientIp(c.req.raw)
+    if (ip) {
+      const scoped = `ip:${site.siteId}:${limiterIpKey(ip)}`
+      checks.push({ key: scoped, limit: limits.per_ip_per_minute, what: 'client IP' })
+    }
+    checks.push({ key: `key:${writeKey}`, limit: limits.per_key_per_minute, what: 'write key' })
+    return enforce(c, checks, site.siteId)
+  }
+  const beforeKey: PreAuthGuard = async (c) => {
+    const ip = options.clientIp(c.req.raw)
+    if (!ip) return undefined
+    const check = { key: `ip:*:${limiterIpKey(ip)}`, limit: anonymousLimit, what: 'client IP' }
+    return enforce(c, [check], undefined)
+  }
+  return Object.assign(guard, { stats, beforeKey })
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

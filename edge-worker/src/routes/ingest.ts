@@ -1,4 +1,4 @@
-import type { Hono } from 'hono'
+import type { Context, Hono } from 'hono'
 import { type IngestDeps, ingestHandler } from '../pipeline/ingest.ts'
 import type { Surface } from '../pipeline/surface.ts'
 import { type AppEnv, fail } from '../respond.ts'
@@ -27,22 +27,24 @@ export const SURFACE_ROUTES: SurfaceRoute[] = [
 ]
 
 export function registerIngestRoutes(app: Hono<AppEnv>, deps: IngestDeps, routes = SURFACE_ROUTES): void {
-  for (const route of routes) {
-    const handler = ingestHandler(route.surface, deps)
-    if (route.method === 'POST') app.post(route.path, handler)
-    else app.get(route.path, handler)
-  }
   const allowed = new Map<string, Set<string>>()
   for (const route of routes)
     allowed.set(route.path, (allowed.get(route.path) ?? new Set()).add(route.method))
-  for (const [path, methods] of allowed) {
-    app.all(path, (c) => {
-      c.header('allow', [...methods].join(', '))
-      return fail(
-        c,
-        'method_not_allowed',
-        `${c.req.method} is not allowed here; use ${[...methods].join(' or ')}`,
-      )
-    })
+  const refuse = (c: Context<AppEnv>, methods: Set<string>) => {
+    c.header('allow', [...methods].join(', '))
+    return fail(
+      c,
+      'method_not_allowed',
+      `${c.req.method} is not allowed here; use ${[...methods].join(' or ')}`,
+    )
   }
+  for (const route of routes) {
+    const handler = ingestHandler(route.surface, deps)
+    const methods = allowed.get(route.path)!
+    if (route.method === 'POST') app.post(route.path, handler)
+    // Hono answers HEAD with the GET handler minus the body: for the pixel that would record
+    // an event per link checker or prefetcher. HEAD is refused instead.
+    else app.get(route.path, (c) => (c.req.method === 'HEAD' ? refuse(c, methods) : handler(c)))
+  }
+  for (const [path, methods] of allowed) app.all(path, (c) => refuse(c, methods))
 }

@@ -130,3 +130,54 @@ export const hostileQuery = fc.dictionary(
   ),
   fc.string({ unit: 'binary', maxLength: 300 }),
 )
+
+/** Header abuse: spoofed client IPs, fake SDK identities, hostile request ids and keys. */
+export const abusiveHeaders: fc.Arbitrary<Record<string, string>> = fc
+  .record(
+    {
+      'cf-connecting-ip': fc.oneof(fc.ipV4(), fc.ipV6(), fc.string({ maxLength: 80 })),
+      'x-forwarded-for': fc
+        .array(fc.oneof(fc.ipV4(), fc.string({ maxLength: 40 })), { maxLength: 30 })
+        .map((a) => a.join(', ')),
+      'x-real-ip': fc.oneof(fc.ipV4(), fc.string({ maxLength: 60 })),
+      'x-sightline-proxy-secret': fc.string({ maxLength: 80 }),
+      'cf-ray': fc.oneof(fc.string({ maxLength: 200 }), fc.constant('<script>alert(1)</script>')),
+      'user-agent': fc.oneof(
+        fc.constantFrom(
+          'posthog-node/4.0 python-requests HeadlessChrome',
+          'analytics-node/1.0',
+          '@segment/analytics-node',
+          'curl/8.5.0',
+          'Mozilla/5.0 (compatible; Googlebot/2.1)',
+        ),
+        fc.string({ maxLength: 600 }),
+      ),
+      'x-write-key': fc.oneof(
+        fc.constant(WRITE_KEY),
+        fc.integer({ min: 400, max: 5_000 }).map((n) => 'k'.repeat(n)),
+        fc.string({ maxLength: 300 }),
+      ),
+      'sec-ch-ua': fc.string({ maxLength: 300 }),
+      'accept-language': fc.string({ maxLength: 100 }),
+    },
+    { requiredKeys: [] },
+  )
+  .map((headers) =>
+    // Header values cannot hold CR, LF or NUL (the runtime refuses them before we see them).
+    Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace(/[\r\n\0]/g, ' ').trim()])),
+  )
+
+/** Events whose context claims a server SDK and carries someone else's UA and IP. */
+export const fakeSdkEvent = fc
+  .record({
+    library: fc.constantFrom(
+      'analytics-node',
+      '@segment/analytics-node',
+      'posthog-node',
+      'sightline-node',
+      'x',
+    ),
+    userAgent: fc.oneof(fc.constant('HeadlessChrome'), fc.string({ maxLength: 100 })),
+    ip: fc.oneof(fc.ipV4(), fc.ipV6(), fc.string({ maxLength: 50 })),
+  })
+  .map(({ library, userAgent, ip }) => makeEvent({ context: { library: { name: library }, userAgent, ip } }))

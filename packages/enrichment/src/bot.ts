@@ -99,7 +99,23 @@ function collectReasons(s: BotSignals): BotReason[] {
  * verdict labels the event; dropping is a per-site choice made by the caller.
  */
 export function scoreBot(signals: BotSignals): BotVerdict {
-  const reasons = collectReasons(signals)
+  return verdictOf(collectReasons(signals))
+}
+
+/**
+ * One verdict from several (the relaying request's and the end user's): the reasons of
+ * both count, so adding a verdict can only raise the score, never lower it.
+ */
+export function mergeVerdicts(...verdicts: readonly BotVerdict[]): BotVerdict {
+  const reasons = new Set<BotReason>()
+  for (const verdict of verdicts) {
+    for (const reason of verdict.reasons)
+      if (Object.hasOwn(BOT_REASONS, reason)) reasons.add(reason as BotReason)
+  }
+  return verdictOf([...reasons])
+}
+
+function verdictOf(reasons: BotReason[]): BotVerdict {
   let human = 1
   for (const reason of reasons) human *= 1 - BOT_REASONS[reason] / 100
   const score = Math.round((1 - human) * 100)
