@@ -22,8 +22,10 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-async function metric(bridge: string, name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${bridge}/metrics`)).text()
+async function metric(e: RunningSightline['endpoints'], name: string, labels: string): Promise<number> {
+  const text = await (
+    await fetch(`${e.bridge}/metrics`, { headers: { authorization: `Bearer ${e.metrics_token}` } })
+  ).text()
   const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`))
   return line ? Number(line.split(' ').at(-1)) : 0
 }
@@ -69,7 +71,7 @@ describe('embedded Sightline, end to end', () => {
     expect(statuses.filter((s) => s !== 200)).toEqual([])
     // Wait until the writer has seen every re-sent event (as duplicates), then compare.
     const dupes = await eventually(
-      () => metric(e.bridge, 'sightline_writer_events_total', 'outcome="duplicate"'),
+      () => metric(e, 'sightline_writer_events_total', 'outcome="duplicate"'),
       (n) => n >= expected.events,
       60_000,
     )
