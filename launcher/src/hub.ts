@@ -1,6 +1,8 @@
 // The embedded hub: bridge (receiver + writer) and query service in ONE Node process,
 // because chdb allows one ClickHouse engine per data path per process.
 // Started by start.ts; prints one JSON line {"ready":...} on stdout when it serves.
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { composePipeline, dbipCityPaths, withBodyLimit } from '@sightline/ingest-bridge'
 import { readKeysFile, siteSettingsIndex } from '@sightline/metadata'
 import { createApp as createQueryApp, staticReadKeys } from '@sightline/query-service'
@@ -57,10 +59,16 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
     clock: () => new Date(),
     logger,
   })
-  await pipeline.listen(withBodyLimit(query.fetch, QUERY_MAX_BODY_BYTES), {
+  const queryServer = await pipeline.listen(withBodyLimit(query.fetch, QUERY_MAX_BODY_BYTES), {
     host: config.host,
     port: config.queryPort,
     limits: { maxBodyBytes: QUERY_MAX_BODY_BYTES },
   })
-  return { stop: pipeline.stop, counters: pipeline.counters, warehouse: pipeline.warehouse! }
+  const url = (server: Server) => `http://${config.host}:${(server.address() as AddressInfo).port}`
+  return {
+    stop: pipeline.stop,
+    counters: pipeline.counters,
+    warehouse: pipeline.warehouse!,
+    urls: { bridge: url(pipeline.bridge!), query: url(queryServer) },
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createGenerator, eventually, expectedCounts } from '@sightline/testing'
@@ -47,6 +47,9 @@ describe('embedded Sightline, end to end', () => {
     expect(out).toContain(running.endpoints.sites[0]!.write_key)
     expect(out).toContain('curl')
     expect(running.endpoints.sites[0]!.site_id).toBe('demo')
+    // endpoints.json holds the secret read keys: owner-only, like the directory it is in.
+    expect(statSync(join(dataDir, 'endpoints.json')).mode & 0o777).toBe(0o600)
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700)
   })
 
   it('counts 10,000 generated events sent through the edge exactly', async () => {
