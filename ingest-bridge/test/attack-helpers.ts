@@ -9,7 +9,7 @@ export function chunkedFlood(
   url: string,
   maxBytes: number,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: string; sentBytes: number }> {
+): Promise<{ status: number; headers: Headers; body: string; sentBytes: number }> {
   return new Promise((resolve, reject) => {
     const chunk = Buffer.alloc(64 * 1024, 0x61)
     let sent = 0
@@ -24,7 +24,10 @@ export function chunkedFlood(
       res.on('data', (d) => (body += d))
       res.on('end', () => {
         req.destroy()
-        resolve({ status: res.statusCode ?? 0, body, sentBytes })
+        const headers = new Headers()
+        for (const [name, value] of Object.entries(res.headers))
+          if (typeof value === 'string') headers.set(name, value)
+        resolve({ status: res.statusCode ?? 0, headers, body, sentBytes })
       })
     })
     req.on('error', (err) => {

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import { errorContractProblems } from '@sightline/http'
 import { type EventStream, segmentLogStream } from '@sightline/stream'
 import { type TempDir, tempDir } from '@sightline/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -44,6 +45,7 @@ describe('bridge under attack', () => {
   it('refuses a 300 MB unsigned chunked POST after reading at most its cap', async () => {
     const res = await chunkedFlood(`${base}/v1/ingest`, 300 * 1024 * 1024)
     expect(res.status).toBe(413)
+    expect(errorContractProblems(res.status, res.headers, res.body)).toEqual([])
     expect(JSON.parse(res.body).error.code).toBe('payload_too_large')
     // It stopped reading at the cap: the client had sent little more than it (socket buffers).
     expect(res.sentBytes).toBeLessThan(MAX_EDGE_BATCH_BYTES + 16 * 1024 * 1024)
@@ -55,6 +57,7 @@ describe('bridge under attack', () => {
       'content-length': String(300 * 1024 * 1024),
     })
     expect(flood.status).toBe(413)
+    expect(errorContractProblems(flood.status, flood.headers, flood.body)).toEqual([])
     expect(JSON.parse(flood.body).error.code).toBe('payload_too_large')
     expect(flood.sentBytes).toBeLessThan(16 * 1024 * 1024)
   })

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
+import { errorContractProblems } from '@sightline/http'
 import { type TempDir, tempDir } from '@sightline/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chunkedFlood, slowHeaders } from '../../ingest-bridge/test/attack-helpers.ts'
@@ -32,6 +33,7 @@ describe('embedded hub under attack', () => {
     const res = await chunkedFlood(`${hub.urls.query}/v1/sites/demo/stats`, 300 * 1024 * 1024)
     expect(res.status).toBe(413)
     expect(JSON.parse(res.body).error).toMatchObject({ code: 'payload_too_large' })
+    expect(errorContractProblems(res.status, res.headers, res.body)).toEqual([])
     expect(res.sentBytes).toBeLessThan(16 * 1024 * 1024)
     const declared = await chunkedFlood(`${hub.urls.query}/v1/sites/demo/stats`, 1024 * 1024, {
       'content-length': String(300 * 1024 * 1024),
