@@ -2,11 +2,8 @@
 // generator, and so every run starts from a fresh heap and a fresh chdb engine.
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
-import { Counters, createApp, startWriter } from '@sightline/ingest-bridge'
-import { segmentLogStream } from '@sightline/stream'
-import { migrate, openWarehouse } from '@sightline/warehouse'
+import { composePipeline } from '@sightline/ingest-bridge'
 import { closeServer, type InsertTiming, listening, stoppedReport, timeInserts } from './child-server.ts'
-import { memoryDedup, serve } from './deps.ts'
 import { epochNow } from './load.ts'
 import type { FromChild, ServerMode, ToChild } from './protocol.ts'
 
@@ -26,7 +23,7 @@ function startBaseline(): Promise<{ port: number; stop: () => Promise<void> }> {
   return listen(server, () => closeServer(server))
 }
 
-/** Sightline embedded, composed like launcher/src/hub.ts: receiver + writer + chdb in one process. */
+/** Sightline embedded, composed by the same composePipeline as launcher/src/hub.ts. */
 async function startSightline(): Promise<{
   port: number
   stop: () => Promise<void>
@@ -34,15 +31,41 @@ async function startSightline(): Promise<{
   timing: InsertTiming
 }> {
   const dir = process.env.BENCH_DIR!
-  const topic = 'events.v1'
-  const opened = await openWarehouse({ mode: 'embedded', path: join(dir, 'chdb'), database: 'bench' })
-  await migrate(opened)
-  const { warehouse, timing } = timeInserts(opened)
-  const stream = segmentLogStream({ dir: join(dir, 'stream'), fsync: process.env.BENCH_FSYNC !== '0' })
-  const counters = new Counters()
+  let timing: InsertTiming | undefined
   let loaded = 0
   let target = Number.POSITIVE_INFINITY
   let checking = false
+
+  const pipeline = await composePipeline({
+    stream: { kind: 'segment-log', dir: join(dir, 'stream'), fsync: process.env.BENCH_FSYNC !== '0' },
+    dedup: { kind: 'memory' },
+    warehouse: { mode: 'embedded', path: join(dir, 'chdb'), database: 'bench' },
+    wrapWarehouse: (opened) => {
+      const timed = timeInserts(opened)
+      timing = timed.timing
+      return timed.warehouse
+    },
+    receiver: {
+      host: '127.0.0.1',
+      port: 0,
+      signingKeys: { [process.env.BENCH_KEY_ID!]: process.env.BENCH_SECRET! },
+    },
+    // BENCH_WRITER=0 (--receiver-only): isolates the receiver from the writer's CPU use.
+    ...(process.env.BENCH_WRITER === '0'
+      ? {}
+      : {
+          writer: {
+            onLoaded: ({ inserted }: { inserted: number }) => {
+              loaded += inserted
+              void check()
+            },
+          },
+        }),
+    log: (level, msg, fields) => {
+      if (level !== 'info') send({ type: 'error', message: `${msg} ${JSON.stringify(fields ?? {})}` })
+    },
+  })
+  const warehouse = pipeline.warehouse!
 
   // Cheap trigger from the writer's hook; the answer itself always comes from SELECT count().
   async function check(): Promise<void> {
@@ -62,46 +85,14 @@ async function startSightline(): Promise<{
     }
   }
 
-  // BENCH_WRITER=0 (--receiver-only): isolates the receiver from the writer's CPU use.
-  const writer =
-    process.env.BENCH_WRITER === '0'
-      ? undefined
-      : startWriter({
-          stream,
-          warehouse,
-          dedup: memoryDedup(),
-          counters,
-          topic,
-          group: 'writer',
-          onLoaded: ({ inserted }) => {
-            loaded += inserted
-            void check()
-          },
-          log: (level, msg, fields) => {
-            if (level !== 'info') send({ type: 'error', message: `${msg} ${JSON.stringify(fields ?? {})}` })
-          },
-        })
-  const app = createApp({
-    stream,
-    topic,
-    counters,
-    signingKeys: { [process.env.BENCH_KEY_ID!]: process.env.BENCH_SECRET! },
-  })
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }) as Server
-  const port = await listening(server)
   return {
-    port,
-    timing,
+    port: await listening(pipeline.bridge!),
+    timing: timing!,
     watch(t) {
       target = t
       void check()
     },
-    async stop() {
-      await closeServer(server)
-      await writer?.stop()
-      await stream.close()
-      await warehouse.close()
-    },
+    stop: pipeline.stop,
   }
 }
 

@@ -1,6 +1,6 @@
+import { entryKey } from '@sightline/metadata'
 import { SiteSchema } from './config.ts'
 import type { Site, SiteDirectory } from './sites.ts'
-import { entryKey } from './sites-kv-format.ts'
 
 /**
  * Revocation bound: KV serves a colo's cached copy for `cacheTtl` (30 s, the least KV

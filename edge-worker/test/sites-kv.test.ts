@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:workers'
+import { entryKey, siteEntries } from '@sightline/metadata'
 import { describe, expect, it } from 'vitest'
 import { SiteSchema } from '../src/config.ts'
 import { staticSites } from '../src/sites.ts'
 import { ISOLATE_TTL_MS, kvSites } from '../src/sites-kv.ts'
-import { entryKey, siteEntries } from '../src/sites-kv-format.ts'
 import { type ErrorJson, makeEvent, post, testApp } from './support/harness.ts'
 
 /** Writes a site's entries the way `admin kv sync` does. */

@@ -1,29 +1,56 @@
-import { installErrorHandling, type RequestIdEnv, requestId } from '@sightline/http'
+import { timingSafeEqual } from 'node:crypto'
+import { installErrorHandling, type RequestIdEnv, renderError, requestId } from '@sightline/http'
 import { Hono } from 'hono'
 import type { Counters } from './metrics.ts'
 import { type ReceiverDeps, receiverRoutes } from './receiver/app.ts'
 
-export interface BridgeAppDeps extends ReceiverDeps {
-  counters: Counters
-  /** Readiness: false while the bridge cannot make batches durable (e.g. shutting down). */
-  ready?: () => boolean
+/** What /readyz reports: each role this process runs, and whether it can do its job now. */
+export interface Readiness {
+  ready: boolean
+  roles: Record<string, { ready: boolean; lag?: number }>
 }
 
-/** The bridge's HTTP face: ingest, health, metrics. One factory, adapters come in as deps. */
+export interface BridgeAppDeps extends ReceiverDeps {
+  counters: Counters
+  /** Readiness (compose.ts builds it from the writer's state and the stream's lag). */
+  readiness?: () => Promise<Readiness>
+  /** Liveness: false once the process is stopping. */
+  live?: () => boolean
+  /**
+   * Bearer token for /metrics: its labels name every site. Without one, /metrics does not
+   * exist (404), so a default install never publishes them.
+   */
+  metricsToken?: string
+}
+
+/** The bridge's HTTP face: ingest, health, readiness, metrics. One factory, adapters come in as deps. */
 export function createApp(deps: BridgeAppDeps): Hono<RequestIdEnv> {
   const app = new Hono<RequestIdEnv>()
   // The edge sends its request id along, so one id follows a batch from client to stream.
   app.use(requestId())
   app.get('/healthz', (c) => {
-    const ready = deps.ready?.() ?? true
-    return c.json({ ok: ready }, ready ? 200 : 503)
+    const live = deps.live?.() ?? true
+    return c.json({ ok: live }, live ? 200 : 503)
   })
-  app.get('/metrics', (c) =>
-    c.text(deps.counters.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }),
-  )
+  app.get('/readyz', async (c) => {
+    const readiness = (await deps.readiness?.()) ?? { ready: deps.live?.() ?? true, roles: {} }
+    return c.json({ ok: readiness.ready, roles: readiness.roles }, readiness.ready ? 200 : 503)
+  })
+  app.get('/metrics', (c) => {
+    // The same answer as for a path that does not exist: nothing tells a prober it is here.
+    if (!deps.metricsToken || !bearerMatches(c.req.header('authorization'), deps.metricsToken))
+      return renderError(c, 'not_found', `No route for ${c.req.method} ${c.req.path}.`)
+    return c.text(deps.counters.render(), 200, { 'content-type': 'text/plain; version=0.0.4' })
+  })
   app.route('/', receiverRoutes(deps))
   installErrorHandling(app, {
     onBug: (err, id) => deps.log?.('error', 'unhandled bridge error', { err: String(err), request_id: id }),
   })
   return app
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '')
+  const wanted = Buffer.from(token)
+  return given.byteLength === wanted.byteLength && timingSafeEqual(given, wanted)
 }

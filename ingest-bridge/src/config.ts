@@ -1,4 +1,6 @@
+import type { WarehouseConfig } from '@sightline/warehouse'
 import { z } from 'zod'
+import type { PipelineConfig } from './compose.ts'
 
 const json = <T extends z.ZodType>(schema: T) =>
   z.string().transform((text, ctx) => {
@@ -10,7 +12,7 @@ const json = <T extends z.ZodType>(schema: T) =>
     }
   })
 
-/** Standalone bridge config (the embedded launcher composes the same parts itself). */
+/** Standalone bridge config (the embedded hub builds a PipelineConfig from its own). */
 export const BridgeConfigSchema = z.object({
   BRIDGE_HOST: z.string().default('127.0.0.1'),
   BRIDGE_PORT: z.coerce.number().int().min(0).max(65535).default(8788),
@@ -40,6 +42,13 @@ export const BridgeConfigSchema = z.object({
         .map((p) => p.trim())
         .filter(Boolean),
     ),
+  /** Bearer token for GET /metrics (its labels name every site); unset = no /metrics. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /**
+   * The site store file (the embedded install's sightline.json format): per-site retention
+   * and keep_ip. Without it every row gets 395 days and no raw IP is kept.
+   */
+  SITES_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 })
 export type BridgeConfig = z.infer<typeof BridgeConfigSchema>
@@ -56,4 +65,41 @@ export function loadBridgeConfig(env: Record<string, string | undefined>): Bridg
     )
   }
   return parsed.data
+}
+
+/** The pipeline this configuration names (compose.ts builds it). */
+export function pipelineConfig(
+  config: BridgeConfig,
+  sites?: PipelineConfig['sites'],
+): Omit<PipelineConfig, 'log'> {
+  const warehouse: WarehouseConfig | undefined = config.CLICKHOUSE_URL
+    ? {
+        mode: 'http',
+        url: config.CLICKHOUSE_URL,
+        ...(config.CLICKHOUSE_USER ? { username: config.CLICKHOUSE_USER } : {}),
+        ...(config.CLICKHOUSE_PASSWORD ? { password: config.CLICKHOUSE_PASSWORD } : {}),
+        database: config.CLICKHOUSE_DATABASE,
+      }
+    : config.CHDB_PATH
+      ? { mode: 'embedded', path: config.CHDB_PATH, database: config.CLICKHOUSE_DATABASE }
+      : undefined
+  return {
+    stream: { kind: 'segment-log', dir: config.STREAM_DIR },
+    dedup: { kind: 'memory' },
+    topic: config.STREAM_TOPIC,
+    group: config.WRITER_GROUP,
+    ...(config.BRIDGE_ROLES.has('writer') && warehouse ? { warehouse, writer: {} } : {}),
+    ...(config.BRIDGE_ROLES.has('receiver')
+      ? {
+          receiver: {
+            host: config.BRIDGE_HOST,
+            port: config.BRIDGE_PORT,
+            signingKeys: config.SIGNING_KEYS,
+            geoDatabases: config.GEO_DATABASES,
+            ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
+          },
+        }
+      : {}),
+    ...(sites ? { sites } : {}),
+  }
 }

@@ -47,6 +47,22 @@ describe('bridge error contract', () => {
         return app.request('/v1/ingest', await signedRequest(JSON.stringify(edgeBatch(['c']))))
       },
     ],
+    [
+      'chunked body over the cap',
+      async () => {
+        const chunk = new Uint8Array(1024 * 1024)
+        let sent = 0
+        const body = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            sent += chunk.byteLength
+            if (sent > 64 * 1024 * 1024) controller.close()
+            else controller.enqueue(chunk)
+          },
+        })
+        return bridge().app.request('/v1/ingest', { method: 'POST', body, duplex: 'half' } as RequestInit)
+      },
+    ],
+    ['metrics without its token', async () => bridge().app.request('/metrics')],
     ['unknown route', async () => bridge().app.request('/nowhere')],
   ]
   it.each(cases)('%s', async (_name, send) => {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { KvEntry } from '../../edge-worker/src/sites-kv-format.ts'
+import type { KvEntry } from '@sightline/metadata'
 import { repoRoot } from './processes.ts'
 
 /** Which SITES_KV: an environment of wrangler.jsonc, remote (Cloudflare) or local persistence. */

@@ -2,16 +2,24 @@
 // source of truth), and `kv sync` to make the edge's SITES_KV match it.
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { WRITE_KEY_PREFIX } from '../../edge-worker/src/sites-kv-format.ts'
+import {
+  addSite,
+  type Change,
+  revokeKey,
+  rotateKeys,
+  setRetention,
+  WRITE_KEY_PREFIX,
+} from '@sightline/metadata'
 import { applyKv, type KvTarget, listKvKeys } from './admin-kv.ts'
-import { addSite, type Change, kvEntriesFor, kvPlan, revokeKey, rotateKeys } from './admin-state.ts'
-import { dataLayout, loadOrCreateState, writeJsonAtomic } from './workspace.ts'
+import { kvEntriesFor, kvPlan } from './admin-state.ts'
+import { dataLayout, loadOrCreateState, token } from './workspace.ts'
 
 const USAGE = `usage: admin [--data-dir <dir>] <command>
   sites list
   sites add <site_id> [--name <name>]
   keys revoke <write_key>
   keys rotate <site_id>
+  sites retention <site_id> <days>
   kv sync [--env dev|staging|production] [--local [--persist-to <dir>]] [--dry-run]`
 
 const { values, positionals } = parseArgs({
@@ -27,18 +35,18 @@ const { values, positionals } = parseArgs({
 })
 
 const layout = dataLayout(values['data-dir'] ?? process.env.SIGHTLINE_DATA_DIR ?? '.sightline')
-const { state } = loadOrCreateState(layout)
-const [group, command, arg] = positionals
+const { sites } = loadOrCreateState(layout)
+const [group, command, arg, value] = positionals
 const out = (line: string) => process.stdout.write(`${line}\n`)
 const die = (message: string): never => {
   process.stderr.write(`admin: ${message}\n`)
   process.exit(1)
 }
 
-function save(change: Change): void {
+/** The store has written the change (sightline.json, 0600) by the time it answers. */
+function report(change: Change): void {
   if (!change.ok) die(change.message)
   else {
-    writeJsonAtomic(layout.state, change.state, 0o600)
     out(change.message)
     out('apply it: "kv sync --env <env>" for Cloudflare; the embedded edge reads it on its next start')
   }
@@ -51,7 +59,7 @@ async function kvSync(): Promise<void> {
     // Local default: the embedded edge's wrangler state (launcher/src/processes.ts).
     ...(values.local ? { persistTo: values['persist-to'] ?? join(layout.root, 'wrangler-state') } : {}),
   }
-  const wanted = kvEntriesFor(state)
+  const wanted = kvEntriesFor(await sites.list())
   const existing = await listKvKeys(target, WRITE_KEY_PREFIX)
   const plan = kvPlan(wanted, existing, WRITE_KEY_PREFIX)
   const where = `${target.local ? `local (${target.persistTo})` : 'Cloudflare'} ${target.env ?? 'default'} SITES_KV`
@@ -65,19 +73,24 @@ async function kvSync(): Promise<void> {
 
 switch (`${group ?? ''} ${command ?? ''}`) {
   case 'sites list':
-    for (const s of state.sites) {
-      out(`${s.site_id}\t${s.name}\twrite: ${s.write_keys.join(',')}\tread: ${s.read_keys.join(',')}`)
+    for (const s of await sites.list()) {
+      out(
+        `${s.site_id}\t${s.name}\twrite: ${s.write_keys.join(',')}\tread: ${s.read_keys.join(',')}\tretention: ${s.retention_days} d`,
+      )
       if (s.revoked_keys.length) out(`\trevoked: ${s.revoked_keys.length} key(s)`)
     }
     break
   case 'sites add':
-    save(addSite(state, arg ?? die('sites add needs a site id'), values.name))
+    report(await addSite(sites, arg ?? die('sites add needs a site id'), values.name ?? arg!, token))
+    break
+  case 'sites retention':
+    report(await setRetention(sites, arg ?? die('sites retention needs a site id'), Number(value)))
     break
   case 'keys revoke':
-    save(revokeKey(state, arg ?? die('keys revoke needs a write key')))
+    report(await revokeKey(sites, arg ?? die('keys revoke needs a write key')))
     break
   case 'keys rotate':
-    save(rotateKeys(state, arg ?? die('keys rotate needs a site id')))
+    report(await rotateKeys(sites, arg ?? die('keys rotate needs a site id'), token))
     break
   case 'kv sync':
     await kvSync().catch((err: Error) => die(err.message))

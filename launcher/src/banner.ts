@@ -1,21 +1,24 @@
-import type { InstallState } from './workspace.ts'
+import type { Site } from '@sightline/metadata'
 
 export interface Endpoints {
   edge: string
   ingest: string
   query: string
   bridge: string
+  /** Bearer token for `${bridge}/metrics`. */
+  metrics_token: string
   data_dir: string
   sites: Array<{ site_id: string; write_key: string; read_key: string }>
   examples: { send: string; stats: string; trends: string }
 }
 
 export function endpointsFor(
-  state: InstallState,
+  sites: readonly Site[],
   urls: { edge: string; query: string; bridge: string },
   dataDir: string,
+  metricsToken: string,
 ): Endpoints {
-  const site = state.sites[0]!
+  const site = sites[0]!
   const event = {
     batch: [
       {
@@ -31,8 +34,9 @@ export function endpointsFor(
     ingest: `${urls.edge}/v1/batch`,
     query: urls.query,
     bridge: urls.bridge,
+    metrics_token: metricsToken,
     data_dir: dataDir,
-    sites: state.sites.map((s) => ({
+    sites: sites.map((s) => ({
       site_id: s.site_id,
       write_key: s.write_keys[0]!,
       read_key: s.read_keys[0]!,

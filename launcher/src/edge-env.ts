@@ -1,14 +1,20 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type DataLayout, edgeSiteConfig, type InstallState } from './workspace.ts'
+import { edgeView, type Site } from '@sightline/metadata'
+import type { DataLayout, InstallState } from './workspace.ts'
 
 /**
  * The edge's configuration for `wrangler dev --env-file`: sites and write keys, the
  * bridge to forward to, and the signing secret. Written 0600: it holds a secret.
  */
-export function writeEdgeEnv(layout: DataLayout, state: InstallState, bridgeUrl: string): string {
+export function writeEdgeEnv(
+  layout: DataLayout,
+  state: InstallState,
+  sites: readonly Site[],
+  bridgeUrl: string,
+): string {
   const vars: Record<string, string> = {
-    SITES: JSON.stringify(state.sites.map(edgeSiteConfig)),
+    SITES: JSON.stringify(sites.map(edgeView)),
     BRIDGES: JSON.stringify([{ url: bridgeUrl, region: 'local', priority: 1 }]),
     SIGNING_KEY_ID: state.signing.key_id,
     SIGNING_KEY: state.signing.key,

@@ -1,18 +1,11 @@
 // The embedded hub: bridge (receiver + writer) and query service in ONE Node process,
 // because chdb allows one ClickHouse engine per data path per process.
 // Started by start.ts; prints one JSON line {"ready":...} on stdout when it serves.
-import { serve } from '@hono/node-server'
-import {
-  Counters,
-  createApp as createBridgeApp,
-  dbipCityPaths,
-  openMaxmindGeo,
-  startWriter,
-} from '@sightline/ingest-bridge'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { composePipeline, dbipCityPaths, withBodyLimit } from '@sightline/ingest-bridge'
+import { readKeysFile, siteSettingsIndex } from '@sightline/metadata'
 import { createApp as createQueryApp, staticReadKeys } from '@sightline/query-service'
-import { memoryDedup } from '@sightline/state'
-import { segmentLogStream } from '@sightline/stream'
-import { migrate, openWarehouse } from '@sightline/warehouse'
 import pino from 'pino'
 import { z } from 'zod'
 import { dataLayout, loadOrCreateState } from './workspace.ts'
@@ -32,68 +25,50 @@ const HubConfigSchema = z.object({
 })
 export type HubConfig = z.infer<typeof HubConfigSchema>
 
+/** The query service takes no body today; a POSTed spec will fit in this many times over. */
+const QUERY_MAX_BODY_BYTES = 64 * 1024
+
 export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>) {
   const config = HubConfigSchema.parse(input)
   const layout = dataLayout(config.dataDir)
-  const { state } = loadOrCreateState(layout)
+  const { state, sites: store } = loadOrCreateState(layout)
+  const sites = await store.list()
   const logger = pino({ name: 'sightline-hub', level: config.logLevel }, pino.destination(2))
   const log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) =>
     logger[level](fields ?? {}, msg)
 
-  const warehouse = await openWarehouse({ mode: 'embedded', path: layout.chdb, database: config.database })
-  await migrate(warehouse, { log: (m) => log('info', m) })
-  const stream = segmentLogStream({
-    dir: layout.stream,
-    onError: (err, ctx) => log('warn', 'stream consumer retrying', { err: String(err), ...ctx }),
-  })
-  const counters = new Counters()
-  const topic = 'events.v1'
-  const writer = startWriter({
-    stream,
-    warehouse,
-    dedup: memoryDedup(),
-    counters,
-    topic,
-    group: 'writer',
+  const pipeline = await composePipeline({
+    stream: { kind: 'segment-log', dir: layout.stream },
+    dedup: { kind: 'memory' },
+    warehouse: { mode: 'embedded', path: layout.chdb, database: config.database },
+    sites: siteSettingsIndex(sites),
+    receiver: {
+      host: config.host,
+      port: config.bridgePort,
+      signingKeys: { [state.signing.key_id]: state.signing.key },
+      // Local workerd has no real request.cf, so the bridge geolocates (DB-IP Lite, CC BY 4.0).
+      geoDatabases: config.geoDatabases ?? dbipCityPaths(import.meta.url) ?? [],
+      metricsToken: state.metrics_token,
+    },
+    writer: {},
     log,
   })
-
-  // Local workerd has no real request.cf, so the bridge geolocates (DB-IP Lite, CC BY 4.0).
-  const geoPaths = config.geoDatabases ?? dbipCityPaths(import.meta.url) ?? []
-  const geo = geoPaths.length > 0 ? await openMaxmindGeo(geoPaths) : undefined
-  const bridge = serve({
-    fetch: createBridgeApp({
-      stream,
-      topic,
-      counters,
-      signingKeys: { [state.signing.key_id]: state.signing.key },
-      log,
-      ...(geo ? { geo } : {}),
-    }).fetch,
-    hostname: config.host,
-    port: config.bridgePort,
+  const query = createQueryApp({
+    warehouse: pipeline.warehouse!,
+    keys: staticReadKeys(readKeysFile(sites)),
+    clock: () => new Date(),
+    logger,
   })
-  const keys = staticReadKeys({
-    read_keys: state.sites.map((s) => ({ key: s.read_keys[0]!, sites: [s.site_id] })),
-  })
-  const query = serve({
-    fetch: createQueryApp({ warehouse, keys, clock: () => new Date(), logger }).fetch,
-    hostname: config.host,
+  const queryServer = await pipeline.listen(withBodyLimit(query.fetch, QUERY_MAX_BODY_BYTES), {
+    host: config.host,
     port: config.queryPort,
+    limits: { maxBodyBytes: QUERY_MAX_BODY_BYTES },
   })
-
-  let stopping = false
-  async function stop(): Promise<void> {
-    if (stopping) return
-    stopping = true
-    await Promise.all([closeServer(bridge), closeServer(query)])
-    await writer.stop()
-    await stream.close()
-    await warehouse.close()
+  const url = (server: Server) => `http://${config.host}:${(server.address() as AddressInfo).port}`
+  return {
+    stop: pipeline.stop,
+    counters: pipeline.counters,
+    warehouse: pipeline.warehouse!,
+    urls: { bridge: url(pipeline.bridge!), query: url(queryServer) },
   }
-  return { stop, counters, warehouse }
-}
-
-function closeServer(server: { close(cb?: (err?: Error) => void): unknown }): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()))
 }

@@ -43,7 +43,8 @@ const config = StartConfigSchema.parse({
 
 const say = (msg: string) => process.stderr.write(`[sightline] ${msg}\n`)
 const layout = dataLayout(config.dataDir)
-const { state, created } = loadOrCreateState(layout)
+const { state, sites, created } = loadOrCreateState(layout)
+const siteList = await sites.list()
 stopLeftovers(layout)
 
 for (const [name, port] of [
@@ -89,7 +90,7 @@ try {
   })
   recordPids(layout, { launcher: process.pid, hub: hub.child.pid })
   say('starting the edge (wrangler dev, local workerd)…')
-  const envFile = writeEdgeEnv(layout, state, urls.bridge)
+  const envFile = writeEdgeEnv(layout, state, siteList, urls.bridge)
   edge = startEdgeProcess(layout, {
     host: config.host,
     port: config.edgePort,
@@ -102,7 +103,7 @@ try {
   await shutdown(1, `could not start: ${(err as Error).message} (logs in ${layout.logs})`)
 }
 
-const endpoints = endpointsFor(state, urls, layout.root)
+const endpoints = endpointsFor(siteList, urls, layout.root, state.metrics_token)
 writeJsonAtomic(layout.endpoints, {
   ...endpoints,
   pids: { launcher: process.pid, hub: hub!.child.pid, edge: edge!.child.pid },

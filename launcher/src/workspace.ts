@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { SiteSchema, type SiteStore } from '@sightline/metadata'
+import { fileSiteStore, writeSecretJson } from '@sightline/metadata/file'
 import { z } from 'zod'
 
 /**
@@ -30,65 +32,61 @@ export function dataLayout(dataDir: string): DataLayout {
   }
 }
 
-const SiteSchema = z.object({
-  site_id: z.string().regex(/^[a-z0-9_-]{1,64}$/),
-  name: z.string(),
-  write_keys: z.array(z.string()).min(1),
-  /** Kept (not deleted) so the edge answers "revoked" instead of "unknown"; see admin.ts. */
-  revoked_keys: z.array(z.string()).default([]),
-  read_keys: z.array(z.string()).min(1),
-  /**
-   * The site's edge settings (allowed_origins, rate_limit, privacy, block_bots), as the edge
-   * worker's SiteSchema defines them; the edge validates them and fills the defaults.
-   */
-  edge: z.record(z.string(), z.unknown()).default({}),
-})
-export type Site = z.infer<typeof SiteSchema>
-
-/** What the edge needs of a site: its settings plus keys, never the secret read keys. */
-export function edgeSiteConfig(site: Site): Record<string, unknown> {
-  return { ...site.edge, site_id: site.site_id, write_keys: site.write_keys, revoked_keys: site.revoked_keys }
-}
-
+/**
+ * sightline.json: the install's signing secret, and its sites (owned by the site store,
+ * @sightline/metadata's file adapter, which keeps the rest of the file as it is).
+ */
 const StateSchema = z.object({
   version: z.literal(1),
-  sites: z.array(SiteSchema),
   signing: z.object({ key_id: z.string(), key: z.string().min(32) }),
+  /** Bearer token for the bridge's /metrics (added to older files on their next start). */
+  metrics_token: z.string().min(16),
 })
 export type InstallState = z.infer<typeof StateSchema>
 
 export const token = (prefix: string) => `${prefix}_${randomBytes(18).toString('base64url')}`
 
-/** Loads the install state, creating the demo site and secrets on first run. */
-export function loadOrCreateState(layout: DataLayout): { state: InstallState; created: boolean } {
-  for (const dir of [layout.root, layout.logs]) mkdirSync(dir, { recursive: true })
+/**
+ * Loads the install state, creating the demo site and secrets on first run. The data
+ * directory is private (0700) and every file in it 0600: it holds write, read and
+ * signing keys.
+ */
+export function loadOrCreateState(layout: DataLayout): {
+  state: InstallState
+  sites: SiteStore
+  created: boolean
+} {
+  for (const dir of [layout.root, layout.logs]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    chmodSync(dir, 0o700)
+  }
+  const sites = fileSiteStore(layout.state)
   if (existsSync(layout.state)) {
-    const parsed = StateSchema.safeParse(JSON.parse(readFileSync(layout.state, 'utf8')))
+    chmodSync(layout.state, 0o600)
+    const doc = JSON.parse(readFileSync(layout.state, 'utf8'))
+    if (typeof doc === 'object' && doc !== null && !('metrics_token' in doc)) {
+      doc.metrics_token = token('mt')
+      writeSecretJson(layout.state, doc)
+    }
+    const parsed = StateSchema.safeParse(doc)
     if (!parsed.success)
       throw new Error(`${layout.state} is not a valid Sightline state file: ${z.prettifyError(parsed.error)}`)
-    return { state: parsed.data, created: false }
+    return { state: parsed.data, sites, created: false }
   }
   const state: InstallState = {
     version: 1,
-    sites: [
-      {
-        site_id: 'demo',
-        name: 'Demo site',
-        write_keys: [token('wk')],
-        revoked_keys: [],
-        read_keys: [token('rk')],
-        edge: {},
-      },
-    ],
     signing: { key_id: 'k1', key: randomBytes(32).toString('base64url') },
+    metrics_token: token('mt'),
   }
-  writeJsonAtomic(layout.state, state, 0o600)
-  return { state, created: true }
+  const demo = SiteSchema.parse({
+    site_id: 'demo',
+    name: 'Demo site',
+    write_keys: [token('wk')],
+    read_keys: [token('rk')],
+  })
+  writeSecretJson(layout.state, { ...state, sites: [demo] })
+  return { state, sites, created: true }
 }
 
-/** Temp file + rename: a crash never leaves a half-written state or endpoints file. */
-export function writeJsonAtomic(path: string, value: unknown, mode = 0o644): void {
-  const tmp = `${path}.${process.pid}.tmp`
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode })
-  renameSync(tmp, path)
-}
+/** Temp file + rename (a crash never leaves half a file), 0600: everything here is secret or points at secrets. */
+export const writeJsonAtomic = writeSecretJson

@@ -1,55 +1,28 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { memorySiteStore, rotateKeys, type Site, SiteSchema, WRITE_KEY_PREFIX } from '@sightline/metadata'
 import { afterAll, describe, expect, it } from 'vitest'
-import { WRITE_KEY_PREFIX } from '../../edge-worker/src/sites-kv-format.ts'
+import { SiteSchema as EdgeSiteSchema } from '../../edge-worker/src/config.ts'
 import { applyKv, listKvKeys } from '../src/admin-kv.ts'
-import { addSite, kvEntriesFor, kvPlan, revokeKey, rotateKeys } from '../src/admin-state.ts'
-import type { InstallState } from '../src/workspace.ts'
+import { kvEntriesFor, kvPlan } from '../src/admin-state.ts'
 
-let n = 0
-const fakeKey = (prefix: string) => `${prefix}_${++n}`
-const base: InstallState = {
-  version: 1,
-  sites: [
-    {
-      site_id: 'demo',
-      name: 'Demo',
-      write_keys: ['wk_a', 'wk_b'],
-      revoked_keys: [],
-      read_keys: ['rk_a'],
-      edge: { allowed_origins: ['https://demo.example'], privacy: { keep_ip: false, cookieless: true } },
-    },
-  ],
-  signing: { key_id: 'k1', key: 'x'.repeat(32) },
-}
-const must = <T extends { ok: boolean }>(c: T) => {
-  if (!c.ok) throw new Error(JSON.stringify(c))
-  return c as Extract<T, { ok: true }>
-}
+// The site operations themselves are tested in @sightline/metadata; here: what reaches the edge.
+const demo: Site = SiteSchema.parse({
+  site_id: 'demo',
+  name: 'Demo',
+  write_keys: ['wk_b'],
+  revoked_keys: ['wk_a'],
+  read_keys: ['rk_a'],
+  retention_days: 30,
+  allowed_origins: ['https://demo.example'],
+  privacy: { keep_ip: false, cookieless: true },
+})
 
-describe('admin: state changes (pure)', () => {
-  it('adds a site with fresh keys, refusing duplicates and bad ids', () => {
-    const next = must(addSite(base, 'shop', 'Shop', fakeKey)).state
-    expect(next.sites[1]).toMatchObject({ site_id: 'shop', name: 'Shop', revoked_keys: [] })
-    expect(addSite(next, 'shop').ok).toBe(false)
-    expect(addSite(base, 'Bad Id').ok).toBe(false)
-  })
-
-  it('revokes a key, but never the last one (rotate does that)', () => {
-    const next = must(revokeKey(base, 'wk_a')).state
-    expect(next.sites[0]).toMatchObject({ write_keys: ['wk_b'], revoked_keys: ['wk_a'] })
-    expect(revokeKey(next, 'wk_b')).toMatchObject({ ok: false, message: expect.stringMatching(/rotate/) })
-    expect(revokeKey(next, 'wk_a')).toMatchObject({ ok: false, message: expect.stringMatching(/already/) })
-    const rotated = must(rotateKeys(next, 'demo', fakeKey)).state
-    expect(rotated.sites[0]!.write_keys).toHaveLength(1)
-    expect(rotated.sites[0]!.revoked_keys).toEqual(['wk_a', 'wk_b'])
-  })
-
-  it('computes one KV entry per current and revoked key, each holding the whole site', () => {
-    const state = must(revokeKey(base, 'wk_a')).state
-    const entries = kvEntriesFor(state)
+describe('admin: what SITES_KV holds', () => {
+  it('computes one KV entry per current and revoked key, each the site as the edge reads it', () => {
+    const entries = kvEntriesFor([demo])
     expect(entries.map((e) => e.key)).toEqual(['write_key:wk_a', 'write_key:wk_b'])
     for (const e of entries) {
       const value = JSON.parse(e.value)
@@ -57,13 +30,15 @@ describe('admin: state changes (pure)', () => {
         site_id: 'demo',
         write_keys: ['wk_b'],
         revoked_keys: ['wk_a'],
-        // The site's edge settings travel; the edge's defaults fill what the state omits.
         allowed_origins: ['https://demo.example'],
         privacy: { keep_ip: false, cookieless: true },
         block_bots: false,
       })
-      // Secret read keys never reach the edge.
+      // Secret read keys never reach the edge, nor what only the warehouse needs.
       expect(value.read_keys).toBeUndefined()
+      expect(value.retention_days).toBeUndefined()
+      // The edge's own schema reads the entry back unchanged: one format, two ends.
+      expect(EdgeSiteSchema.parse(value)).toEqual(value)
     }
     const plan = kvPlan(entries, ['write_key:wk_a', 'write_key:wk_gone', 'other:x'], WRITE_KEY_PREFIX)
     expect(plan.remove).toEqual(['write_key:wk_gone'])
@@ -77,12 +52,18 @@ describe('admin: kv sync against wrangler local persistence', () => {
 
   it('puts every entry and deletes entries of removed keys', async () => {
     const target = { local: true, persistTo: join(dir, 'wrangler-state') }
-    const first = kvEntriesFor(base)
-    await applyKv(target, first, [])
+    const store = memorySiteStore([demo])
+    await applyKv(target, kvEntriesFor(await store.list()), [])
     expect(await listKvKeys(target, WRITE_KEY_PREFIX)).toEqual(['write_key:wk_a', 'write_key:wk_b'])
-    const next = must(rotateKeys(base, 'demo', () => 'wk_new')).state
-    const gone = { ...next, sites: next.sites.map((s) => ({ ...s, revoked_keys: ['wk_a'] })) }
-    const plan = kvPlan(kvEntriesFor(gone), await listKvKeys(target, WRITE_KEY_PREFIX), WRITE_KEY_PREFIX)
+    expect((await rotateKeys(store, 'demo', () => 'wk_new')).ok).toBe(true)
+    // wk_b forgotten entirely (not just revoked): its entry must go.
+    const next = (await store.get('demo'))!
+    await store.update({ ...next, revoked_keys: ['wk_a'] })
+    const plan = kvPlan(
+      kvEntriesFor(await store.list()),
+      await listKvKeys(target, WRITE_KEY_PREFIX),
+      WRITE_KEY_PREFIX,
+    )
     await applyKv(target, plan.put, plan.remove)
     expect(await listKvKeys(target, WRITE_KEY_PREFIX)).toEqual(['write_key:wk_a', 'write_key:wk_new'])
   }, 60_000)
@@ -98,8 +79,16 @@ describe('admin: kv sync against wrangler local persistence', () => {
         },
       )
     expect(run('sites', 'add', 'shop')).toMatch(/added shop/)
-    expect(run('sites', 'list')).toMatch(/^shop\t/m)
-    const state = JSON.parse(readFileSync(join(dir, 'sightline.json'), 'utf8')) as InstallState
-    expect(state.sites.map((s) => s.site_id)).toEqual(['demo', 'shop'])
+    expect(run('sites', 'retention', 'shop', '30')).toMatch(/30 days/)
+    expect(run('sites', 'list')).toMatch(/^shop\t.*retention: 30 d/m)
+    const path = join(dir, 'sightline.json')
+    const state = JSON.parse(readFileSync(path, 'utf8')) as { sites: Site[] }
+    expect(state.sites.map((s) => [s.site_id, s.retention_days])).toEqual([
+      ['demo', 395],
+      ['shop', 30],
+    ])
+    // It holds every key of the install: owner-only, in an owner-only directory.
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    expect(statSync(dir).mode & 0o777).toBe(0o700)
   }, 30_000)
 })

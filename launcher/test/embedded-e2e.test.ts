@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createGenerator, eventually, expectedCounts } from '@sightline/testing'
@@ -22,8 +22,10 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-async function metric(bridge: string, name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${bridge}/metrics`)).text()
+async function metric(e: RunningSightline['endpoints'], name: string, labels: string): Promise<number> {
+  const text = await (
+    await fetch(`${e.bridge}/metrics`, { headers: { authorization: `Bearer ${e.metrics_token}` } })
+  ).text()
   const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`))
   return line ? Number(line.split(' ').at(-1)) : 0
 }
@@ -45,6 +47,9 @@ describe('embedded Sightline, end to end', () => {
     expect(out).toContain(running.endpoints.sites[0]!.write_key)
     expect(out).toContain('curl')
     expect(running.endpoints.sites[0]!.site_id).toBe('demo')
+    // endpoints.json holds the secret read keys: owner-only, like the directory it is in.
+    expect(statSync(join(dataDir, 'endpoints.json')).mode & 0o777).toBe(0o600)
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700)
   })
 
   it('counts 10,000 generated events sent through the edge exactly', async () => {
@@ -69,7 +74,7 @@ describe('embedded Sightline, end to end', () => {
     expect(statuses.filter((s) => s !== 200)).toEqual([])
     // Wait until the writer has seen every re-sent event (as duplicates), then compare.
     const dupes = await eventually(
-      () => metric(e.bridge, 'sightline_writer_events_total', 'outcome="duplicate"'),
+      () => metric(e, 'sightline_writer_events_total', 'outcome="duplicate"'),
       (n) => n >= expected.events,
       60_000,
     )

@@ -2,10 +2,13 @@ import { type ErrorCode, SIGNATURE_HEADER, type SigningKeys, verifyBody } from '
 import { type RequestIdEnv, renderError } from '@sightline/http'
 import type { EventStream } from '@sightline/stream'
 import { Hono } from 'hono'
+import { readCappedBody } from '../http/body.ts'
 import type { Counters } from '../metrics.ts'
 import { MAX_EDGE_BATCH_BYTES, readEdgeBatch } from './edge-batch.ts'
 import { applyGeoFallback, type GeoLookup } from './geo.ts'
 import { nodeMacVerifier } from './node-hmac.ts'
+import { dropRawIps } from './raw-ip.ts'
+import { ReplayGuard, signedAt } from './replay-guard.ts'
 
 export interface ReceiverDeps {
   stream: EventStream
@@ -16,17 +19,25 @@ export interface ReceiverDeps {
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void
   /** Geo fallback for events the edge could not place (see geo.ts); without it, hints are just dropped. */
   geo?: GeoLookup
+  /** Sites that opted in to keeping raw IPs (privacy.keep_ip); everyone else's are removed here. */
+  keepIp?: (siteId: string) => boolean
+  /** Batch ids seen within the signature window; one per receiver (the default). */
+  replays?: ReplayGuard
 }
 
+const encoder = new TextEncoder()
+
 /**
- * POST /v1/ingest: verify → append → 2xx. The 2xx is the delivery contract: it is sent
+ * POST /v1/ingest: cap → verify → append → 2xx. The 2xx is the delivery contract: it is sent
  * only after the stream says the batch is durable, so the edge may tell the client "yes".
  * The record value is the signed body as received — no re-serialisation on the hot path
- * (only a batch carrying geo hints for the fallback is rewritten, see geo.ts).
+ * (only a batch carrying geo hints or raw IPs is rewritten, see geo.ts and raw-ip.ts).
  */
 export function receiverRoutes(deps: ReceiverDeps): Hono<RequestIdEnv> {
   const app = new Hono<RequestIdEnv>()
   const now = deps.now ?? Date.now
+  const replays = deps.replays ?? new ReplayGuard()
+  const keepIp = deps.keepIp ?? (() => false)
   deps.counters.describe('sightline_bridge_batches_total', 'Edge batches by outcome')
   deps.counters.describe('sightline_bridge_events_total', 'Events appended to the stream')
 
@@ -35,19 +46,14 @@ export function receiverRoutes(deps: ReceiverDeps): Hono<RequestIdEnv> {
       deps.counters.inc('sightline_bridge_batches_total', { outcome: code })
       return renderError(c, code, message)
     }
+    // Before the signature: an unsigned sender must not get to make us hold more than this.
     const declared = Number(c.req.header('content-length') ?? '0')
     if (declared > MAX_EDGE_BATCH_BYTES) return refuse('payload_too_large', 'edge batch is too large')
-    const body = new Uint8Array(await c.req.arrayBuffer())
-    if (body.byteLength > MAX_EDGE_BATCH_BYTES) return refuse('payload_too_large', 'edge batch is too large')
+    const body = await readCappedBody(c.req.raw.body, MAX_EDGE_BATCH_BYTES)
+    if (!body) return refuse('payload_too_large', 'edge batch is too large')
 
-    const signature = await verifyBody(
-      c.req.header(SIGNATURE_HEADER),
-      body,
-      deps.signingKeys,
-      now(),
-      undefined,
-      nodeMacVerifier,
-    )
+    const header = c.req.header(SIGNATURE_HEADER)
+    const signature = await verifyBody(header, body, deps.signingKeys, now(), undefined, nodeMacVerifier)
     if (!signature.ok) return refuse(signature.code, signature.message)
 
     let parsed: unknown
@@ -58,21 +64,29 @@ export function receiverRoutes(deps: ReceiverDeps): Hono<RequestIdEnv> {
     }
     const batch = readEdgeBatch(parsed)
     if (!batch.ok) return refuse(batch.code, batch.message)
-    const value = applyGeoFallback(batch.value, deps.geo) ?? body
+    const { batch_id: batchId, site_id: siteId } = batch.value
+    const signed = signedAt(header!)
+    const verdict = replays.check(batchId, signed)
+    if (verdict === 'seen') {
+      // An edge retry after a lost answer, or a replay: either way it is already durable.
+      deps.counters.inc('sightline_bridge_batches_total', { outcome: 'replayed' })
+      return c.json({ ok: true, batch_id: batchId, duplicate: true })
+    }
+    if (verdict === 'too_old') return refuse('stale_signature', 'signature is older than the replay memory')
+
+    const scrubbed = !keepIp(siteId) && dropRawIps(batch.value)
+    const value =
+      applyGeoFallback(batch.value, deps.geo) ??
+      (scrubbed ? encoder.encode(JSON.stringify(batch.value)) : body)
 
     try {
-      const { partition, baseOffset } = await deps.stream.append(deps.topic, [
-        { key: batch.value.site_id, value },
-      ])
+      const { partition, baseOffset } = await deps.stream.append(deps.topic, [{ key: siteId, value }])
+      replays.remember(batchId, signed, now())
       deps.counters.inc('sightline_bridge_batches_total', { outcome: 'durable' })
-      deps.counters.inc(
-        'sightline_bridge_events_total',
-        { site: batch.value.site_id },
-        batch.value.events.length,
-      )
-      return c.json({ ok: true, batch_id: batch.value.batch_id, partition, offset: baseOffset })
+      deps.counters.inc('sightline_bridge_events_total', { site: siteId }, batch.value.events.length)
+      return c.json({ ok: true, batch_id: batchId, partition, offset: baseOffset })
     } catch (err) {
-      deps.log?.('error', 'stream append failed', { err: String(err), batch_id: batch.value.batch_id })
+      deps.log?.('error', 'stream append failed', { err: String(err), batch_id: batchId })
       deps.counters.inc('sightline_bridge_batches_total', { outcome: 'not_durable' })
       return renderError(c, 'not_durable', 'the batch could not be made durable; retry', { retryAfterS: 1 })
     }

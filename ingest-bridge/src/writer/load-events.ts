@@ -16,12 +16,20 @@ export interface PreparedRows {
   unloadable: Unloadable[]
 }
 
-/** Events → encoded rows, one at a time, so one malformed event cannot block its whole batch. */
-export function prepareRows(events: readonly EnrichedEvent[], keys: readonly string[]): PreparedRows {
+/**
+ * Events → encoded rows, one at a time, so one malformed event cannot block its whole batch.
+ * Each row carries its site's retention (the events table's TTL reads it, ADR 0003).
+ */
+export function prepareRows(
+  events: readonly EnrichedEvent[],
+  keys: readonly string[],
+  retentionDays?: (siteId: string) => number,
+): PreparedRows {
   const out: PreparedRows = { rows: [], keys: [], unloadable: [] }
   events.forEach((event, i) => {
     try {
-      out.rows.push(new EncodedRow(encodeRow(toEventRow(event), { omitZeroValues: true })))
+      const options = retentionDays ? { retentionDays: retentionDays(event.site_id) } : {}
+      out.rows.push(new EncodedRow(encodeRow(toEventRow(event, options), { omitZeroValues: true })))
       out.keys.push(keys[i]!)
     } catch (err) {
       out.unloadable.push({ event, key: keys[i]!, reason: (err as Error).message })

@@ -35,9 +35,15 @@ export interface WriterDeps {
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void
   /** Called after each batch is loaded and committed (tests and live push hook in here). */
   onLoaded?: (info: { inserted: number; lastOffset: number }) => void
+  /** Days each site's rows are kept (the site store's retention_days); default 395 for all. */
+  retentionDays?: (siteId: string) => number
 }
 
 export interface Writer {
+  /** True once the dedup memory is loaded and the writer consumes; false again once stopping. */
+  readonly ready: boolean
+  /** Records appended to the stream that the writer has not committed yet. */
+  lag(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -54,7 +60,17 @@ export function startWriter(deps: WriterDeps): Writer {
   const failures = new Map<string, number>()
   deps.counters.describe('sightline_writer_events_total', 'Events by writer outcome')
 
-  async function ensureDedupMemory(): Promise<void> {
+  let stopping = false
+  let refilling: Promise<void> | undefined
+  /** One refill at a time: the eager one at start and a batch arriving meanwhile share it. */
+  function ensureDedupMemory(): Promise<void> {
+    refilling ??= refillIfEpochChanged().finally(() => {
+      refilling = undefined
+    })
+    return refilling
+  }
+
+  async function refillIfEpochChanged(): Promise<void> {
     const epoch = await deps.dedup.epoch()
     if (epoch === knownEpoch) return
     const started = Date.now()
@@ -183,7 +199,7 @@ export function startWriter(deps: WriterDeps): Writer {
     let prepared = preparedBatches.get(batch)
     if (prepared === undefined) {
       const decoded = decodeRecords(batch.records)
-      prepared = { decoded, rows: prepareRows(decoded.events, decoded.keys) }
+      prepared = { decoded, rows: prepareRows(decoded.events, decoded.keys, deps.retentionDays) }
       preparedBatches.set(batch, prepared)
     }
     return prepared
@@ -235,5 +251,19 @@ export function startWriter(deps: WriterDeps): Writer {
     },
   )
 
-  return { stop: () => consumer.stop() }
+  // Eagerly, so readiness does not wait for the first event; a failure is retried by the first batch.
+  ensureDedupMemory().catch((err) =>
+    deps.log?.('warn', 'dedup memory refill failed; retried with the first batch', { err: String(err) }),
+  )
+
+  return {
+    get ready() {
+      return knownEpoch !== undefined && !stopping
+    },
+    lag: () => deps.stream.lag(deps.group, deps.topic),
+    stop: () => {
+      stopping = true
+      return consumer.stop()
+    },
+  }
 }

@@ -1,8 +1,8 @@
-import { type SiteConfig, SiteSchema } from './config.ts'
+import { type EdgeSite, EdgeSiteSchema, type Site } from './site.ts'
 
 /**
  * The SITES_KV layout, shared by the edge (reader) and the admin command (writer):
- * one entry per write key — current or revoked — whose value is the whole site's settings.
+ * one entry per write key — current or revoked — whose value is the site's edge view.
  * Per-key entries make the edge's lookup a single KV read; the duplication is a few hundred
  * bytes per key.
  */
@@ -18,10 +18,10 @@ export interface KvEntry {
 }
 
 /** Every entry the namespace should hold for these sites (validated: a bad site throws). */
-export function siteEntries(sites: readonly unknown[]): KvEntry[] {
+export function siteEntries(sites: readonly (Site | EdgeSite | unknown)[]): KvEntry[] {
   const entries = new Map<string, KvEntry>()
   for (const raw of sites) {
-    const site: SiteConfig = SiteSchema.parse(raw)
+    const site = EdgeSiteSchema.parse(raw)
     const value = JSON.stringify(site)
     for (const key of new Set([...site.write_keys, ...site.revoked_keys])) {
       const k = entryKey(key)

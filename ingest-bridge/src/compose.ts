@@ -1,0 +1,178 @@
+// The one place the ingest pipeline is assembled: the standalone bridge (main.ts), the
+// embedded hub and the benchmark servers all call composePipeline. Adapters are picked
+// here from the config's `kind`s, so cluster mode (Kafka, Redis) is a config change.
+import type { Server } from 'node:http'
+import type { SigningKeys } from '@sightline/contracts'
+import { type DedupStore, memoryDedup } from '@sightline/state'
+import { type EventStream, segmentLogStream } from '@sightline/stream'
+import { migrate, openWarehouse, type Warehouse, type WarehouseConfig } from '@sightline/warehouse'
+import { type BridgeAppDeps, createApp, type Readiness } from './app.ts'
+import { closeListener, type ListenerLimits, serveNode } from './http/node-server.ts'
+import type { LogFn } from './logger.ts'
+import { Counters } from './metrics.ts'
+import { MAX_EDGE_BATCH_BYTES } from './receiver/edge-batch.ts'
+import type { GeoLookup } from './receiver/geo.ts'
+import { openMaxmindGeo } from './receiver/geo-maxmind.ts'
+import { startWriter, type Writer, type WriterDeps } from './writer/writer.ts'
+
+export type StreamConfig = { kind: 'segment-log'; dir: string; fsync?: boolean }
+export type DedupConfig = { kind: 'memory' }
+
+export interface PipelineConfig {
+  stream: StreamConfig
+  dedup?: DedupConfig
+  /** Needed by the writer; opened (and migrated) whenever given, so a hub can share it. */
+  warehouse?: WarehouseConfig
+  topic?: string
+  group?: string
+  /** What the site store says about each site (retention, keep_ip); defaults apply without it. */
+  sites?: { retentionDays(siteId: string): number; keepIp(siteId: string): boolean }
+  receiver?: {
+    host: string
+    port: number
+    signingKeys: SigningKeys
+    /** MaxMind-format city databases for the geo fallback; none = no fallback. */
+    geoDatabases?: readonly string[]
+    metricsToken?: string
+    limits?: Partial<ListenerLimits>
+  }
+  writer?: Pick<WriterDeps, 'maxRecords' | 'maxBytes' | 'maxWaitMs' | 'dedupWindowMs' | 'onLoaded'>
+  /** Decorates the opened warehouse (the benchmarks time inserts through it). */
+  wrapWarehouse?: (warehouse: Warehouse) => Warehouse
+  log?: LogFn
+}
+
+export interface Pipeline {
+  counters: Counters
+  stream: EventStream
+  warehouse?: Warehouse
+  writer?: Writer
+  /** The receiver's listener, when the receiver role runs. */
+  bridge?: Server
+  /** Another listener (the hub's query service) that stops with the pipeline, before the writer drains. */
+  listen(fetch: Parameters<typeof serveNode>[0]['fetch'], options: ListenOptions): Promise<Server>
+  readiness(): Promise<Readiness>
+  /** Stop accepting, drain the writer, close the stream, close the warehouse — in that order. */
+  stop(): Promise<void>
+}
+
+export interface ListenOptions {
+  host: string
+  port: number
+  limits: ListenerLimits
+}
+
+export function openStream(config: StreamConfig, log?: LogFn): EventStream {
+  switch (config.kind) {
+    case 'segment-log':
+      return segmentLogStream({
+        dir: config.dir,
+        ...(config.fsync === undefined ? {} : { fsync: config.fsync }),
+        onError: (err, ctx) => log?.('warn', 'stream consumer retrying', { err: String(err), ...ctx }),
+      })
+  }
+}
+
+export function openDedup(config: DedupConfig = { kind: 'memory' }): DedupStore {
+  switch (config.kind) {
+    case 'memory':
+      return memoryDedup()
+  }
+}
+
+export async function composePipeline(config: PipelineConfig): Promise<Pipeline> {
+  const log = config.log
+  const topic = config.topic ?? 'events.v1'
+  const counters = new Counters()
+  let opened: Warehouse | undefined
+  if (config.warehouse) {
+    opened = await openWarehouse(config.warehouse)
+    await migrate(opened, { log: (m) => log?.('info', m) })
+  }
+  const warehouse = opened && config.wrapWarehouse ? config.wrapWarehouse(opened) : opened
+  const stream = openStream(config.stream, log)
+  const listeners: Server[] = []
+  let stopping = false
+
+  let writer: Writer | undefined
+  if (config.writer) {
+    if (!warehouse) throw new Error('the writer role needs a warehouse')
+    writer = startWriter({
+      ...config.writer,
+      stream,
+      warehouse,
+      dedup: openDedup(config.dedup),
+      counters,
+      topic,
+      group: config.group ?? 'writer',
+      ...(log ? { log } : {}),
+      ...(config.sites ? { retentionDays: config.sites.retentionDays } : {}),
+    })
+  }
+
+  async function readiness(): Promise<Readiness> {
+    const roles: Readiness['roles'] = {}
+    if (config.receiver) roles.receiver = { ready: !stopping }
+    if (writer) roles.writer = { ready: writer.ready, lag: await writer.lag().catch(() => -1) }
+    return { ready: !stopping && Object.values(roles).every((r) => r.ready), roles }
+  }
+
+  async function listen(fetch: Parameters<typeof serveNode>[0]['fetch'], options: ListenOptions) {
+    const server = await serveNode({
+      fetch,
+      hostname: options.host,
+      port: options.port,
+      limits: options.limits,
+    })
+    listeners.push(server)
+    return server
+  }
+
+  let bridge: Server | undefined
+  if (config.receiver) {
+    const r = config.receiver
+    const geo: GeoLookup | undefined = r.geoDatabases?.length
+      ? await openMaxmindGeo(r.geoDatabases)
+      : undefined
+    const deps: BridgeAppDeps = {
+      stream,
+      topic,
+      counters,
+      signingKeys: r.signingKeys,
+      readiness,
+      live: () => !stopping,
+      ...(log ? { log } : {}),
+      ...(geo ? { geo } : {}),
+      ...(r.metricsToken ? { metricsToken: r.metricsToken } : {}),
+      ...(config.sites ? { keepIp: config.sites.keepIp } : {}),
+    }
+    bridge = await listen(createApp(deps).fetch, {
+      host: r.host,
+      port: r.port,
+      limits: { maxBodyBytes: MAX_EDGE_BATCH_BYTES, ...r.limits },
+    })
+  }
+
+  let stopped: Promise<void> | undefined
+  async function stopInOrder(): Promise<void> {
+    stopping = true
+    await Promise.all(listeners.map((s) => closeListener(s)))
+    await writer?.stop()
+    await stream.close()
+    await warehouse?.close()
+  }
+
+  return {
+    counters,
+    stream,
+    ...(warehouse ? { warehouse } : {}),
+    ...(writer ? { writer } : {}),
+    ...(bridge ? { bridge } : {}),
+    listen,
+    readiness,
+    stop: () => {
+      stopped ??= stopInOrder()
+      return stopped
+    },
+  }
+}
