@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { edgeView, type Site } from '@sightline/metadata'
@@ -20,8 +21,10 @@ export function writeEdgeEnv(
     SIGNING_KEY: state.signing.key,
     // wrangler dev's request.cf is a placeholder (Austin, TX): let the bridge geolocate.
     TRUST_CF_GEO: 'false',
-    // A local workerd passes on a client's own CF-Connecting-IP: believe no client IP header.
-    CLIENT_IP_SOURCE: 'none',
+    // A local workerd passes on a client's own CF-Connecting-IP, so no client IP header is
+    // believed unless a reverse proxy in front proves itself with the shared secret.
+    CLIENT_IP_SOURCE: 'proxy',
+    TRUSTED_PROXY_SECRET: trustedProxySecret(state),
   }
   const path = join(layout.root, 'edge.env')
   // Single-quoted dotenv values: JSON keeps its double quotes and no escapes are needed.
@@ -30,4 +33,13 @@ export function writeEdgeEnv(
     .join('\n')
   writeFileSync(path, `${text}\n`, { mode: 0o600 })
   return path
+}
+
+/**
+ * What a reverse proxy in front of the embedded edge sends as `X-Sightline-Proxy-Secret` so
+ * the edge believes its `X-Real-IP` / `X-Forwarded-For` (docs/enrichment.md). Derived from
+ * the install's signing key, so it needs no state of its own and changes when that key does.
+ */
+export function trustedProxySecret(state: Pick<InstallState, 'signing'>): string {
+  return createHmac('sha256', state.signing.key).update('sightline trusted proxy v1').digest('base64url')
 }

@@ -3,13 +3,15 @@ import type { AddressInfo } from 'node:net'
 
 /**
  * Stands in for Cloudflare's network in front of the local edge: forwards every request
- * unchanged but adds `CF-Connecting-IP`, the visitor address Cloudflare puts on each request.
+ * unchanged but adds the visitor address, as a trusted reverse proxy does (`X-Real-IP` plus
+ * the install's proxy secret; the embedded edge believes no client IP header without it).
  * The browser in the e2e runs on 127.0.0.1, which no geo database places; this is the one
  * truly external piece, so it is the one we fake.
  */
 export async function startCloudflareFront(
   edgeUrl: string,
   visitorIp: string,
+  proxySecret: string,
 ): Promise<{ url: string; server: Server }> {
   const edge = new URL(edgeUrl)
   const server = createServer((incoming, outgoing) => {
@@ -19,7 +21,12 @@ export async function startCloudflareFront(
         port: edge.port,
         method: incoming.method,
         path: incoming.url,
-        headers: { ...incoming.headers, host: edge.host, 'cf-connecting-ip': visitorIp },
+        headers: {
+          ...incoming.headers,
+          host: edge.host,
+          'x-real-ip': visitorIp,
+          'x-sightline-proxy-secret': proxySecret,
+        },
       },
       (answer) => {
         outgoing.writeHead(answer.statusCode ?? 502, answer.headers)

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -9,6 +9,7 @@ import { openWarehouse } from '@sightline/warehouse'
 import { chromium } from 'playwright-core'
 import { PostHog } from 'posthog-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { trustedProxySecret } from '../src/edge-env.ts'
 import { startCloudflareFront } from './cloudflare-front.ts'
 import { launcherPorts, type RunningSightline, startSightline, stats } from './launcher-harness.ts'
 
@@ -126,7 +127,8 @@ describe('compatibility clients, end to end', () => {
 
     // Chromium: a page from another origin sends a beacon (text/plain, no preflight) and loads a pixel.
     // Through a stand-in for Cloudflare's network, which tells the edge the visitor's address.
-    const cf = await startCloudflareFront(e.edge, VISITOR_IP)
+    const state = JSON.parse(readFileSync(join(dataDir, 'sightline.json'), 'utf8'))
+    const cf = await startCloudflareFront(e.edge, VISITOR_IP, trustedProxySecret(state))
     front = cf.server
     page = createServer((_req, res) =>
       res.writeHead(200, { 'content-type': 'text/html' }).end(pageHtml(cf.url, key)),
