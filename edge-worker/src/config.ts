@@ -1,3 +1,4 @@
+import { type EdgeSite, EdgeSiteSchema } from '@sightline/metadata'
 import * as z from 'zod'
 import { ENRICH_ENV_FIELDS, type EnrichSettings, enrichSettings } from './enrich/settings.ts'
 
@@ -21,33 +22,12 @@ function jsonValue<T extends z.ZodType>(schema: T) {
     .pipe(schema)
 }
 
-/** Per-site settings the edge enforces. Defaults are what a new site should get. */
-export const SiteSchema = z.object({
-  site_id: z.string().min(1).max(200),
-  write_keys: z.array(z.string().min(1).max(200)).min(1),
-  /** Keys that must stop working (kept so a revoked key gets a clear 401, not "unknown"). */
-  revoked_keys: z.array(z.string().min(1).max(200)).default([]),
-  /** Browser origins allowed by CORS; ['*'] allows any (write keys are public anyway). */
-  allowed_origins: z.array(z.string().min(1)).default(['*']),
-  rate_limit: z
-    .object({
-      per_key_per_minute: z.number().int().positive().default(60_000),
-      // Generous: one server SDK or a NAT'd office is one IP; this is an abuse brake, not a quota.
-      per_ip_per_minute: z.number().int().positive().default(6_000),
-    })
-    .default({ per_key_per_minute: 60_000, per_ip_per_minute: 6_000 }),
-  privacy: z
-    .object({
-      /** Forward and store the raw client IP (off: it is truncated for geo and dropped). */
-      keep_ip: z.boolean().default(false),
-      /** Derive a daily-rotating visitor id when the client sends none (no cookies needed). */
-      cookieless: z.boolean().default(false),
-    })
-    .default({ keep_ip: false, cookieless: false }),
-  /** Refuse (instead of label) events judged to be bots; counted either way. */
-  block_bots: z.boolean().default(false),
-})
-export type SiteConfig = z.infer<typeof SiteSchema>
+/**
+ * Per-site settings the edge enforces: the site store's edge view (@sightline/metadata), so
+ * a site is defined once for the launcher, the KV sync, the writer and the edge alike.
+ */
+export const SiteSchema = EdgeSiteSchema
+export type SiteConfig = EdgeSite
 
 export const BridgeSchema = z.object({
   url: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
