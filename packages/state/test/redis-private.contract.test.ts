@@ -1,0 +1,26 @@
+import type { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe } from 'vitest'
+import { connectRedis, redisDedup } from '../src/index.ts'
+import { dedupContract } from './contract/dedup.ts'
+import {
+  type PrivateRedis,
+  redisRequired,
+  redisServerInstalled,
+  startPrivateRedis,
+  uniquePrefix,
+} from './support/redis-server.ts'
+
+// A private redis-server for this file. Under CI a missing redis-server fails the suite.
+describe.skipIf(!redisRequired && !redisServerInstalled())('redis adapters on a private redis-server', () => {
+  let server: PrivateRedis
+  let client: Redis
+  beforeAll(async () => {
+    server = await startPrivateRedis()
+    client = await connectRedis(server.url)
+  })
+  afterAll(async () => {
+    client?.disconnect()
+    await server?.stop()
+  })
+  dedupContract(async (o) => redisDedup(client, { prefix: uniquePrefix('dedup'), ...o }))
+})
