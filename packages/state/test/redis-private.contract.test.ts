@@ -1,13 +1,14 @@
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe } from 'vitest'
-import { connectRedis, redisDedup } from '../src/index.ts'
+import { connectRedis } from '../src/index.ts'
 import { dedupContract } from './contract/dedup.ts'
+import { stateContract } from './contract/state.ts'
+import { redisAdapters } from './support/redis-adapters.ts'
 import {
   type PrivateRedis,
   redisRequired,
   redisServerInstalled,
   startPrivateRedis,
-  uniquePrefix,
 } from './support/redis-server.ts'
 
 // A private redis-server for this file. Under CI a missing redis-server fails the suite.
@@ -22,5 +23,7 @@ describe.skipIf(!redisRequired && !redisServerInstalled())('redis adapters on a 
     client?.disconnect()
     await server?.stop()
   })
-  dedupContract(async (o) => redisDedup(client, { prefix: uniquePrefix('dedup'), ...o }))
+  const adapters = redisAdapters(() => client, [])
+  dedupContract(adapters.dedup)
+  stateContract(adapters)
 })
