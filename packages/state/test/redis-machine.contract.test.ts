@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectRedis } from '../src/index.ts'
 import { prefixPattern } from '../src/redis/keys.ts'
 import { deleteMatching } from '../src/redis/pipeline.ts'
+import { machineRedisUrl, redisRequired } from '../src/testing/private-redis.ts'
 import { dedupContract } from './contract/dedup.ts'
 import { stateContract } from './contract/state.ts'
 import { redisAdapters } from './support/redis-adapters.ts'
-import { machineRedisUrl, redisRequired } from './support/redis-server.ts'
 
 // The machine's own Redis (shared: unique prefixes, deleted afterwards). Under CI an
 // unreachable one fails the suite; elsewhere the suite says why it did not run.

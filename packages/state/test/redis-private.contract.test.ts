@@ -1,15 +1,15 @@
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe } from 'vitest'
 import { connectRedis } from '../src/index.ts'
-import { dedupContract } from './contract/dedup.ts'
-import { stateContract } from './contract/state.ts'
-import { redisAdapters } from './support/redis-adapters.ts'
 import {
   type PrivateRedis,
   redisRequired,
   redisServerInstalled,
   startPrivateRedis,
-} from './support/redis-server.ts'
+} from '../src/testing/private-redis.ts'
+import { dedupContract } from './contract/dedup.ts'
+import { stateContract } from './contract/state.ts'
+import { redisAdapters } from './support/redis-adapters.ts'
 
 // A private redis-server for this file. Under CI a missing redis-server fails the suite.
 describe.skipIf(!redisRequired && !redisServerInstalled())('redis adapters on a private redis-server', () => {

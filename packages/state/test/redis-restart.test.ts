@@ -16,7 +16,7 @@ import {
   redisRequired,
   redisServerInstalled,
   startPrivateRedis,
-} from './support/redis-server.ts'
+} from '../src/testing/private-redis.ts'
 
 const src = (offset: number) => recordSource('events.v1', 0, offset)
 

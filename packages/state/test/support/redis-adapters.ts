@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis'
 import { redisCache, redisCounters, redisDedup, redisPubSub, redisUniqueCounter } from '../../src/index.ts'
+import { uniquePrefix } from '../../src/testing/private-redis.ts'
 import type { MakeDedup } from '../contract/dedup.ts'
 import type { StateAdapters } from '../contract/state.ts'
-import { uniquePrefix } from './redis-server.ts'
 
 /** Every Redis adapter on one client, each call under a fresh prefix; `prefixes` lists them for clean-up. */
 export function redisAdapters(client: () => Redis, prefixes: string[]): StateAdapters & { dedup: MakeDedup } {
