@@ -22,8 +22,11 @@ export interface PrivateRedis {
 /** Under CI a missing Redis is a failure; on a developer's machine the Redis suites are skipped. */
 export const redisRequired = process.env.CI === 'true'
 
+/** The `redis-server` binary (SIGHTLINE_REDIS_SERVER overrides the one on PATH). */
+const redisServerBinary = process.env.SIGHTLINE_REDIS_SERVER ?? 'redis-server'
+
 export function redisServerInstalled(): boolean {
-  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0
+  return spawnSync(redisServerBinary, ['--version'], { stdio: 'ignore' }).status === 0
 }
 
 function freePort(): Promise<number> {
@@ -63,7 +66,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
 
   async function start(): Promise<void> {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
-    child = spawn('redis-server', [...args, '--dir', dir], { stdio: 'ignore' })
+    child = spawn(redisServerBinary, [...args, '--dir', dir], { stdio: 'ignore' })
     const spawned = child
     const failed = new Promise<never>((_, reject) => {
       spawned.once('error', reject)
