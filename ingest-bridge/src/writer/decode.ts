@@ -27,6 +27,8 @@ export interface DecodedBatch {
   events: EnrichedEvent[]
   refusals: EdgeRefusal[]
   keys: string[]
+  /** Offset of the stream record carrying each key (the dedup claim names it). */
+  offsets: number[]
   poison: Poison[]
   /** Same message_id twice inside this stream batch (e.g. a client retry racing itself). */
   duplicatesInBatch: number
@@ -41,6 +43,7 @@ const decoder = new TextDecoder()
 export function decodeRecords(records: readonly StoredRecord[]): DecodedBatch {
   const events: EnrichedEvent[] = []
   const keys: string[] = []
+  const offsets: number[] = []
   const poison: Poison[] = []
   const refusals: EdgeRefusal[] = []
   const seen = new Set<string>()
@@ -82,9 +85,10 @@ export function decodeRecords(records: readonly StoredRecord[]): DecodedBatch {
       seen.add(key)
       events.push(event)
       keys.push(key)
+      offsets.push(record.offset)
     }
   }
-  return { events, refusals, keys, poison, duplicatesInBatch }
+  return { events, refusals, keys, offsets, poison, duplicatesInBatch }
 }
 
 /**

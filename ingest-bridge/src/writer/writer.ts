@@ -1,5 +1,5 @@
 import type { EnrichedEvent } from '@sightline/contracts'
-import type { DedupStore } from '@sightline/state'
+import { type DedupStore, recordSource } from '@sightline/state'
 import type { Consumer, EventStream, RecordBatch } from '@sightline/stream'
 import { insertRejected, type Rejection, type Warehouse } from '@sightline/warehouse'
 import type { Counters } from '../metrics.ts'
@@ -48,9 +48,10 @@ export interface Writer {
 }
 
 /**
- * Stream → ClickHouse. Per batch: decode, drop what the dedup store has already loaded,
- * insert with a deterministic token, remember the ids, and only then return so the stream
- * commits. A throw leaves the offsets uncommitted and the stream redelivers the batch.
+ * Stream → ClickHouse. Per batch: decode, claim the ids in the dedup store (dropping those
+ * loaded or claimed by another record), insert with a deterministic token, mark the ids
+ * loaded, and only then return so the stream commits. A throw leaves the offsets uncommitted
+ * and the stream redelivers the batch.
  */
 export function startWriter(deps: WriterDeps): Writer {
   const windowMs = deps.dedupWindowMs ?? 24 * 3600 * 1000
@@ -208,7 +209,14 @@ export function startWriter(deps: WriterDeps): Writer {
   async function handle(batch: RecordBatch): Promise<void> {
     await ensureDedupMemory()
     const { decoded, rows } = prepare(batch)
-    const unseen = await deps.dedup.unseen(decoded.keys)
+    // The claim names each key's record, so a redelivery of the same record after a crash
+    // between claim and insert still loads it while a copy from another record is dropped.
+    const unseen = await deps.dedup.claim(
+      decoded.keys.map((key, i) => ({
+        key,
+        source: recordSource(deps.topic, batch.partition, decoded.offsets[i]!),
+      })),
+    )
     const fresh: PreparedRows = { rows: [], keys: [], unloadable: [] }
     rows.keys.forEach((key, i) => {
       if (!unseen.has(key)) return
