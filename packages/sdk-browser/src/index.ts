@@ -1,0 +1,5 @@
+// The npm/ESM entry for bundlers: the same core and plugins as the script tag, without globals.
+
+export { automationSignals } from './plugins/automation.ts'
+export { outboundLinks } from './plugins/outbound.ts'
+export { createTracker, type Props, type Tracker, type TrackerConfig } from './tracker.ts'
