@@ -1,5 +1,6 @@
 import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { gunzipSync } from 'node:zlib'
 
 export interface ProxiedRequest {
   at: number
@@ -7,7 +8,9 @@ export interface ProxiedRequest {
   path: string
   /** What the proxy answered: the edge's status, or the injected failure. */
   status: number
+  /** As text; gzip bodies are inflated first (`gzip` says they came compressed). */
   body: string
+  gzip: boolean
 }
 
 export interface FlakyEdge {
@@ -33,12 +36,14 @@ export async function startFlakyEdge(edgeUrl: string): Promise<FlakyEdge> {
     incoming.on('data', (c: Buffer) => chunks.push(c))
     incoming.on('end', () => {
       const body = Buffer.concat(chunks)
+      const gzip = incoming.headers['content-encoding'] === 'gzip'
       const entry: ProxiedRequest = {
         at: Date.now(),
         method: incoming.method ?? '',
         path: incoming.url ?? '',
         status: 0,
-        body: body.toString('utf8'),
+        body: (gzip ? gunzipSync(body) : body).toString('utf8'),
+        gzip,
       }
       log.push(entry)
       const origin = incoming.headers.origin
