@@ -1,7 +1,7 @@
 // Where the tracker keeps its identifiers and its offline queue: localStorage, or memory in
 // cookieless mode (and when the browser blocks storage). localStorage rather than IndexedDB
 // because it is synchronous: a queue written during `pagehide` is on disk before the page
-// goes, where an IndexedDB transaction may never commit (docs/adr/0008).
+// goes, where an IndexedDB transaction may never commit (docs/adr/0009).
 
 export interface Store {
   get(key: string): string | null | undefined

@@ -50,12 +50,17 @@ interface Row {
   traits: string
 }
 
-/** Any path answers the same page (an SPA); `/dnt/…` pages ask the tracker to honour DNT/GPC. */
-function startSite(edgeUrl: string, key: string): Promise<Server> {
+/**
+ * Any path answers the same page (an SPA) holding `snippet`, the line the launcher printed;
+ * `/dnt/…` pages also ask the tracker to honour DNT/GPC.
+ */
+function startSite(edgeUrl: string, snippet: string): Promise<Server> {
   const server = createServer((req, res) => {
-    const dnt = req.url?.startsWith('/dnt') ? ' data-respect-dnt' : ''
+    const tag = req.url?.startsWith('/dnt')
+      ? snippet.replace('></script>', ' data-respect-dnt></script>')
+      : snippet
     res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><html><head><title>Shop</title>
-<script defer src="${edgeUrl}/s.js" data-key="${key}"${dnt}></script>
+${tag}
 <script defer src="${edgeUrl}/s/outbound.js"></script>
 <script defer src="${edgeUrl}/s/automation.js"></script>
 </head><body><a id="out" href="https://outbound.example/away">away</a></body></html>`)
@@ -96,9 +101,13 @@ describe('browser SDK, one-line snippet in a real Chromium', () => {
 
   it('delivers pageviews, SPA navigation, offline events and page-close events exactly once', async () => {
     running = await startSightline(dataDir, await launcherPorts())
-    const key = running.endpoints.sites[0]!.write_key
+    const { examples, sites } = running.endpoints
+    const snippet = `<script defer src="${running.endpoints.edge}/s.js" data-key="${sites[0]!.write_key}"></script>`
+    expect(examples.snippet).toBe(snippet)
+    expect(running.output()).toContain(snippet)
     edge = await startFlakyEdge(running.endpoints.edge)
-    site = await startSite(edge.url, key)
+    // The printed line, pointed at the proxy in front of the edge (it serves s.js too).
+    site = await startSite(edge.url, snippet.replace(running.endpoints.edge, edge.url))
     const origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`
     browser = await launchChromium()
     context = await browser.newContext()
