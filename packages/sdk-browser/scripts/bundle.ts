@@ -17,6 +17,9 @@ export const ENTRIES: Record<string, string> = {
   's.js': 'src/snippet.ts',
   'outbound.js': 'src/plugins/outbound.entry.ts',
   'automation.js': 'src/plugins/automation.entry.ts',
+  'downloads.js': 'src/plugins/downloads.entry.ts',
+  'scroll.js': 'src/plugins/scroll.entry.ts',
+  'web-vitals.js': 'src/plugins/web-vitals.entry.ts',
 }
 
 export interface Built {
