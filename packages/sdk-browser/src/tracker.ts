@@ -107,6 +107,11 @@ export function createTracker(c: TrackerConfig): Tracker {
   const send = (beacon?: boolean) => {
     clearTimeout(timer)
     timer = 0
+    // Opted out (perhaps in another tab): what earlier pages queued is discarded, not sent.
+    if (blocked()) {
+      queue = []
+      save()
+    }
     // Offline: keep everything stored; the `online` event (or the next page load) sends it.
     if (!queue.length || nav.onLine === false) return
     if (beacon) {
