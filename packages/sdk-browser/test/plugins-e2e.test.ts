@@ -62,11 +62,12 @@ interface Row {
 
 describe('browser SDK plugins in a real Chromium', () => {
   it('tracks a file download, scroll depth per SPA path and web vitals, sent as the page closes', async () => {
+    // First, so a missing browser fails fast with its one clear line.
+    browser = await launchChromium()
     running = await startSightline(dataDir, await launcherPorts())
     const { edge, sites } = running.endpoints
     site = await startSite(edge, sites[0]!.write_key)
     const origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`
-    browser = await launchChromium()
     const context = await browser.newContext({ viewport: { width: 800, height: 600 } })
     const tab = await context.newPage()
     await tab.goto(`${origin}/article`)

@@ -98,8 +98,15 @@ const delivered = (text: string) => edge!.log.filter((r) => r.status === 204 && 
 describe('browser SDK, one-line snippet in a real Chromium', () => {
   let rows: Row[] = []
   let context: BrowserContext
+  /** The checks below read what the first test stored; without it they say so, once each. */
+  const needRows = () => {
+    if (!rows.length) throw new Error('no rows: the first test of this file failed; see its error')
+    return rows
+  }
 
   it('delivers pageviews, SPA navigation, offline events and page-close events exactly once', async () => {
+    // First, so a missing browser fails fast with its one clear line.
+    browser = await launchChromium()
     running = await startSightline(dataDir, await launcherPorts())
     const { examples, sites } = running.endpoints
     const snippet = `<script defer src="${running.endpoints.edge}/s.js" data-key="${sites[0]!.write_key}"></script>`
@@ -109,7 +116,6 @@ describe('browser SDK, one-line snippet in a real Chromium', () => {
     // The printed line, pointed at the proxy in front of the edge (it serves s.js too).
     site = await startSite(edge.url, snippet.replace(running.endpoints.edge, edge.url))
     const origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`
-    browser = await launchChromium()
     context = await browser.newContext()
     await context.route('https://outbound.example/**', (r) =>
       r.fulfill({ status: 200, contentType: 'text/html', body: '<p>elsewhere</p>' }),
@@ -234,6 +240,7 @@ describe('browser SDK, one-line snippet in a real Chromium', () => {
   })
 
   it('records UTM fields and referrers as the visitor navigated', () => {
+    needRows()
     const views = rows.filter((r) => r.type === 'page')
     const landing = views.filter((r) => r.page_path === '/landing')
     expect(landing).toHaveLength(2)
@@ -247,6 +254,7 @@ describe('browser SDK, one-line snippet in a real Chromium', () => {
   })
 
   it('ties identify to the user and starts a new anonymous id after reset', () => {
+    needRows()
     const identify = rows.find((r) => r.type === 'identify')!
     const signup = rows.find((r) => r.event === 'Signup Clicked')!
     expect(identify.user_id).toBe('user-42')
@@ -259,6 +267,7 @@ describe('browser SDK, one-line snippet in a real Chromium', () => {
   })
 
   it('carries the outbound link and the automation signal (bot reason webdriver)', () => {
+    needRows()
     const outbound = rows.find((r) => r.event === 'Outbound Link')!
     expect(JSON.parse(outbound.properties)).toEqual({ url: 'https://outbound.example/away' })
     for (const row of rows) expect(row.bot_reasons, row.event).toContain('webdriver')
