@@ -90,7 +90,9 @@ describe('browser SDK plugins in a real Chromium', () => {
       window.scrollTo(0, 0)
     })
     await tab.waitForTimeout(100)
+    const closed = tab.waitForEvent('close')
     await tab.close({ runBeforeUnload: true })
+    await closed
 
     // 2 pageviews, the download, 2 scroll depths and the vitals: wait until the writer has them all.
     await eventually(

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { bundle, CORE_BUDGET_GZIP, servedAssets, sizeReport } from '../scripts/bundle.ts'
+import { bundle, bundleEsm, CORE_BUDGET_GZIP, servedAssets, sizeReport } from '../scripts/bundle.ts'
 
 const root = join(import.meta.dirname, '..')
 const built = await bundle()
@@ -24,6 +24,27 @@ describe('browser SDK size budget', () => {
   it('has committed served scripts that match a fresh build (what the edge serves)', () => {
     // Stale assets would mean the edge ships an older tracker than src/ describes.
     expect(readFileSync(join(root, 'served', 'assets.gen.json'), 'utf8')).toBe(servedAssets(built))
+  })
+
+  it('builds an ESM entry for bundlers exporting the tracker and every plugin', async () => {
+    const esm = await bundleEsm()
+    const exported = esm.match(/export\s*\{([^}]*)\}/)?.[1] ?? ''
+    const names = exported.split(',').map((part) =>
+      part
+        .trim()
+        .split(/\s+as\s+/)
+        .at(-1),
+    )
+    for (const name of [
+      'createTracker',
+      'outboundLinks',
+      'automationSignals',
+      'fileDownloads',
+      'scrollDepth',
+      'webVitals',
+    ]) {
+      expect(names, name).toContain(name)
+    }
   })
 
   it('ships no runtime dependencies', () => {

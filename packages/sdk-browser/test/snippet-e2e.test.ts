@@ -173,7 +173,11 @@ describe('browser SDK, one-line snippet in a real Chromium', () => {
     await drained(second)
     await context.setOffline(true)
     await sl(second)((s) => s.track('Stranded'))
+    // With runBeforeUnload, close() returns before the page is gone; wait for it, or setOffline
+    // below can race the closing page.
+    const secondClosed = second.waitForEvent('close')
     await second.close({ runBeforeUnload: true })
+    await secondClosed
     await context.setOffline(false)
     const third = await context.newPage()
     await third.goto(`${origin}/back`)
