@@ -8,6 +8,7 @@ import { defaultEnricher } from './enrich.ts'
 import type { Enricher, Guard, PreAuthGuard } from './pipeline/surface.ts'
 import { type AppEnv, DEFAULT_RETRY_AFTER_S } from './respond.ts'
 import { registerIngestRoutes } from './routes/ingest.ts'
+import { registerScriptRoutes } from './routes/script.ts'
 import type { SiteDirectory } from './sites.ts'
 
 export interface AppDeps {
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // cf-ray ties our logs to Cloudflare's; elsewhere (wrangler dev, workerd) a UUID is minted.
   app.use(requestId({ trust: ['cf-ray'] }))
   app.use(cors())
+  registerScriptRoutes(app)
 
   registerIngestRoutes(app, {
     sites: deps.sites,

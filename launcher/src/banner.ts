@@ -9,7 +9,7 @@ export interface Endpoints {
   metrics_token: string
   data_dir: string
   sites: Array<{ site_id: string; write_key: string; read_key: string }>
-  examples: { send: string; stats: string; trends: string }
+  examples: { send: string; stats: string; trends: string; snippet: string }
 }
 
 export function endpointsFor(
@@ -42,6 +42,8 @@ export function endpointsFor(
       read_key: s.read_keys[0]!,
     })),
     examples: {
+      // The browser SDK, served by the edge: paste into any page's <head>.
+      snippet: `<script defer src="${urls.edge}/s.js" data-key="${site.write_keys[0]}"></script>`,
       send: `curl -s ${urls.edge}/v1/batch -u '${site.write_keys[0]}:' -H 'content-type: application/json' -d '${JSON.stringify(event)}'`,
       // curl's User-Agent is a bot's, and dashboards leave bots out by default.
       stats: `curl -s '${urls.query}/v1/sites/${site.site_id}/stats?include_bots=true' -H 'authorization: Bearer ${site.read_keys[0]}'`,
@@ -66,6 +68,9 @@ export function renderBanner(e: Endpoints, created: boolean, endpointsFile: stri
     '  Try it:',
     `    ${e.examples.send}`,
     `    ${e.examples.stats}`,
+    '',
+    '  Track a website (paste into its <head>; see docs/sdk.md):',
+    `    ${e.examples.snippet}`,
     '',
     `  The same, for scripts: ${endpointsFile}`,
     '  Ctrl-C stops; the next start resumes where this one stopped.',
