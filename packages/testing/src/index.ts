@@ -11,3 +11,4 @@ export {
 } from './generator.ts'
 export { hashSeed, Rng, type Seed } from './random.ts'
 export { freePort, type TempDir, tempDir } from './tmp.ts'
+export { type KafkaBroker, type KafkaBrokerOptions, startKafka } from './kafka/broker.ts'
