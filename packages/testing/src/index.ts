@@ -9,6 +9,6 @@ export {
   type GeneratorOptions,
   type NativeBatch,
 } from './generator.ts'
+export { type KafkaBroker, type KafkaBrokerOptions, startKafka } from './kafka/broker.ts'
 export { hashSeed, Rng, type Seed } from './random.ts'
 export { freePort, type TempDir, tempDir } from './tmp.ts'
-export { type KafkaBroker, type KafkaBrokerOptions, startKafka } from './kafka/broker.ts'

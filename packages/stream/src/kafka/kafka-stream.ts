@@ -111,7 +111,17 @@ export function kafkaStream(options: KafkaStreamOptions): EventStream {
       }
     }
 
-    async function onRecords(partition: number, records: StoredRecord[], session: GroupSession) {
+    // Runs of records being handled; stop() waits for them so a finished batch still commits
+    // before the client leaves the group (as the embedded consumer does).
+    const inFlight = new Set<Promise<void>>()
+    function onRecords(partition: number, records: StoredRecord[], session: GroupSession): Promise<void> {
+      if (stopping) return Promise.resolve()
+      const run = handleRun(partition, records, session)
+      inFlight.add(run)
+      return run.finally(() => inFlight.delete(run))
+    }
+
+    async function handleRun(partition: number, records: StoredRecord[], session: GroupSession) {
       const batches = chunk(records, maxRecords, maxBytes).map((r) => ({ topic, partition, records: r }))
       for (const [i, batch] of batches.entries()) {
         const next = batches[i + 1]
@@ -124,7 +134,7 @@ export function kafkaStream(options: KafkaStreamOptions): EventStream {
         }
         // Not delivered (stopping, or the partition moved to another member): leave it
         // uncommitted, so whoever reads the partition next gets it again.
-        if (!(await deliver(batch, session))) return
+        if (stopping || !(await deliver(batch, session))) return
         try {
           await session.commit(partition, batch.records.at(-1)!.offset + 1)
         } catch (err) {
@@ -154,6 +164,7 @@ export function kafkaStream(options: KafkaStreamOptions): EventStream {
         stopped ??= (async () => {
           stopping = true
           for (const wake of [...sleepers]) wake()
+          await Promise.allSettled([...inFlight])
           await (await member)?.stop()
           consumers.delete(consumer)
         })()
@@ -182,7 +193,10 @@ export function kafkaStream(options: KafkaStreamOptions): EventStream {
     consume,
 
     async lag(group: string, topic: string) {
-      const [committed, range] = await Promise.all([driver.committedOffsets(group, topic), driver.offsetRange(topic)])
+      const [committed, range] = await Promise.all([
+        driver.committedOffsets(group, topic),
+        driver.offsetRange(topic),
+      ])
       let lag = 0
       for (const [partition, { start, end }] of range) {
         lag += Math.max(0, end - Math.max(start, committed.get(partition) ?? start))

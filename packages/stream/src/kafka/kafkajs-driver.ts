@@ -140,7 +140,8 @@ export function kafkajsDriver(settings: ClientSettings): KafkaDriver {
       const a = await connectedAdmin()
       const [entry] = await retriable(() => a.fetchOffsets({ groupId: group, topics: [topic] }))
       const committed = new Map<number, number>()
-      for (const p of entry?.partitions ?? []) if (Number(p.offset) >= 0) committed.set(p.partition, Number(p.offset))
+      for (const p of entry?.partitions ?? [])
+        if (Number(p.offset) >= 0) committed.set(p.partition, Number(p.offset))
       return committed
     },
 
@@ -193,10 +194,7 @@ export function kafkajsDriver(settings: ClientSettings): KafkaDriver {
 
     async close() {
       await Promise.allSettled([...members].map((m) => m.stop()))
-      await Promise.allSettled([
-        producer?.then((p) => p.disconnect()),
-        admin?.then((a) => a.disconnect()),
-      ])
+      await Promise.allSettled([producer?.then((p) => p.disconnect()), admin?.then((a) => a.disconnect())])
     },
   }
 }

@@ -18,8 +18,14 @@ const HIGH_WATER_MARK = 4096
 
 /** @platformatic/kafka 2.12 behind the driver interface (see docs/adr/0009). */
 export function platformaticDriver(settings: ClientSettings): KafkaDriver {
-  const base = { clientId: settings.clientId, bootstrapBrokers: settings.brokers, retries: 5, retryDelay: 200 }
-  const compression = settings.compression === 'none' ? undefined : (settings.compression as CompressionAlgorithmValue)
+  const base = {
+    clientId: settings.clientId,
+    bootstrapBrokers: settings.brokers,
+    retries: 5,
+    retryDelay: 200,
+  }
+  const compression =
+    settings.compression === 'none' ? undefined : (settings.compression as CompressionAlgorithmValue)
   const producer = new Producer({
     ...base,
     idempotent: true,
@@ -73,10 +79,13 @@ export function platformaticDriver(settings: ClientSettings): KafkaDriver {
       })
       let stopping = false
       const owns = (partition: number) =>
-        consumer.assignments?.some((a) => a.topic === options.topic && a.partitions.includes(partition)) ?? false
+        consumer.assignments?.some((a) => a.topic === options.topic && a.partitions.includes(partition)) ??
+        false
       const session = {
         async commit(partition: number, offset: number) {
-          await consumer.commit({ offsets: [{ topic: options.topic, partition, offset: BigInt(offset), leaderEpoch: -1 }] })
+          await consumer.commit({
+            offsets: [{ topic: options.topic, partition, offset: BigInt(offset), leaderEpoch: -1 }],
+          })
         },
         revoked: (partition: number) => stopping || !owns(partition),
         heartbeat: async () => undefined, // the client heartbeats on its own timer
@@ -110,7 +119,11 @@ export function platformaticDriver(settings: ClientSettings): KafkaDriver {
             let run = byPartition.get(m.partition)
             if (run === undefined) byPartition.set(m.partition, (run = []))
             const record = { partition: m.partition, offset: Number(m.offset), value: m.value }
-            run.push(m.key === undefined || m.key === null || m.key.length === 0 ? record : { ...record, key: m.key.toString('utf8') })
+            run.push(
+              m.key === undefined || m.key === null || m.key.length === 0
+                ? record
+                : { ...record, key: m.key.toString('utf8') },
+            )
           }
           for (const [partition, records] of byPartition) {
             if (stopping) return
@@ -138,7 +151,8 @@ export function platformaticDriver(settings: ClientSettings): KafkaDriver {
       const committed = new Map<number, number>()
       for (const t of groups[0]?.topics ?? []) {
         if (t.name !== topic) continue
-        for (const p of t.partitions) if (p.committedOffset >= 0n) committed.set(p.partitionIndex, Number(p.committedOffset))
+        for (const p of t.partitions)
+          if (p.committedOffset >= 0n) committed.set(p.partitionIndex, Number(p.committedOffset))
       }
       return committed
     },
@@ -152,7 +166,8 @@ export function platformaticDriver(settings: ClientSettings): KafkaDriver {
         admin.listOffsets({ topics: [{ name: topic, partitions: partitions(-1n) }] }),
       ])
       const range = new Map<number, { start: number; end: number }>()
-      for (const p of earliest[0]?.partitions ?? []) range.set(p.partitionIndex, { start: Number(p.offset), end: 0 })
+      for (const p of earliest[0]?.partitions ?? [])
+        range.set(p.partitionIndex, { start: Number(p.offset), end: 0 })
       for (const p of latest[0]?.partitions ?? []) {
         range.set(p.partitionIndex, { start: range.get(p.partitionIndex)?.start ?? 0, end: Number(p.offset) })
       }
@@ -162,7 +177,8 @@ export function platformaticDriver(settings: ClientSettings): KafkaDriver {
     async describeTopics(names) {
       const existing = new Set(await admin.listTopics())
       const found = new Map<string, { partitions: number }>()
-      for (const name of names) if (existing.has(name)) found.set(name, { partitions: await this.partitionCount(name) })
+      for (const name of names)
+        if (existing.has(name)) found.set(name, { partitions: await this.partitionCount(name) })
       return found
     },
 

@@ -39,7 +39,10 @@ export class ProducerBatcher {
     const bytes = records.reduce((sum, r) => sum + r.value.byteLength, 0)
     return new Promise<AppendResult>((resolve, reject) => {
       const timeout = setTimeout(
-        () => reject(new Error(`kafka append to ${this.topic} not acknowledged within ${this.settings.timeoutMs} ms`)),
+        () =>
+          reject(
+            new Error(`kafka append to ${this.topic} not acknowledged within ${this.settings.timeoutMs} ms`),
+          ),
         this.settings.timeoutMs,
       )
       this.queue.push({
@@ -105,7 +108,8 @@ export class ProducerBatcher {
       }
     }
     try {
-      const bases = messages.length === 0 ? new Map<number, number>() : await this.driver.produce(this.topic, messages)
+      const bases =
+        messages.length === 0 ? new Map<number, number>() : await this.driver.produce(this.topic, messages)
       batch.forEach((pending, i) => {
         const base = bases.get(pending.partition)
         if (base === undefined && pending.records.length > 0) {

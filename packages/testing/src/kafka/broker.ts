@@ -78,7 +78,9 @@ function answersApiVersions(port: number): Promise<boolean> {
     socket.setTimeout(2000, () => done(false))
     socket.once('error', () => done(false))
     socket.once('connect', () => socket.write(request))
-    socket.once('data', (data: Buffer) => done(data.length >= 10 && data.readInt32BE(4) === 7 && data.readInt16BE(8) === 0))
+    socket.once('data', (data: Buffer) =>
+      done(data.length >= 10 && data.readInt32BE(4) === 7 && data.readInt16BE(8) === 0),
+    )
   })
 }
 
@@ -107,14 +109,19 @@ export async function startKafka(options: KafkaBrokerOptions = {}): Promise<Kafk
   // Client-VM-like flags: a one-node test broker needs fast start-up, not peak JIT throughput.
   const jvm = [heap, '-Xms64m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xss512k', '-cp', classpath]
   if (!existsSync(join(dataDir, 'log', 'meta.properties'))) {
-    await run('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', CLUSTER_ID, '-c', config], dataDir).catch(
-      (err: Error) => {
-        throw new Error(`Kafka broker could not start: formatting its storage failed (${err.message})`)
-      },
-    )
+    await run(
+      'java',
+      [...jvm, 'kafka.tools.StorageTool', 'format', '-t', CLUSTER_ID, '-c', config],
+      dataDir,
+    ).catch((err: Error) => {
+      throw new Error(`Kafka broker could not start: formatting its storage failed (${err.message})`)
+    })
   }
   const logFile = await open(join(dataDir, 'broker.log'), 'a')
-  const child = spawn('java', [...jvm, 'kafka.Kafka', config], { cwd: dataDir, stdio: ['ignore', logFile.fd, logFile.fd] })
+  const child = spawn('java', [...jvm, 'kafka.Kafka', config], {
+    cwd: dataDir,
+    stdio: ['ignore', logFile.fd, logFile.fd],
+  })
   let failure: string | undefined
   child.once('error', (err) => (failure = `java could not run: ${err.message}`))
   child.once('exit', (code, signal) => (failure ??= `the broker exited (${signal ?? code}) during start-up`))

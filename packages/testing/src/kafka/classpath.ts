@@ -18,7 +18,12 @@ export function run(command: string, args: string[], cwd: string): Promise<strin
     child.once('error', (err) => reject(new Error(`${command} could not run: ${err.message}`)))
     child.once('exit', (code) => {
       if (code === 0) resolve(output)
-      else reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${output.trim().split('\n').slice(-5).join(' | ')}`))
+      else
+        reject(
+          new Error(
+            `${command} ${args.join(' ')} exited ${code}: ${output.trim().split('\n').slice(-5).join(' | ')}`,
+          ),
+        )
     })
   })
 }

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto'
+import { inject } from 'vitest'
+import type { ClientSettings, EventStream, KafkaDriver } from '../../src/index.ts'
+import { kafkaStream } from '../../src/kafka/kafka-stream.ts'
+import { kafkajsDriver } from '../../src/kafka/kafkajs-driver.ts'
+import { platformaticDriver } from '../../src/kafka/platformatic-driver.ts'
+
+export type ClientName = 'kafkajs' | 'platformatic'
+
+/** The shared broker's address; throws the broker's start failure as one line (no skipping). */
+export function brokers(): string[] {
+  const kafka = inject('kafka')
+  if ('error' in kafka) throw new Error(kafka.error)
+  return kafka.brokers
+}
+
+export function driverFor(client: ClientName): KafkaDriver {
+  const settings: ClientSettings = {
+    brokers: brokers(),
+    clientId: `test-${client}`,
+    compression: client === 'kafkajs' ? 'gzip' : 'lz4',
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 1_000,
+  }
+  return client === 'kafkajs' ? kafkajsDriver(settings) : platformaticDriver(settings)
+}
+
+export function streamFor(client: ClientName, backoffInitialMs = 5): EventStream {
+  return kafkaStream({ driver: driverFor(client), backoffInitialMs, lingerMs: 1 })
+}
+
+/** A topic no other test uses, created with `partitions` partitions. */
+export async function uniqueTopic(client: ClientName, partitions: number): Promise<string> {
+  const name = `t-${client}-${randomUUID().slice(0, 8)}`
+  const driver = driverFor(client)
+  try {
+    await driver.createTopic({ name, partitions, replicationFactor: 1, config: {} })
+  } finally {
+    await driver.close()
+  }
+  return name
+}
