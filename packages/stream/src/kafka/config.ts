@@ -6,17 +6,17 @@ import { kafkaStream } from './kafka-stream.ts'
 import { type ClientSettings, kafkajsDriver } from './kafkajs-driver.ts'
 import { platformaticDriver } from './platformatic-driver.ts'
 
-/** The Kafka client behind the port; @platformatic/kafka is the default (docs/adr/0009). */
+/** The Kafka client behind the port; kafkajs is the default until @platformatic/kafka's consumer passes the benchmark (docs/adr/0013). */
 export const KafkaClientSchema = z.enum(['platformatic', 'kafkajs'])
 export type KafkaClient = z.infer<typeof KafkaClientSchema>
 
 export const KafkaStreamConfigSchema = z.object({
   kind: z.literal('kafka'),
   brokers: z.array(z.string().min(1)).min(1),
-  client: KafkaClientSchema.default('platformatic'),
+  client: KafkaClientSchema.default('kafkajs'),
   clientId: z.string().min(1).default('sightline'),
   /** kafkajs only has gzip built in; @platformatic/kafka also has lz4, snappy and zstd. */
-  compression: z.enum(['none', 'gzip', 'lz4', 'snappy', 'zstd']).default('lz4'),
+  compression: z.enum(['none', 'gzip', 'lz4', 'snappy', 'zstd']).default('gzip'),
   lingerMs: z.number().min(0).default(2),
   maxRequestBytes: z
     .number()

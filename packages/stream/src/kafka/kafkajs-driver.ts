@@ -32,7 +32,7 @@ async function retriable<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** kafkajs 2.2 behind the driver interface (see docs/adr/0009). */
+/** kafkajs 2.2 behind the driver interface (see docs/adr/0013). */
 export function kafkajsDriver(settings: ClientSettings): KafkaDriver {
   if (settings.compression !== 'none' && settings.compression !== 'gzip') {
     throw new Error(`kafkajs has no built-in ${settings.compression} codec; use gzip or none`)

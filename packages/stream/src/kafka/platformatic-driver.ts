@@ -16,7 +16,7 @@ import type { ClientSettings } from './kafkajs-driver.ts'
 /** Messages buffered by the client's stream; one fetch per partition fits comfortably. */
 const HIGH_WATER_MARK = 4096
 
-/** @platformatic/kafka 2.12 behind the driver interface (see docs/adr/0009). */
+/** @platformatic/kafka 2.12 behind the driver interface (see docs/adr/0013). */
 export function platformaticDriver(settings: ClientSettings): KafkaDriver {
   const base = {
     clientId: settings.clientId,
@@ -97,8 +97,9 @@ export function platformaticDriver(settings: ClientSettings): KafkaDriver {
       const loop = (async () => {
         while (!stopping) {
           const messages: Message[] = []
-          let message: Message | null
-          while (messages.length < HIGH_WATER_MARK && (message = stream.read() as Message | null) !== null) {
+          while (messages.length < HIGH_WATER_MARK) {
+            const message = stream.read() as Message | null
+            if (message === null) break
             messages.push(message)
           }
           if (messages.length === 0) {
@@ -117,7 +118,10 @@ export function platformaticDriver(settings: ClientSettings): KafkaDriver {
           const byPartition = new Map<number, StoredRecord[]>()
           for (const m of messages) {
             let run = byPartition.get(m.partition)
-            if (run === undefined) byPartition.set(m.partition, (run = []))
+            if (run === undefined) {
+              run = []
+              byPartition.set(m.partition, run)
+            }
             const record = { partition: m.partition, offset: Number(m.offset), value: m.value }
             run.push(
               m.key === undefined || m.key === null || m.key.length === 0
