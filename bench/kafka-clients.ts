@@ -80,7 +80,11 @@ const variants: Variant[] = [
   kafka('platformatic', 'lz4'),
 ]
 
-async function measure(variant: Variant, batches: PreparedBatch[], topic: string) {
+async function measure(
+  variant: Variant,
+  batches: (PreparedBatch & { site: string; person: string })[],
+  topic: string,
+) {
   process.stderr.write(`${variant.name}: opening\n`)
   const { stream, cleanup } = await variant.open(topic)
   let received = 0
