@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { composePipeline } from '@sightline/ingest-bridge'
+import { countEvents } from '@sightline/warehouse'
 import { closeServer, type InsertTiming, listening, stoppedReport, timeInserts } from './child-server.ts'
 import { epochNow } from './load.ts'
 import type { FromChild, ServerMode, ToChild } from './protocol.ts'
@@ -72,8 +73,7 @@ async function startSightline(): Promise<{
     if (checking || loaded < target) return
     checking = true
     try {
-      const rows = await warehouse.query<{ c: string }>('SELECT count() AS c FROM events')
-      const count = Number(rows[0]?.c ?? 0)
+      const count = await countEvents(warehouse, { lane: 'ingest' })
       if (count >= target) {
         const reached = target
         target = Number.POSITIVE_INFINITY

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { memoryDedup } from '@sightline/state'
 import { type EventStream, segmentLogStream } from '@sightline/stream'
-import { eventually } from '@sightline/testing'
+import { eventually, sqlExec, sqlRows } from '@sightline/testing'
 import { migrate, openWarehouse, type Warehouse } from '@sightline/warehouse'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Counters, startWriter, type Writer } from '../src/index.ts'
@@ -30,8 +30,8 @@ let testNo = 0
 beforeEach(async () => {
   testNo += 1
   const db = `writer_${testNo}_${process.pid}`
-  await warehouse.command(`DROP DATABASE IF EXISTS ${db}`)
-  await warehouse.command(`CREATE DATABASE ${db}`)
+  await sqlExec(warehouse, `DROP DATABASE IF EXISTS ${db}`)
+  await sqlExec(warehouse, `CREATE DATABASE ${db}`)
   warehouse = await openWarehouse({ mode: 'embedded', path: join(root, 'chdb'), database: db })
   await migrate(warehouse)
   stream = segmentLogStream({ dir: mkdtempSync(join(root, 'stream-')) })
@@ -47,7 +47,7 @@ function writer(group = 'writer', dedup = memoryDedup()): Writer {
 const encode = (value: unknown) =>
   new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value))
 const countEvents = async () =>
-  Number((await warehouse.query<{ c: string }>('SELECT count() AS c FROM events'))[0]?.c)
+  Number((await sqlRows<{ c: string }>(warehouse, 'SELECT count() AS c FROM events'))[0]?.c)
 
 describe('writer', () => {
   it('loads appended edge batches into events, each message_id once', async () => {
@@ -57,7 +57,8 @@ describe('writer', () => {
     const w = writer()
     expect(await eventually(countEvents, (n) => n >= 4)).toBe(4)
     await w.stop()
-    const ids = await warehouse.query<{ message_id: string }>(
+    const ids = await sqlRows<{ message_id: string }>(
+      warehouse,
       'SELECT message_id FROM events ORDER BY message_id',
     )
     expect(ids.map((r) => r.message_id)).toEqual(['a', 'b', 'c', 'd'])
@@ -85,7 +86,7 @@ describe('writer', () => {
   })
 
   it('keeps a batch uncommitted while ClickHouse refuses it, then loads it', async () => {
-    await warehouse.command('RENAME TABLE events TO events_away')
+    await sqlExec(warehouse, 'RENAME TABLE events TO events_away')
     await stream.append(topic, [{ value: encode(edgeBatch(['x', 'y'])) }])
     const w = writer()
     await eventually(
@@ -93,7 +94,7 @@ describe('writer', () => {
       (n) => n >= 1,
     )
     expect(await stream.lag('writer', topic)).toBe(1)
-    await warehouse.command('RENAME TABLE events_away TO events')
+    await sqlExec(warehouse, 'RENAME TABLE events_away TO events')
     expect(await eventually(countEvents, (n) => n >= 2)).toBe(2)
     await w.stop()
   })
@@ -103,7 +104,8 @@ describe('writer', () => {
     const w = writer()
     await eventually(countEvents, (n) => n >= 1)
     await w.stop()
-    const rejected = await warehouse.query<{ stage: string; payload: string }>(
+    const rejected = await sqlRows<{ stage: string; payload: string }>(
+      warehouse,
       'SELECT stage, payload FROM rejected',
     )
     expect(rejected).toEqual([{ stage: 'writer', payload: '{broken' }])
@@ -129,7 +131,7 @@ describe('writer and edge refusals', () => {
     const w = writer()
     await eventually(countEvents, (n) => n >= 1)
     await w.stop()
-    const rows = await warehouse.query('SELECT site_id, stage, code, message_id, payload FROM rejected')
+    const rows = await sqlRows(warehouse, 'SELECT site_id, stage, code, message_id, payload FROM rejected')
     expect(rows).toEqual([
       { site_id: 'site_a', stage: 'edge', code: 'invalid_event', message_id: 'bad-1', payload: '{"bad":1}' },
     ])
@@ -156,7 +158,8 @@ describe('writer and rows that cannot be loaded', () => {
     )
     await w.stop()
     expect(await countEvents()).toBe(2)
-    const rejected = await warehouse.query<{ stage: string; code: string; message_id: string }>(
+    const rejected = await sqlRows<{ stage: string; code: string; message_id: string }>(
+      warehouse,
       'SELECT stage, code, message_id FROM rejected',
     )
     expect(rejected).toEqual([{ stage: 'writer', code: 'invalid_event', message_id: 'broken' }])
@@ -164,7 +167,7 @@ describe('writer and rows that cannot be loaded', () => {
 
   it('isolates rows ClickHouse itself refuses (after repeated failures), loads the others, commits', async () => {
     // A real refusal by the engine: a table constraint that one event breaks.
-    await warehouse.command(`ALTER TABLE events ADD CONSTRAINT no_evil CHECK event != 'evil'`)
+    await sqlExec(warehouse, `ALTER TABLE events ADD CONSTRAINT no_evil CHECK event != 'evil'`)
     const batch = edgeBatch(['r1', 'r2', 'r3', 'r4', 'r5'])
     batch.events[3]!.event = 'evil'
     await stream.append(topic, [{ value: encode(batch) }])
@@ -175,11 +178,13 @@ describe('writer and rows that cannot be loaded', () => {
       30_000,
     )
     await w.stop()
-    const ids = await warehouse.query<{ message_id: string }>(
+    const ids = await sqlRows<{ message_id: string }>(
+      warehouse,
       'SELECT message_id FROM events ORDER BY message_id',
     )
     expect(ids.map((r) => r.message_id)).toEqual(['r1', 'r2', 'r3', 'r5'])
-    const rejected = await warehouse.query<{ message_id: string; message: string }>(
+    const rejected = await sqlRows<{ message_id: string; message: string }>(
+      warehouse,
       'SELECT message_id, message FROM rejected',
     )
     expect(rejected.map((r) => r.message_id)).toEqual(['r4'])

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Analytics } from '@segment/analytics-node'
-import { CHROMIUM_ARGS, chromiumPath, eventually } from '@sightline/testing'
+import { CHROMIUM_ARGS, chromiumPath, eventually, sqlRows } from '@sightline/testing'
 import { openWarehouse } from '@sightline/warehouse'
 import { chromium } from 'playwright-core'
 import { PostHog } from 'posthog-node'
@@ -168,7 +168,8 @@ describe('compatibility clients, end to end', () => {
       path: join(dataDir, 'chdb'),
       database: 'sightline',
     })
-    rows = await warehouse.query<Row>(
+    rows = await sqlRows<Row>(
+      warehouse,
       `SELECT ingest_path, type, event, message_id, anonymous_id, user_id, page_url, page_referrer,
               library_name, browser, os, geo_country, ip, is_bot, bot_score, bot_reasons,
               toJSONString(traits) AS traits, toJSONString(properties) AS properties

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createGenerator, eventually } from '@sightline/testing'
+import { createGenerator, eventually, sqlRows } from '@sightline/testing'
 import { openWarehouse } from '@sightline/warehouse'
 import { afterAll, describe, expect, it } from 'vitest'
 import { launcherPorts, postBatch, type RunningSightline, startSightline, stats } from './launcher-harness.ts'
@@ -72,7 +72,8 @@ describe('kill -9 of the hub mid-stream', () => {
       path: join(dataDir, 'chdb'),
       database: 'sightline',
     })
-    const rows = await warehouse.query<{ message_id: string; n: string }>(
+    const rows = await sqlRows<{ message_id: string; n: string }>(
+      warehouse,
       'SELECT message_id, count() AS n FROM events GROUP BY message_id',
     )
     await warehouse.close()

@@ -1,5 +1,5 @@
 import { type DedupStore, dedupKey } from '@sightline/state'
-import type { Warehouse } from '@sightline/warehouse'
+import { recentMessageKeys, type Warehouse } from '@sightline/warehouse'
 
 export interface RecoveryResult {
   loaded: number
@@ -17,16 +17,12 @@ export async function refillDedupFromWarehouse(
   options: { windowMs: number; maxKeys: number; pageSize?: number },
 ): Promise<RecoveryResult> {
   const pageSize = options.pageSize ?? 100_000
-  const since = new Date(Date.now() - options.windowMs).toISOString().replace('T', ' ').replace('Z', '')
+  const since = new Date(Date.now() - options.windowMs)
   let loaded = 0
   for (let offset = 0; offset < options.maxKeys; offset += pageSize) {
-    const rows = await warehouse.query<{ site_id: string; message_id: string }>(
-      `SELECT site_id, message_id FROM events
-       WHERE received_at >= {since:DateTime64(3, 'UTC')}
-       ORDER BY received_at DESC, site_id, message_id
-       LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
-      { since, limit: Math.min(pageSize, options.maxKeys - offset), offset },
-    )
+    const page = { since, limit: Math.min(pageSize, options.maxKeys - offset), offset }
+    // The ingest lane: a refill must not queue behind the query service's reads.
+    const rows = await warehouse.query(recentMessageKeys(page), { lane: 'ingest' })
     await dedup.remember(rows.map((r) => dedupKey(r.site_id, r.message_id)))
     loaded += rows.length
     if (rows.length < pageSize) return { loaded, truncated: false }

@@ -1,5 +1,12 @@
 import type { EnrichedEvent } from '@sightline/contracts'
-import { EncodedRow, encodeRow, toEventRow, type Warehouse } from '@sightline/warehouse'
+import {
+  EncodedRow,
+  encodeRow,
+  warehouseAnswers as engineAnswers,
+  insertEncodedEvents,
+  toEventRow,
+  type Warehouse,
+} from '@sightline/warehouse'
 import { insertToken } from './decode.ts'
 
 export interface Unloadable {
@@ -50,7 +57,7 @@ export interface IsolationResult {
  * rows (a whole batch or one bisection slice) is dropped by ClickHouse as a duplicate.
  */
 export async function insertRows(warehouse: Warehouse, rows: readonly EncodedRow[], keys: readonly string[]) {
-  await warehouse.insert('events', rows, { dedupToken: await insertToken(keys) })
+  await insertEncodedEvents(warehouse, rows, await insertToken(keys))
 }
 
 /**
@@ -99,11 +106,7 @@ export async function insertIsolatingPoison(
 }
 
 /** A warehouse that cannot run `SELECT 1` is down: its refusals say nothing about the rows. */
-export async function warehouseAnswers(warehouse: Warehouse): Promise<boolean> {
-  try {
-    await warehouse.query('SELECT 1')
-    return true
-  } catch {
-    return false
-  }
+export function warehouseAnswers(warehouse: Warehouse): Promise<boolean> {
+  // The ingest lane: a busy query service must not make the writer think the engine is down.
+  return engineAnswers(warehouse, { lane: 'ingest' })
 }

@@ -23,12 +23,14 @@ export const ERROR_STATUS = {
   stale_signature: 401,
   not_found: 404,
   method_not_allowed: 405,
+  query_too_large: 422,
   rate_limited: 429,
   internal: 500,
   not_durable: 503,
   no_bridge_available: 503,
   site_config_unavailable: 503,
   warehouse_unavailable: 503,
+  query_timeout: 504,
 } as const
 
 export type ErrorCode = keyof typeof ERROR_STATUS

@@ -1,5 +1,4 @@
-import { type EnrichedEvent, type IngestPath, LIMITS } from '@sightline/contracts'
-import type { Warehouse } from './port.ts'
+import type { EnrichedEvent } from '@sightline/contracts'
 
 /** A site keeps raw events about 13 months unless its config says otherwise. */
 export const DEFAULT_RETENTION_DAYS = 395
@@ -178,67 +177,4 @@ export function toEventRow(e: EnrichedEvent, options: EventRowOptions = {}): Eve
     user_agent: e.user_agent ?? e.context.userAgent ?? '',
     retention_days: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
   }
-}
-
-export type RejectStage = 'edge' | 'bridge' | 'writer'
-
-export interface Rejection {
-  site_id: string
-  received_at: string | number | Date
-  stage: RejectStage
-  code: string
-  message: string
-  message_id?: string
-  ingest_path?: IngestPath | ''
-  /** The refused input; objects are stored as JSON. */
-  payload: unknown
-}
-
-export interface RejectedRow {
-  site_id: string
-  received_at: string
-  stage: RejectStage
-  code: string
-  message: string
-  message_id: string
-  ingest_path: string
-  payload: string
-}
-
-/** Payloads are capped at the body limit: anything larger was refused before it was read. */
-export function toRejectedRow(r: Rejection): RejectedRow {
-  const payload = typeof r.payload === 'string' ? r.payload : (JSON.stringify(r.payload) ?? '')
-  return {
-    site_id: r.site_id,
-    received_at: toClickHouseTime(r.received_at),
-    stage: r.stage,
-    code: r.code,
-    message: r.message,
-    message_id: r.message_id ?? '',
-    ingest_path: r.ingest_path ?? '',
-    payload: payload.length > LIMITS.maxBodyBytes ? payload.slice(0, LIMITS.maxBodyBytes) : payload,
-  }
-}
-
-/** One insert per call; `dedupToken` must be deterministic for the batch (e.g. topic:partition:offsets). */
-export async function insertEvents(
-  warehouse: Warehouse,
-  events: readonly EnrichedEvent[],
-  dedupToken?: string,
-  options: EventRowOptions = {},
-): Promise<void> {
-  const rows = events.map((e) => toEventRow(e, options))
-  await warehouse.insert('events', rows, dedupToken === undefined ? {} : { dedupToken })
-}
-
-export async function insertRejected(
-  warehouse: Warehouse,
-  rejections: readonly Rejection[],
-  dedupToken?: string,
-): Promise<void> {
-  await warehouse.insert(
-    'rejected',
-    rejections.map(toRejectedRow),
-    dedupToken === undefined ? {} : { dedupToken },
-  )
 }

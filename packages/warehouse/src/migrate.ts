@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { z } from 'zod'
 import { toClickHouseTime } from './event-row.ts'
 import type { Warehouse } from './port.ts'
 
@@ -79,11 +80,7 @@ const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations
 ENGINE = MergeTree
 ORDER BY version`
 
-interface LedgerRow {
-  version: number
-  name: string
-  checksum: string
-}
+const LedgerRow = z.object({ version: z.coerce.number(), name: z.string(), checksum: z.string() })
 
 /**
  * Applies pending migrations in version order and records each one after all its statements
@@ -93,11 +90,16 @@ interface LedgerRow {
 export async function migrate(warehouse: Warehouse, options: MigrateOptions = {}): Promise<MigrateResult> {
   const log = options.log ?? (() => {})
   const migrations = await loadMigrations(options.dir)
-  await warehouse.command(CREATE_LEDGER)
-  const rows = await warehouse.query<LedgerRow>(
-    'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
+  await warehouse.command({ name: 'schema_migrations.create', sql: CREATE_LEDGER })
+  const rows = await warehouse.query(
+    {
+      name: 'schema_migrations.applied',
+      sql: 'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
+      row: LedgerRow,
+    },
+    { lane: 'ingest' },
   )
-  const done = new Map(rows.map((row) => [Number(row.version), row]))
+  const done = new Map(rows.map((row) => [row.version, row]))
 
   const result: MigrateResult = { applied: [], skipped: [] }
   for (const migration of migrations) {
@@ -112,7 +114,8 @@ export async function migrate(warehouse: Warehouse, options: MigrateOptions = {}
       continue
     }
     log(`applying ${migration.file} (${migration.statements.length} statement(s))`)
-    for (const statement of migration.statements) await warehouse.command(statement)
+    for (const [i, sql] of migration.statements.entries())
+      await warehouse.command({ name: `migration.${migration.version}.${i + 1}`, sql })
     await warehouse.insert(
       'schema_migrations',
       [

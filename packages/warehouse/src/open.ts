@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream'
 import { type ClickHouseClient, createClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
-import type { InsertOptions, QueryParams, Warehouse, WarehouseConfig } from './port.ts'
-import { encodeRow } from './row-line.ts'
+import { DEFAULT_MAX_CONCURRENT_READS, resolveReadLimits } from './limits.ts'
+import type { Warehouse, WarehouseConfig } from './port.ts'
+import { ReadGate } from './read-gate.ts'
+import { createWarehouse, type Lanes, type RawInsert } from './warehouse.ts'
 
 // chdb 3.4 types its connection against @clickhouse/client-common 1.23.0 while the client
 // 1.23.1 bundles its own copy; the two ClickHouseSettings types differ only nominally.
@@ -26,17 +28,20 @@ export function assertDatabaseName(name: string): void {
 /**
  * Opens the warehouse the config names and makes `config.database` the current database, so
  * callers write unqualified table names (`SELECT count() FROM events`) in both modes.
- * Failures propagate as exceptions; callers turn them into values.
+ *
+ * Two lanes, each its own client: `reads` for the query service and `ingest` for the writer,
+ * migrations and KILL QUERY. A chdb session runs one statement at a time, so with one
+ * session an insert waited behind a whole dashboard query (ADR 0010); over HTTP the lanes
+ * keep separate socket pools for the same reason. Failures propagate as exceptions.
  */
 export async function openWarehouse(config: WarehouseConfig): Promise<Warehouse> {
   assertDatabaseName(config.database)
-  const { client, rawInsert } =
+  const limits = resolveReadLimits(config.reads)
+  const gate = new ReadGate(config.reads?.maxConcurrentReads ?? DEFAULT_MAX_CONCURRENT_READS)
+  const { lanes, rawInsert } =
     config.mode === 'embedded' ? await openEmbedded(config) : await openHttp(config)
-  return wrap(client, rawInsert, config.database)
+  return createWarehouse({ lanes, rawInsert, database: config.database, limits, gate })
 }
-
-/** Hands a JSONEachRow body to the engine; both modes have a faster path than row objects. */
-type RawInsert = (table: string, body: string, settings: Record<string, string | number>) => Promise<void>
 
 interface ChdbRawInserter {
   chdb: {
@@ -49,43 +54,57 @@ interface ChdbRawInserter {
   }
 }
 
-async function openEmbedded(
-  config: Extract<WarehouseConfig, { mode: 'embedded' }>,
-): Promise<{ client: ClickHouseClient; rawInsert: RawInsert }> {
+async function openChdbClient(path: string, database: string) {
   // chdb/connection ignores the client's `database` option (the HTTP layer sends it as a URL
   // parameter; the in-process connection has no URL). A chdb Session keeps `USE` per
-  // session, and each warehouse owns its session, so one `USE` at open scopes every query.
-  const chdbConnection = createChdbConnection({ path: config.path })
-  const connection = chdbConnection as unknown as ClientConnection
-  const client = createClient({ connection, clickhouse_settings: SESSION_SETTINGS })
+  // session, and each lane owns its session, so one `USE` at open scopes every query.
+  const connection = createChdbConnection({ path })
+  const client = createClient({
+    connection: connection as unknown as ClientConnection,
+    clickhouse_settings: SESSION_SETTINGS,
+  })
+  try {
+    await client.command({
+      query: 'CREATE DATABASE IF NOT EXISTS {db:Identifier}',
+      query_params: { db: database },
+    })
+    await client.command({ query: `USE ${database}` })
+  } catch (error) {
+    await client.close()
+    throw error
+  }
+  return { client, connection: connection as unknown as ChdbRawInserter }
+}
+
+async function openEmbedded(
+  config: Extract<WarehouseConfig, { mode: 'embedded' }>,
+): Promise<{ lanes: Lanes; rawInsert: RawInsert }> {
+  // Sessions on one path share the process's single engine; each has its own statement queue.
+  const ingest = await openChdbClient(config.path, config.database)
+  let reads: ClickHouseClient
+  try {
+    reads = (await openChdbClient(config.path, config.database)).client
+  } catch (error) {
+    await ingest.client.close()
+    throw error
+  }
   // chdb's raw insert passes the bytes to the engine's parallel parser without building
   // one giant SQL string first (the Connection path does that), and its settings are
   // per-insert rather than session-wide.
-  const raw = chdbConnection as unknown as ChdbRawInserter
   const rawInsert: RawInsert = async (table, body, settings) => {
-    await raw.chdb.rawInsert({
+    await ingest.connection.chdb.rawInsert({
       table: `${config.database}.${table}`,
       values: Buffer.from(body),
       format: 'JSONEachRow',
       settings: { ...SESSION_SETTINGS, ...settings },
     })
   }
-  try {
-    await client.command({
-      query: 'CREATE DATABASE IF NOT EXISTS {db:Identifier}',
-      query_params: { db: config.database },
-    })
-    await client.command({ query: `USE ${config.database}` })
-  } catch (error) {
-    await client.close()
-    throw error
-  }
-  return { client, rawInsert }
+  return { lanes: { reads, ingest: ingest.client }, rawInsert }
 }
 
 async function openHttp(
   config: Extract<WarehouseConfig, { mode: 'http' }>,
-): Promise<{ client: ClickHouseClient; rawInsert: RawInsert }> {
+): Promise<{ lanes: Lanes; rawInsert: RawInsert }> {
   const auth = { url: config.url, username: config.username ?? 'default', password: config.password ?? '' }
   // The server refuses a request whose `database` parameter names a missing database, so
   // the database is created through a short-lived client bound to `default` first.
@@ -98,40 +117,16 @@ async function openHttp(
   } finally {
     await bootstrap.close()
   }
-  const client = createClient({ ...auth, database: config.database, clickhouse_settings: SESSION_SETTINGS })
+  const options = { ...auth, database: config.database, clickhouse_settings: SESSION_SETTINGS }
+  const ingest = createClient(options)
+  const reads = createClient(options)
   const rawInsert: RawInsert = async (table, body, settings) => {
-    await client.insert({
+    await ingest.insert({
       table,
       values: Readable.from([body]),
       format: 'JSONEachRow',
       clickhouse_settings: settings,
     })
   }
-  return { client, rawInsert }
-}
-
-function wrap(client: ClickHouseClient, rawInsert: RawInsert, database: string): Warehouse {
-  return {
-    database,
-    client,
-    async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
-      const result = await client.query({ query: sql, query_params: params ?? {}, format: 'JSONEachRow' })
-      return result.json<T>()
-    },
-    async command(sql: string, params?: QueryParams): Promise<void> {
-      await client.command({ query: sql, query_params: params ?? {} })
-    },
-    async insert(table: string, rows: readonly object[], options?: InsertOptions): Promise<void> {
-      if (rows.length === 0) return
-      // Rows may arrive pre-encoded (EncodedRow, see row-line.ts); those are sent as they are.
-      const encodeOptions = { omitZeroValues: options?.omitZeroValues ?? false }
-      let body = ''
-      for (const row of rows) body += `${encodeRow(row, encodeOptions)}\n`
-      // The token is always sent, even empty, so no earlier token can apply to this insert.
-      await rawInsert(table, body, { insert_deduplication_token: options?.dedupToken ?? '' })
-    },
-    async close(): Promise<void> {
-      await client.close()
-    },
-  }
+  return { lanes: { reads, ingest }, rawInsert }
 }

@@ -1,14 +1,74 @@
-import type { ClickHouseClient } from '@clickhouse/client'
+import type { z } from 'zod'
+
+/**
+ * Runtime bounds of every read. Defaults come from config (DEFAULT_READ_LIMITS); a query may
+ * tighten or widen them for itself (the writer's dedup refill reads 100k-row pages).
+ */
+export interface ReadLimits {
+  /** Seconds before the engine stops the query (max_execution_time). */
+  maxExecutionTimeS: number
+  /** Bytes of memory one query may use (max_memory_usage). */
+  maxMemoryBytes: number
+  /** Rows a result may hold (max_result_rows, result_overflow_mode = 'throw'). */
+  maxResultRows: number
+  /** Threads one read may use (max_threads; 0 = the engine's default, one per core). */
+  maxThreads: number
+}
+
+export interface ReadLaneConfig extends Partial<ReadLimits> {
+  /**
+   * Reads in flight at once; the rest queue (the queue wait counts against the deadline).
+   * In embedded mode each read holds a libuv worker thread for its whole run, the same pool
+   * the writer's inserts and the segment log's fsyncs use (ADR 0010).
+   */
+  maxConcurrentReads?: number
+}
 
 /**
  * Where the warehouse lives. Both modes go through @clickhouse/client, so every query is
  * written once: embedded plugs the in-process engine (chdb) in as the client's connection.
  */
-export type WarehouseConfig =
+export type WarehouseConfig = (
   | { mode: 'embedded'; path: string; database: string }
   | { mode: 'http'; url: string; username?: string; password?: string; database: string }
+) & { reads?: ReadLaneConfig }
 
+/** Values bound to `{name:Type}` placeholders; arrays bind to `Array(T)`. */
 export type QueryParams = Record<string, unknown>
+
+/**
+ * A named, parameterised query with the shape of its rows. The name shows up in the
+ * engine's process list and logs (log_comment), so an operator can tell what is running.
+ */
+export interface NamedQuery<Row> {
+  name: string
+  sql: string
+  params?: QueryParams
+  row: z.ZodType<Row>
+  /** Per-query bounds over the configured defaults. */
+  limits?: Partial<ReadLimits>
+}
+
+/** A statement with no result rows (DDL, maintenance). */
+export interface NamedStatement {
+  name: string
+  sql: string
+  params?: QueryParams
+}
+
+/**
+ * `reads` (the default) is bounded and concurrency-limited for the query service; `ingest`
+ * is the writer's own session, so its few small reads never queue behind a dashboard.
+ */
+export type Lane = 'reads' | 'ingest'
+
+export interface QueryOptions {
+  /** Aborting rejects at once and kills the running query in the engine. */
+  signal?: AbortSignal
+  /** Identifies the run (logs, KILL QUERY); generated when absent. */
+  queryId?: string
+  lane?: Lane
+}
 
 export interface InsertOptions {
   /** Deterministic per batch: a retried insert of the same rows is dropped by ClickHouse. */
@@ -21,12 +81,19 @@ export interface InsertOptions {
   omitZeroValues?: boolean
 }
 
+/**
+ * The warehouse port. There is no raw client: every read is named, bound, bounded,
+ * cancellable and checked against its row schema, in both modes.
+ */
 export interface Warehouse {
   readonly database: string
-  readonly client: ClickHouseClient
-  /** Rows as objects (JSONEachRow). Values travel only in `params` ({name:Type} placeholders). */
-  query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>
-  command(sql: string, params?: QueryParams): Promise<void>
+  readonly limits: Readonly<ReadLimits>
+  /** All rows, each parsed by `query.row`. Failures are WarehouseError values thrown. */
+  query<Row>(query: NamedQuery<Row>, options?: QueryOptions): Promise<Row[]>
+  /** Rows as they arrive; the read slot is held until the iteration ends or breaks. */
+  stream<Row>(query: NamedQuery<Row>, options?: QueryOptions): AsyncIterable<Row>
+  /** Runs on the ingest lane (migrations, maintenance). */
+  command(statement: NamedStatement): Promise<void>
   insert(table: string, rows: readonly object[], options?: InsertOptions): Promise<void>
   close(): Promise<void>
 }

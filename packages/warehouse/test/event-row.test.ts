@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  DEFAULT_RETENTION_DAYS,
-  referrerHost,
-  toClickHouseTime,
-  toEventRow,
-  toRejectedRow,
-} from '../src/event-row.ts'
+import { DEFAULT_RETENTION_DAYS, referrerHost, toClickHouseTime, toEventRow } from '../src/event-row.ts'
+import { toRejectedRow } from '../src/tables/rejected.ts'
 import { sampleEvent } from './sample-event.ts'
 
 describe('toEventRow (pure)', () => {

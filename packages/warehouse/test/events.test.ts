@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { insertEvents, insertRejected, toEventRow } from '../src/event-row.ts'
+import { toEventRow } from '../src/event-row.ts'
 import { migrate } from '../src/migrate.ts'
 import type { Warehouse } from '../src/port.ts'
+import { insertEvents } from '../src/tables/events.ts'
+import { insertRejected } from '../src/tables/rejected.ts'
 import { chdbFixture } from './chdb-fixture.ts'
 import { sampleEvent } from './sample-event.ts'
+import { sqlExec, sqlRows } from './sql.ts'
 
 const chdb = chdbFixture()
 afterAll(() => chdb.cleanup())
@@ -15,7 +18,7 @@ async function migrated(): Promise<Warehouse> {
 }
 
 async function count(w: Warehouse, sql: string): Promise<number> {
-  const [row] = await w.query<{ c: number }>(sql)
+  const [row] = await sqlRows<{ c: number }>(w, sql)
   return Number(row?.c)
 }
 
@@ -27,7 +30,8 @@ describe('events table', () => {
 
   it('round-trips an enriched event through toEventRow', async () => {
     await insertEvents(w, [sampleEvent()], 'roundtrip-1')
-    const [row] = await w.query<Record<string, unknown>>(
+    const [row] = await sqlRows<Record<string, unknown>>(
+      w,
       `SELECT site_id, ts, received_at, client_ts, sent_at, type, event, person_id, properties, traits,
               properties.plan AS plan, referrer_host, utm_campaign, screen_width, geo_country, geo_city,
               geo_latitude, geo_asn, geo_as_org, browser, os, device_type, is_bot, bot_score, bot_reasons,
@@ -82,7 +86,8 @@ describe('events table', () => {
       properties: { zero: 0, empty: '', no: false, none: null, list: [], nested: { zero: 0 } },
     })
     await w.insert('events', [toEventRow(event)], { dedupToken: 'sparse-1', omitZeroValues: true })
-    const [row] = await w.query<Record<string, unknown>>(
+    const [row] = await sqlRows<Record<string, unknown>>(
+      w,
       `SELECT person_id, user_id, properties.zero AS zero, properties.empty AS empty, properties.no AS no,
               properties.nested.zero AS nested_zero, retention_days
        FROM events WHERE message_id = 'sparse-1'`,
@@ -112,7 +117,8 @@ describe('events table', () => {
   })
 
   it('finds a row by message_id through the bloom filter index', async () => {
-    const plan = await w.query<{ explain: string }>(
+    const plan = await sqlRows<{ explain: string }>(
+      w,
       "EXPLAIN indexes = 1 SELECT 1 FROM events WHERE message_id = 'd-1'",
     )
     expect(plan.map((r) => r.explain).join('\n')).toContain('idx_message_id')
@@ -123,8 +129,11 @@ describe('events table', () => {
     const old = sampleEvent({ message_id: 'ttl-short', site_id: 'ttl', ts })
     await insertEvents(w, [old], 'ttl-1', { retentionDays: 1 })
     await insertEvents(w, [{ ...old, message_id: 'ttl-long' }], 'ttl-2', { retentionDays: 30 })
-    await w.command('OPTIMIZE TABLE events FINAL')
-    const rows = await w.query<{ message_id: string }>("SELECT message_id FROM events WHERE site_id = 'ttl'")
+    await sqlExec(w, 'OPTIMIZE TABLE events FINAL')
+    const rows = await sqlRows<{ message_id: string }>(
+      w,
+      "SELECT message_id FROM events WHERE site_id = 'ttl'",
+    )
     expect(rows).toEqual([{ message_id: 'ttl-long' }])
   })
 
@@ -141,7 +150,7 @@ describe('events table', () => {
         payload: { type: 'track' },
       },
     ])
-    const rows = await w.query('SELECT stage, code, payload FROM rejected WHERE site_id = {s:String}', {
+    const rows = await sqlRows(w, 'SELECT stage, code, payload FROM rejected WHERE site_id = {s:String}', {
       s: 'site-a',
     })
     expect(rows).toEqual([{ stage: 'writer', code: 'invalid_event', payload: '{"type":"track"}' }])
@@ -155,7 +164,7 @@ describe('database isolation', () => {
     await insertEvents(a, [sampleEvent({ message_id: 'only-in-a' })], 'iso-a')
     expect(await count(a, 'SELECT count() AS c FROM events')).toBe(1)
     expect(await count(b, 'SELECT count() AS c FROM events')).toBe(0)
-    const [current] = await b.query<{ d: string }>('SELECT currentDatabase() AS d')
+    const [current] = await sqlRows<{ d: string }>(b, 'SELECT currentDatabase() AS d')
     expect(current?.d).toBe(b.database)
   })
 
@@ -168,6 +177,6 @@ describe('database isolation', () => {
 
   it('surfaces engine errors as exceptions', async () => {
     const w = await chdb.open()
-    await expect(w.query('SELECT * FROM no_such_table')).rejects.toThrow(/no_such_table/)
+    await expect(sqlRows(w, 'SELECT * FROM no_such_table')).rejects.toThrow(/no_such_table/)
   })
 })

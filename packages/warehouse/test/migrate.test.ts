@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrate, splitStatements } from '../src/migrate.ts'
 import { chdbFixture } from './chdb-fixture.ts'
+import { sqlRows } from './sql.ts'
 
 const chdb = chdbFixture()
 afterAll(() => chdb.cleanup())
@@ -25,13 +26,15 @@ describe('migrate', () => {
     expect(result.applied).toEqual(files)
     expect(result.skipped).toEqual([])
     expect(log.some((m) => m.includes('0001_events.sql'))).toBe(true)
-    const tables = await w.query<{ name: string }>(
+    const tables = await sqlRows<{ name: string }>(
+      w,
       'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name',
     )
     expect(tables.map((t) => t.name)).toEqual(
       expect.arrayContaining(['events', 'rejected', 'schema_migrations']),
     )
-    const ledger = await w.query<{ version: number; name: string }>(
+    const ledger = await sqlRows<{ version: number; name: string }>(
+      w,
       'SELECT version, name FROM schema_migrations ORDER BY version',
     )
     expect(ledger.slice(0, 2)).toEqual([
@@ -47,7 +50,7 @@ describe('migrate', () => {
     const again = await migrate(w)
     const files = (await loadMigrations()).map((m) => m.file)
     expect(again).toEqual({ applied: [], skipped: files })
-    const [row] = await w.query<{ c: number }>('SELECT count() AS c FROM schema_migrations')
+    const [row] = await sqlRows<{ c: number }>(w, 'SELECT count() AS c FROM schema_migrations')
     expect(Number(row?.c)).toBe(files.length)
   })
 
@@ -72,7 +75,8 @@ describe('migrate', () => {
     )
     const result = await migrate(w, { dir })
     expect(result.applied).toEqual(['9999_extra.sql'])
-    const [row] = await w.query<{ c: number }>(
+    const [row] = await sqlRows<{ c: number }>(
+      w,
       "SELECT count() AS c FROM system.tables WHERE database = currentDatabase() AND name IN ('t1', 't2')",
     )
     expect(Number(row?.c)).toBe(2)

@@ -1,5 +1,6 @@
 import { HttpError } from '@sightline/http'
 import type { Handler } from 'hono'
+import { z } from 'zod'
 import { planRejected, type RejectedRow } from '../planner/index.ts'
 import type { RouteDeps } from './deps.ts'
 import { defaultSpan, RejectedQuery, resolveRange } from './params.ts'
@@ -14,6 +15,14 @@ export interface RejectedResponse {
 }
 
 /** GET /v1/sites/:site/rejected — refused events counted by stage and reason. */
+const RejectedRowSchema: z.ZodType<RejectedRow> = z.object({
+  stage: z.string(),
+  code: z.string(),
+  count: z.coerce.number(),
+  last_at: z.string(),
+  example_message: z.string(),
+})
+
 export function rejectedRoute(deps: RouteDeps): Handler {
   return async (c) => {
     const query = parseQuery(c, RejectedQuery)
@@ -22,7 +31,11 @@ export function rejectedRoute(deps: RouteDeps): Handler {
     const site = c.req.param('site')!
     const planned = planRejected({ site, ...range })
     if (query.explain) return c.json(planned)
-    const rows = await runPlanned<RejectedRow>(deps.warehouse, deps.logger, c, planned)
+    const rows = await runPlanned(deps.warehouse, deps.logger, c, {
+      name: 'rejected.groups',
+      planned,
+      row: RejectedRowSchema,
+    })
     const groups = rows.map((r) => ({
       stage: r.stage,
       code: r.code,

@@ -1,5 +1,6 @@
 import { HttpError } from '@sightline/http'
 import type { Handler } from 'hono'
+import { z } from 'zod'
 import { planStats, type StatsRow } from '../planner/index.ts'
 import type { RouteDeps } from './deps.ts'
 import { defaultSpan, resolveRange, StatsQuery } from './params.ts'
@@ -15,6 +16,13 @@ export interface StatsResponse {
   visitors: number
 }
 
+/** UInt64 counts arrive as JSON strings; they stay far below 2^53. */
+const StatsRowSchema: z.ZodType<StatsRow> = z.object({
+  events: z.coerce.number(),
+  pageviews: z.coerce.number(),
+  visitors: z.coerce.number(),
+})
+
 export function statsRoute(deps: RouteDeps): Handler {
   return async (c) => {
     const query = parseQuery(c, StatsQuery)
@@ -24,7 +32,11 @@ export function statsRoute(deps: RouteDeps): Handler {
     const planned = planStats({ site, ...range, includeBots: query.include_bots })
     if (query.explain) return c.json(planned)
 
-    const [row] = await runPlanned<StatsRow>(deps.warehouse, deps.logger, c, planned)
+    const [row] = await runPlanned(deps.warehouse, deps.logger, c, {
+      name: 'stats.summary',
+      planned,
+      row: StatsRowSchema,
+    })
     const body: StatsResponse = {
       site,
       from: range.from.toISOString(),

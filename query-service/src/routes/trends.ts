@@ -1,5 +1,6 @@
 import { HttpError } from '@sightline/http'
 import type { Handler } from 'hono'
+import { z } from 'zod'
 import { type Interval, planTrends, type TrendsRow } from '../planner/index.ts'
 import type { RouteDeps } from './deps.ts'
 import { bucketCount, defaultSpan, MAX_BUCKETS, resolveRange, TrendsQuery } from './params.ts'
@@ -16,6 +17,12 @@ export interface TrendsResponse {
   /** One entry per bucket in the range, empty buckets included, oldest first. */
   buckets: { bucket: string; count: number; visitors: number }[]
 }
+
+const TrendsRowSchema: z.ZodType<TrendsRow> = z.object({
+  bucket: z.string(),
+  count: z.coerce.number(),
+  visitors: z.coerce.number(),
+})
 
 export function trendsRoute(deps: RouteDeps): Handler {
   return async (c) => {
@@ -40,7 +47,11 @@ export function trendsRoute(deps: RouteDeps): Handler {
     })
     if (query.explain) return c.json(planned)
 
-    const rows = await runPlanned<TrendsRow>(deps.warehouse, deps.logger, c, planned)
+    const rows = await runPlanned(deps.warehouse, deps.logger, c, {
+      name: 'trends.buckets',
+      planned,
+      row: TrendsRowSchema,
+    })
     const body: TrendsResponse = {
       site,
       event: query.event ?? null,

@@ -1,0 +1,52 @@
+import type { ReadLaneConfig, ReadLimits } from './port.ts'
+
+/**
+ * Defaults for every read. Generous for a dashboard over a year of a busy site, small
+ * enough that one runaway query costs seconds and a fraction of the machine's memory
+ * instead of the 11 GB the unbounded hub reached.
+ */
+export const DEFAULT_READ_LIMITS: Readonly<ReadLimits> = {
+  maxExecutionTimeS: 10,
+  maxMemoryBytes: 1024 * 1024 * 1024,
+  maxResultRows: 100_000,
+  maxThreads: 0,
+}
+
+/** Two reads in flight leave the libuv pool's other threads to inserts and fsyncs (ADR 0010). */
+export const DEFAULT_MAX_CONCURRENT_READS = 2
+
+export function resolveReadLimits(config: ReadLaneConfig | undefined): ReadLimits {
+  const limits = {
+    maxExecutionTimeS: config?.maxExecutionTimeS ?? DEFAULT_READ_LIMITS.maxExecutionTimeS,
+    maxMemoryBytes: config?.maxMemoryBytes ?? DEFAULT_READ_LIMITS.maxMemoryBytes,
+    maxResultRows: config?.maxResultRows ?? DEFAULT_READ_LIMITS.maxResultRows,
+    maxThreads: config?.maxThreads ?? DEFAULT_READ_LIMITS.maxThreads,
+  }
+  for (const [key, value] of Object.entries(limits)) {
+    if (!Number.isFinite(value) || value < 0) throw new Error(`invalid read limit ${key}: ${value}`)
+  }
+  return limits
+}
+
+/**
+ * The SETTINGS clause appended to a read. A query-level clause (not session `SET`s, which is
+ * what chdb makes of client settings) scopes the bounds to this one statement, so nothing
+ * leaks into the inserts that share a session. `log_comment` carries the query's tag so
+ * KILL QUERY can find it in system.processes (chdb does not forward a client-chosen query_id).
+ */
+export function settingsClause(limits: ReadLimits, tag: string): string {
+  if (!SAFE_TAG.test(tag)) throw new Error(`unsafe query tag: ${JSON.stringify(tag)}`)
+  const whole = (n: number) => Math.floor(n)
+  return [
+    `max_execution_time = ${whole(limits.maxExecutionTimeS)}`,
+    "timeout_overflow_mode = 'throw'",
+    `max_memory_usage = ${whole(limits.maxMemoryBytes)}`,
+    `max_result_rows = ${whole(limits.maxResultRows)}`,
+    "result_overflow_mode = 'throw'",
+    `max_threads = ${whole(limits.maxThreads)}`,
+    `log_comment = '${tag}'`,
+  ].join(', ')
+}
+
+/** Tags are built from validated names and ids; this guard keeps them literal-safe. */
+export const SAFE_TAG = /^[A-Za-z0-9_.:-]{1,200}$/
