@@ -26,7 +26,7 @@ export type RawInsert = (
 const QUERY_NAME = /^[a-z][a-z0-9_.-]{0,99}$/
 const QUERY_ID = /^[A-Za-z0-9_-]{1,64}$/
 // A read gets its bounds appended as a SETTINGS clause, so it must end where a SELECT ends.
-const TRAILING_CLAUSE = /\b(SETTINGS|FORMAT)\b[^)]*$/i
+const TRAILING_CLAUSE = /\bSETTINGS\s+[a-z_]+\s*=[^)]*$|\bFORMAT\s+[A-Za-z]+\s*$/i
 
 interface Parts {
   lanes: Lanes
