@@ -25,6 +25,12 @@ describe('loadConfig', () => {
     })
   })
 
+  it('passes read bounds to the warehouse', () => {
+    const config = loadConfig({ QUERY_MAX_EXECUTION_TIME_S: '5', QUERY_MAX_RESULT_ROWS: '500' })
+    expect(config.warehouse.reads).toEqual({ maxExecutionTimeS: 5, maxResultRows: 500 })
+    expect(() => loadConfig({ QUERY_MAX_EXECUTION_TIME_S: '0' })).toThrow(/QUERY_MAX_EXECUTION_TIME_S/)
+  })
+
   it('lists every bad variable at once', () => {
     expect(() => loadConfig({ QUERY_PORT: 'x', WAREHOUSE_MODE: 'http', WAREHOUSE_DATABASE: 'a-b' })).toThrow(
       /QUERY_PORT[\s\S]*WAREHOUSE_DATABASE/,

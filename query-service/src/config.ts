@@ -1,4 +1,4 @@
-import type { WarehouseConfig } from '@sightline/warehouse'
+import type { ReadLaneConfig, WarehouseConfig } from '@sightline/warehouse'
 import { z } from 'zod'
 
 const EnvSchema = z
@@ -13,6 +13,11 @@ const EnvSchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)
       .default('sightline'),
+    // Bounds of every warehouse read; unset means the warehouse's defaults (docs/operations.md).
+    QUERY_MAX_EXECUTION_TIME_S: z.coerce.number().int().min(1).max(3_600).optional(),
+    QUERY_MAX_MEMORY_BYTES: z.coerce.number().int().min(1_000_000).optional(),
+    QUERY_MAX_RESULT_ROWS: z.coerce.number().int().min(1).optional(),
+    QUERY_MAX_CONCURRENT_READS: z.coerce.number().int().min(1).max(64).optional(),
     READ_KEYS_FILE: z.string().min(1).default('.sightline/read-keys.json'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -44,5 +49,16 @@ export function loadConfig(env: Record<string, string | undefined>): QueryServic
           ...(e.WAREHOUSE_PASSWORD === undefined ? {} : { password: e.WAREHOUSE_PASSWORD }),
         }
       : { mode: 'embedded', path: e.WAREHOUSE_PATH, database: e.WAREHOUSE_DATABASE }
+  const reads: ReadLaneConfig = {
+    ...(e.QUERY_MAX_EXECUTION_TIME_S === undefined
+      ? {}
+      : { maxExecutionTimeS: e.QUERY_MAX_EXECUTION_TIME_S }),
+    ...(e.QUERY_MAX_MEMORY_BYTES === undefined ? {} : { maxMemoryBytes: e.QUERY_MAX_MEMORY_BYTES }),
+    ...(e.QUERY_MAX_RESULT_ROWS === undefined ? {} : { maxResultRows: e.QUERY_MAX_RESULT_ROWS }),
+    ...(e.QUERY_MAX_CONCURRENT_READS === undefined
+      ? {}
+      : { maxConcurrentReads: e.QUERY_MAX_CONCURRENT_READS }),
+  }
+  if (Object.keys(reads).length > 0) warehouse.reads = reads
   return { port: e.QUERY_PORT, warehouse, readKeysFile: e.READ_KEYS_FILE, logLevel: e.LOG_LEVEL }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { migrate, openWarehouse, type Warehouse } from '@sightline/warehouse'
+import { migrate, openWarehouse, type ReadLaneConfig, type Warehouse } from '@sightline/warehouse'
 import { staticReadKeys } from '../src/adapters/read-keys-file.ts'
 import { type App, createApp } from '../src/app.ts'
 import { FIXTURE_NOW, fixtureEvents } from './fixture.ts'
@@ -33,12 +33,15 @@ export interface TestEnv {
  * chdb allows one data path per process and vitest runs each file in its own process, so
  * each test file calls this once (beforeAll): its own temp dir and a uniquely named database.
  */
-export async function openTestEnv(options: { seed?: boolean } = {}): Promise<TestEnv> {
+export async function openTestEnv(
+  options: { seed?: boolean; reads?: ReadLaneConfig } = {},
+): Promise<TestEnv> {
   const dir = await mkdtemp(join(tmpdir(), 'sightline-qs-'))
   const warehouse = await openWarehouse({
     mode: 'embedded',
     path: dir,
     database: `qs_${randomBytes(6).toString('hex')}`,
+    ...(options.reads ? { reads: options.reads } : {}),
   })
   await migrate(warehouse)
   if (options.seed !== false) await warehouse.insert('events', fixtureEvents(), { dedupToken: 'fixture' })

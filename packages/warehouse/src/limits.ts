@@ -7,7 +7,7 @@ import type { ReadLaneConfig, ReadLimits } from './port.ts'
  */
 export const DEFAULT_READ_LIMITS: Readonly<ReadLimits> = {
   maxExecutionTimeS: 10,
-  maxMemoryBytes: 1024 * 1024 * 1024,
+  maxMemoryBytes: 512 * 1024 * 1024,
   maxResultRows: 100_000,
   maxThreads: 0,
 }
