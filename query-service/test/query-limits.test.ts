@@ -8,6 +8,8 @@ const HEAVY = {
   sql: 'SELECT count() AS c FROM numbers_mt({n:UInt64}) WHERE sipHash64(number) % 7 = 3',
   params: { n: 40_000_000_000 },
   row: z.object({ c: z.coerce.number() }),
+  // Outlasts the route's 1 s deadline by far, so the route's read must time out in the queue.
+  limits: { maxExecutionTimeS: 5 },
 }
 
 let env: TestEnv
