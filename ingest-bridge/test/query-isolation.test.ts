@@ -145,7 +145,7 @@ describe('ingestion beside a heavy query in one process', () => {
     // Control: the same kind of read on the writer's own chdb session (one session for
     // everything, as the hub had before): inserts queue behind it. Shows the test can fail.
     const control = warehouse
-      .query({ ...HEAVY, limits: { maxExecutionTimeS: 2 } }, { lane: 'ingest' })
+      .query({ ...HEAVY, limits: { maxExecutionTimeS: 3 } }, { lane: 'ingest' })
       .catch((err: unknown) => err)
     phases.push(await ingestSteadily('1 heavy read sharing the writer session (control)'))
     await control
@@ -164,6 +164,6 @@ describe('ingestion beside a heavy query in one process', () => {
     // Freshness stays within the embedded target (p95 ≤ 2 s) while the queries run.
     expect(p(heavy.freshMs, 0.95)).toBeLessThan(2_000)
     // The control shows what the separation buys: sharing the session stalls loads.
-    expect(p(shared.freshMs, 0.95)).toBeGreaterThan(2 * p(heavy.freshMs, 0.95))
+    expect(p(shared.freshMs, 0.95)).toBeGreaterThan(p(heavy.freshMs, 0.95) + 1_000)
   }, 60_000)
 })

@@ -1,4 +1,5 @@
-import type { ReadLaneConfig, ReadLimits } from './port.ts'
+import { availableParallelism } from 'node:os'
+import type { ReadLaneConfig, ReadLimits, WarehouseConfig } from './port.ts'
 
 /**
  * Defaults for every read. Generous for a dashboard over a year of a busy site, small
@@ -9,18 +10,37 @@ export const DEFAULT_READ_LIMITS: Readonly<ReadLimits> = {
   maxExecutionTimeS: 10,
   maxMemoryBytes: 512 * 1024 * 1024,
   maxResultRows: 100_000,
+  /** 0 = the engine's default (one per core); embedded mode keeps a core free, see below. */
   maxThreads: 0,
 }
 
-/** Two reads in flight leave the libuv pool's other threads to inserts and fsyncs (ADR 0010). */
-export const DEFAULT_MAX_CONCURRENT_READS = 2
+/**
+ * Reads in flight per mode. A chdb session runs one statement at a time (and chdb runs all
+ * parameterised statements of the process one at a time), so a second embedded read could
+ * only wait inside the engine, holding a libuv thread the writer's inserts and the segment
+ * log's fsyncs need: it waits here instead, with its deadline and abort (ADR 0010). A server
+ * runs reads in parallel, so HTTP mode lets a few through.
+ */
+export const DEFAULT_MAX_CONCURRENT_READS = { embedded: 1, http: 4 } as const
 
-export function resolveReadLimits(config: ReadLaneConfig | undefined): ReadLimits {
+/**
+ * Threads per read when the config names none. In-process, a read that took every core left
+ * the writer's inserts competing for CPU (insert p95 286 → 82 ms with one core kept free,
+ * ADR 0010); a server is sized for its reads, so HTTP mode leaves the choice to it.
+ */
+export function defaultMaxThreads(mode: WarehouseConfig['mode']): number {
+  return mode === 'embedded' ? Math.max(1, availableParallelism() - 1) : 0
+}
+
+export function resolveReadLimits(
+  config: ReadLaneConfig | undefined,
+  mode: WarehouseConfig['mode'],
+): ReadLimits {
   const limits = {
     maxExecutionTimeS: config?.maxExecutionTimeS ?? DEFAULT_READ_LIMITS.maxExecutionTimeS,
     maxMemoryBytes: config?.maxMemoryBytes ?? DEFAULT_READ_LIMITS.maxMemoryBytes,
     maxResultRows: config?.maxResultRows ?? DEFAULT_READ_LIMITS.maxResultRows,
-    maxThreads: config?.maxThreads ?? DEFAULT_READ_LIMITS.maxThreads,
+    maxThreads: config?.maxThreads ?? defaultMaxThreads(mode),
   }
   for (const [key, value] of Object.entries(limits)) {
     if (!Number.isFinite(value) || value < 0) throw new Error(`invalid read limit ${key}: ${value}`)

@@ -36,8 +36,8 @@ export function assertDatabaseName(name: string): void {
  */
 export async function openWarehouse(config: WarehouseConfig): Promise<Warehouse> {
   assertDatabaseName(config.database)
-  const limits = resolveReadLimits(config.reads)
-  const gate = new ReadGate(config.reads?.maxConcurrentReads ?? DEFAULT_MAX_CONCURRENT_READS)
+  const limits = resolveReadLimits(config.reads, config.mode)
+  const gate = new ReadGate(config.reads?.maxConcurrentReads ?? DEFAULT_MAX_CONCURRENT_READS[config.mode])
   const { lanes, rawInsert } =
     config.mode === 'embedded' ? await openEmbedded(config) : await openHttp(config)
   return createWarehouse({ lanes, rawInsert, database: config.database, limits, gate })

@@ -11,15 +11,15 @@ export interface ReadLimits {
   maxMemoryBytes: number
   /** Rows a result may hold (max_result_rows, result_overflow_mode = 'throw'). */
   maxResultRows: number
-  /** Threads one read may use (max_threads; 0 = the engine's default, one per core). */
+  /** Threads one read may use (max_threads; 0 = the engine's default, one per core; embedded default: cores − 1). */
   maxThreads: number
 }
 
 export interface ReadLaneConfig extends Partial<ReadLimits> {
   /**
-   * Reads in flight at once; the rest queue (the queue wait counts against the deadline).
-   * In embedded mode each read holds a libuv worker thread for its whole run, the same pool
-   * the writer's inserts and the segment log's fsyncs use (ADR 0010).
+   * Reads in flight at once (default 1 embedded, 4 over HTTP); the rest queue, and the wait
+   * counts against the deadline. In embedded mode each read holds a libuv worker thread for
+   * its whole run, the pool the writer's inserts and the segment log's fsyncs use (ADR 0010).
    */
   maxConcurrentReads?: number
 }
