@@ -11,5 +11,4 @@ export {
 } from './generator.ts'
 export { type KafkaBroker, type KafkaBrokerOptions, startKafka } from './kafka/broker.ts'
 export { hashSeed, Rng, type Seed } from './random.ts'
-export { sqlExec, sqlRows } from './sql.ts'
 export { freePort, type TempDir, tempDir } from './tmp.ts'
