@@ -60,6 +60,15 @@ function track(child: ChildProcess): Started {
   return { child, alive: () => alive }
 }
 
+/**
+ * The hub's libuv pool runs chdb statements, the writer's inserts and the segment log's
+ * fsyncs alike; 4 threads (Node's default) left fsyncs waiting seconds when reads filled it
+ * (ADR 0011). The size is read once at the pool's first use, so it is set before the hub starts.
+ */
+export function hubEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...env, UV_THREADPOOL_SIZE: env.UV_THREADPOOL_SIZE ?? '8' }
+}
+
 /** The hub under Node 24 with tsx; resolves once it printed its ready line. */
 export async function startHubProcess(
   layout: DataLayout,
@@ -76,7 +85,7 @@ export async function startHubProcess(
       JSON.stringify(config),
       `--sightline-data=${layout.root}`,
     ],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: hubEnv(process.env) },
   )
   child.stderr!.pipe(log)
   const started = track(child)

@@ -1,6 +1,6 @@
 // How a heavy read shares the embedded process with the writer's inserts and the segment
 // log's fsyncs (all three run on libuv worker threads). Numbers quoted in docs/performance.md
-// and docs/adr/0010-query-isolation-in-the-hub.md.
+// and docs/adr/0011-query-isolation-in-the-hub.md.
 //   node --import tsx packages/warehouse/scripts/measure-isolation.ts
 //   UV_THREADPOOL_SIZE=8 node --import tsx packages/warehouse/scripts/measure-isolation.ts
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -78,17 +78,13 @@ async function main(): Promise<void> {
         },
         fsyncs,
       ),
-      loop(10, async () => {
-        const t = performance.now()
-        await new Promise((r) => setImmediate(r))
-        lag.push(performance.now() - t)
-      }, []),
+      loop(10, () => new Promise((r) => setImmediate(r)), lag),
     ])
     stop.abort()
     await Promise.all(running)
     const f = (n: number) => n.toFixed(0)
     console.log(
-      `| ${label} | ${inserts.length} | ${f(pct(inserts, 50))} | ${f(pct(inserts, 95))} | ${fsyncs.length} | ${f(pct(fsyncs, 50))} | ${f(pct(fsyncs, 95))} | ${f(Math.max(...fsyncs))} |`,
+      `| ${label} | ${inserts.length} | ${f(pct(inserts, 50))} | ${f(pct(inserts, 95))} | ${fsyncs.length} | ${f(pct(fsyncs, 50))} | ${f(pct(fsyncs, 95))} | ${f(Math.max(...fsyncs))} | ${f(pct(lag, 99))} |`,
     )
   }
 
@@ -96,9 +92,9 @@ async function main(): Promise<void> {
     `UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}; ${SECONDS} s per phase; 500-row insert every 100 ms, 4 KB write+fsync every 20 ms\n`,
   )
   console.log(
-    '| concurrent load | inserts | insert p50 ms | insert p95 ms | fsyncs | fsync p50 ms | fsync p95 ms | fsync max ms |',
+    '| concurrent load | inserts | insert p50 ms | insert p95 ms | fsyncs | fsync p50 ms | fsync p95 ms | fsync max ms | event-loop lag p99 ms |',
   )
-  console.log('|---|---|---|---|---|---|---|---|')
+  console.log('|---|---|---|---|---|---|---|---|---|')
   const n = (k: number, item: { on: Warehouse; query: NamedQuery<unknown>; lane: Lane }) =>
     Array.from({ length: k }, () => item)
   await phase('none (baseline)', [])
@@ -106,9 +102,12 @@ async function main(): Promise<void> {
     '1 heavy read on the writer session (one session, as before)',
     n(1, { on: w, query: heavy(true), lane: 'ingest' }),
   )
-  await phase('1 heavy read on the reads lane', n(1, { on: w, query: heavy(true), lane: 'reads' }))
   await phase(
-    '1 heavy read on the reads lane, max_threads = 1',
+    '1 heavy read on the reads lane, max_threads = 0 (all cores)',
+    n(1, { on: w, query: heavy(true), lane: 'reads' }),
+  )
+  await phase(
+    '1 heavy read on the reads lane, max_threads = 1 (embedded default on 2 cores)',
     n(1, { on: w, query: heavy(true, 1), lane: 'reads' }),
   )
   await phase(
