@@ -90,7 +90,12 @@ export interface Warehouse {
   readonly limits: Readonly<ReadLimits>
   /** All rows, each parsed by `query.row`. Failures are WarehouseError values thrown. */
   query<Row>(query: NamedQuery<Row>, options?: QueryOptions): Promise<Row[]>
-  /** Rows as they arrive; the read slot is held until the iteration ends or breaks. */
+  /**
+   * Rows as they arrive; the read slot is held until the iteration ends, and breaking off
+   * early kills the query. Over HTTP rows arrive while the server computes; chdb hands over
+   * its whole result at once (bounded by max_result_rows), so embedded streaming saves the
+   * consumer's memory, not the engine's.
+   */
   stream<Row>(query: NamedQuery<Row>, options?: QueryOptions): AsyncIterable<Row>
   /** Runs on the ingest lane (migrations, maintenance). */
   command(statement: NamedStatement): Promise<void>
