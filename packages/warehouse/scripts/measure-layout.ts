@@ -1,5 +1,5 @@
 // Measures candidate `events` sort keys and the properties column type on generated data.
-//   cd /work/main && PATH=$PWD/node_modules/.bin:$PATH tsx packages/warehouse/scripts/measure-layout.ts [rows]
+//   node --import tsx packages/warehouse/scripts/measure-layout.ts [rows]
 // Writes a markdown table to stdout (numbers quoted in docs/adr/0003-events-table-layout.md).
 // chdb has no system.query_log and its read_rows summary counts result rows, so rows read are
 // taken from `EXPLAIN ESTIMATE` (rows in the granules the primary key selects) and time as the
@@ -7,7 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { z } from 'zod'
 import { openWarehouse } from '../src/open.ts'
+import type { QueryParams } from '../src/port.ts'
 
 const ROWS = Number(process.argv[2] ?? 5_000_000)
 const RUNS = 7
@@ -35,29 +37,41 @@ FROM numbers(${ROWS})`
 async function main(): Promise<void> {
   const path = mkdtempSync(join(tmpdir(), 'sightline-layout-'))
   const w = await openWarehouse({ mode: 'embedded', path, database: 'layout' })
+  // A measurement, not a dashboard: reads may take minutes and memory.
+  const AnyRow = z.record(z.string(), z.unknown())
+  const loose = { maxExecutionTimeS: 3_600, maxResultRows: 10_000_000, maxMemoryBytes: 16 * 1024 ** 3 }
+  const read = async <T>(sql: string, params?: QueryParams): Promise<T[]> =>
+    (await w.query({
+      name: 'measure.layout',
+      sql,
+      row: AnyRow,
+      limits: loose,
+      ...(params ? { params } : {}),
+    })) as T[]
+  const exec = (sql: string) => w.command({ name: 'measure.layout_setup', sql })
   try {
     const t0 = performance.now()
-    await w.command(`CREATE TABLE src ENGINE = MergeTree ORDER BY tuple() AS ${GENERATE}`)
+    await exec(`CREATE TABLE src ENGINE = MergeTree ORDER BY tuple() AS ${GENERATE}`)
     console.error(`generated ${ROWS} rows in ${Math.round(performance.now() - t0)} ms`)
     for (const [name, key] of Object.entries(CANDIDATES)) {
-      await w.command(`CREATE TABLE ${name} (site_id LowCardinality(String), ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+      await exec(`CREATE TABLE ${name} (site_id LowCardinality(String), ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
         event LowCardinality(String), person_id String CODEC(ZSTD(1)), message_id String CODEC(ZSTD(1)),
         page_path String CODEC(ZSTD(3)), properties JSON)
         ENGINE = MergeTree PARTITION BY toYYYYMM(ts) ORDER BY ${key}`)
-      await w.command(
+      await exec(
         `INSERT INTO ${name} SELECT site_id, ts, event, person_id, toString(message_id), page_path, props FROM src`,
       )
-      await w.command(`OPTIMIZE TABLE ${name} FINAL`)
+      await exec(`OPTIMIZE TABLE ${name} FINAL`)
     }
     // Same layout as A with properties kept as text, for the JSON-type comparison.
-    await w.command(`CREATE TABLE A_props_string (site_id LowCardinality(String), ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+    await exec(`CREATE TABLE A_props_string (site_id LowCardinality(String), ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
       event LowCardinality(String), person_id String CODEC(ZSTD(1)), message_id String CODEC(ZSTD(1)),
       page_path String CODEC(ZSTD(3)), properties String CODEC(ZSTD(3)))
       ENGINE = MergeTree PARTITION BY toYYYYMM(ts) ORDER BY ${CANDIDATES.A_site_date_event_person}`)
-    await w.command(
+    await exec(
       'INSERT INTO A_props_string SELECT site_id, ts, event, person_id, toString(message_id), page_path, props FROM src',
     )
-    await w.command('OPTIMIZE TABLE A_props_string FINAL')
+    await exec('OPTIMIZE TABLE A_props_string FINAL')
 
     const range = "site_id = 'site_0' AND ts >= '2025-03-01 00:00:00' AND ts < '2025-03-08 00:00:00'"
     const queries: Record<string, string> = {
@@ -73,18 +87,18 @@ async function main(): Promise<void> {
     for (const table of tables) {
       for (const [qname, sql] of Object.entries(queries)) {
         const q = sql.replaceAll('{t}', table)
-        const est = await w.query<{ rows: number }>(`EXPLAIN ESTIMATE ${q}`)
+        const est = await read<{ rows: number }>(`EXPLAIN ESTIMATE ${q}`)
         const rows = est.reduce((sum, r) => sum + Number(r.rows), 0)
-        const plan = await w.query<{ explain: string }>(`EXPLAIN indexes = 1 ${q}`)
+        const plan = await read<{ explain: string }>(`EXPLAIN indexes = 1 ${q}`)
         const granules = plan.map((r) => r.explain.trim()).filter((l) => l.startsWith('Granules:'))
         out.push(
-          `| ${table} | ${qname} | ${rows} | ${granules.at(-1)?.replace('Granules: ', '') ?? '?'} | ${await median(() => w.query(q))} |`,
+          `| ${table} | ${qname} | ${rows} | ${granules.at(-1)?.replace('Granules: ', '') ?? '?'} | ${await median(() => read(q))} |`,
         )
       }
     }
     out.push('', '| table | bytes on disk (all columns) |', '|---|---:|')
     for (const table of tables) {
-      const r = await w.query<{ b: number }>(
+      const r = await read<{ b: number }>(
         "SELECT sum(data_compressed_bytes) AS b FROM system.parts WHERE database = 'layout' AND table = {t:String} AND active",
         { t: table },
       )
@@ -96,7 +110,7 @@ async function main(): Promise<void> {
       '|---|---:|---:|---:|',
     )
     const size = async (table: string): Promise<number> => {
-      const r = await w.query<{ b: number }>(
+      const r = await read<{ b: number }>(
         "SELECT sum(data_compressed_bytes) AS b FROM system.columns WHERE database = 'layout' AND table = {t:String} AND name = 'properties'",
         { t: table },
       )
@@ -107,10 +121,10 @@ async function main(): Promise<void> {
     const strFilter = `SELECT count() FROM A_props_string WHERE ${range} AND JSONExtractString(properties, 'plan') = 'pro'`
     const strGroup = `SELECT JSONExtractString(properties, 'variant') AS v, count() FROM A_props_string WHERE ${range} GROUP BY v`
     out.push(
-      `| JSON | ${await size('A_site_date_event_person')} | ${await median(() => w.query(jsonFilter))} | ${await median(() => w.query(jsonGroup))} |`,
+      `| JSON | ${await size('A_site_date_event_person')} | ${await median(() => read(jsonFilter))} | ${await median(() => read(jsonGroup))} |`,
     )
     out.push(
-      `| String + JSONExtract | ${await size('A_props_string')} | ${await median(() => w.query(strFilter))} | ${await median(() => w.query(strGroup))} |`,
+      `| String + JSONExtract | ${await size('A_props_string')} | ${await median(() => read(strFilter))} | ${await median(() => read(strGroup))} |`,
     )
     console.log(out.join('\n'))
   } finally {
