@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { EdgeBatch } from '@sightline/contracts'
 import { memorySiteStore, siteSettingsIndex } from '@sightline/metadata'
 import { eventually, type TempDir, tempDir } from '@sightline/testing'
+import { sqlRows } from '@sightline/testing/sql'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { composePipeline, type Pipeline } from '../src/index.ts'
 import { edgeBatch, edgeEvent, SIGNING_KEYS, signedRequest } from './edge-batches.ts'
@@ -70,7 +71,8 @@ describe('composed pipeline', () => {
     expect((await send(edgeBatch(['r2'], 'other'))).status).toBe(200)
     const rows = await eventually(
       () =>
-        pipeline.warehouse!.query<{ site_id: string; retention_days: number }>(
+        sqlRows<{ site_id: string; retention_days: number }>(
+          pipeline.warehouse!,
           "SELECT site_id, retention_days FROM events WHERE message_id IN ('r1', 'r2') ORDER BY site_id",
         ),
       (r) => r.length === 2,
@@ -87,7 +89,8 @@ describe('composed pipeline', () => {
     expect((await send(leakyBatch('keeper', 'keep-1'))).status).toBe(200)
     const rejected = await eventually(
       () =>
-        pipeline.warehouse!.query<{ site_id: string; payload: string }>(
+        sqlRows<{ site_id: string; payload: string }>(
+          pipeline.warehouse!,
           "SELECT site_id, payload FROM rejected WHERE site_id IN ('short', 'keeper') ORDER BY site_id",
         ),
       (r) => r.length === 2,
@@ -95,7 +98,8 @@ describe('composed pipeline', () => {
     )
     const events = await eventually(
       () =>
-        pipeline.warehouse!.query<{ site_id: string; ip: string }>(
+        sqlRows<{ site_id: string; ip: string }>(
+          pipeline.warehouse!,
           "SELECT site_id, ip FROM events WHERE message_id IN ('leak-1', 'keep-1') ORDER BY site_id",
         ),
       (r) => r.length === 2,
