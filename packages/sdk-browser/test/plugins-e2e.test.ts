@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { eventually } from '@sightline/testing'
+import { sqlRows } from '@sightline/testing/sql'
 import { openWarehouse } from '@sightline/warehouse'
 import type { Browser } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -109,7 +110,8 @@ describe('browser SDK plugins in a real Chromium', () => {
       path: join(dataDir, 'chdb'),
       database: 'sightline',
     })
-    const stored = await warehouse.query<Row>(
+    const stored = await sqlRows<Row>(
+      warehouse,
       `SELECT type, event, page_path, toJSONString(properties) AS properties FROM events
        WHERE library_name = 'sightline-browser' ORDER BY client_ts`,
     )

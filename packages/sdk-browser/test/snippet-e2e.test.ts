@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { eventually } from '@sightline/testing'
+import { sqlRows } from '@sightline/testing/sql'
 import { openWarehouse } from '@sightline/warehouse'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -212,7 +213,8 @@ describe('browser SDK, one-line snippet in a real Chromium', () => {
       path: join(dataDir, 'chdb'),
       database: 'sightline',
     })
-    rows = await warehouse.query<Row>(
+    rows = await sqlRows<Row>(
+      warehouse,
       `SELECT type, event, message_id, anonymous_id, user_id, page_path, page_referrer, utm_source,
               utm_medium, utm_campaign, library_name, bot_reasons,
               toJSONString(properties) AS properties, toJSONString(traits) AS traits

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sqlRows } from '@sightline/testing/sql'
 import { openWarehouse } from '@sightline/warehouse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -225,7 +226,8 @@ describe('Node SDK against a running Sightline', () => {
       path: join(dataDir, 'chdb'),
       database: 'sightline',
     })
-    const rows = await warehouse.query<{ message_id: string; type: string; library_name: string }>(
+    const rows = await sqlRows<{ message_id: string; type: string; library_name: string }>(
+      warehouse,
       `SELECT message_id, type, library_name FROM events WHERE startsWith(message_id, '${run}')`,
     )
     await warehouse.close()
