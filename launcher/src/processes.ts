@@ -63,7 +63,7 @@ function track(child: ChildProcess): Started {
 /**
  * The hub's libuv pool runs chdb statements, the writer's inserts and the segment log's
  * fsyncs alike; 4 threads (Node's default) left fsyncs waiting seconds when reads filled it
- * (ADR 0013). The size is read once at the pool's first use, so it is set before the hub starts.
+ * (ADR 0014). The size is read once at the pool's first use, so it is set before the hub starts.
  */
 export function hubEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, UV_THREADPOOL_SIZE: env.UV_THREADPOOL_SIZE ?? '8' }

@@ -1,6 +1,6 @@
 // How a heavy read shares the embedded process with the writer's inserts and the segment
 // log's fsyncs (all three run on libuv worker threads). Numbers quoted in docs/performance.md
-// and docs/adr/0013-query-isolation-in-the-hub.md.
+// and docs/adr/0014-query-isolation-in-the-hub.md.
 //   node --import tsx packages/warehouse/scripts/measure-isolation.ts
 //   UV_THREADPOOL_SIZE=8 node --import tsx packages/warehouse/scripts/measure-isolation.ts
 import { mkdtempSync, rmSync } from 'node:fs'

@@ -18,7 +18,7 @@ export const DEFAULT_READ_LIMITS: Readonly<ReadLimits> = {
  * Reads in flight per mode. A chdb session runs one statement at a time (and chdb runs all
  * parameterised statements of the process one at a time), so a second embedded read could
  * only wait inside the engine, holding a libuv thread the writer's inserts and the segment
- * log's fsyncs need: it waits here instead, with its deadline and abort (ADR 0013). A server
+ * log's fsyncs need: it waits here instead, with its deadline and abort (ADR 0014). A server
  * runs reads in parallel, so HTTP mode lets a few through.
  */
 export const DEFAULT_MAX_CONCURRENT_READS = { embedded: 1, http: 4 } as const
@@ -26,7 +26,7 @@ export const DEFAULT_MAX_CONCURRENT_READS = { embedded: 1, http: 4 } as const
 /**
  * Threads per read when the config names none. In-process, a read that took every core left
  * the writer's inserts competing for CPU (insert p95 286 → 82 ms with one core kept free,
- * ADR 0013); a server is sized for its reads, so HTTP mode leaves the choice to it.
+ * ADR 0014); a server is sized for its reads, so HTTP mode leaves the choice to it.
  */
 export function defaultMaxThreads(mode: WarehouseConfig['mode']): number {
   return mode === 'embedded' ? Math.max(1, availableParallelism() - 1) : 0

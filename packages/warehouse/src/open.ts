@@ -31,7 +31,7 @@ export function assertDatabaseName(name: string): void {
  *
  * Two lanes, each its own client: `reads` for the query service and `ingest` for the writer,
  * migrations and KILL QUERY. A chdb session runs one statement at a time, so with one
- * session an insert waited behind a whole dashboard query (ADR 0013); over HTTP the lanes
+ * session an insert waited behind a whole dashboard query (ADR 0014); over HTTP the lanes
  * keep separate socket pools for the same reason. Failures propagate as exceptions.
  */
 export async function openWarehouse(config: WarehouseConfig): Promise<Warehouse> {

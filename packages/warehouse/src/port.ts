@@ -19,7 +19,7 @@ export interface ReadLaneConfig extends Partial<ReadLimits> {
   /**
    * Reads in flight at once (default 1 embedded, 4 over HTTP); the rest queue, and the wait
    * counts against the deadline. In embedded mode each read holds a libuv worker thread for
-   * its whole run, the pool the writer's inserts and the segment log's fsyncs use (ADR 0013).
+   * its whole run, the pool the writer's inserts and the segment log's fsyncs use (ADR 0014).
    */
   maxConcurrentReads?: number
 }
