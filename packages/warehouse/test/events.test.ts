@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toEventRow } from '../src/event-row.ts'
+import { sqlExec, sqlRows } from '../src/inspect.ts'
 import { migrate } from '../src/migrate.ts'
 import type { Warehouse } from '../src/port.ts'
 import { insertEvents } from '../src/tables/events.ts'
 import { insertRejected } from '../src/tables/rejected.ts'
 import { chdbFixture } from './chdb-fixture.ts'
 import { sampleEvent } from './sample-event.ts'
-import { sqlExec, sqlRows } from './sql.ts'
 
 const chdb = chdbFixture()
 afterAll(() => chdb.cleanup())

@@ -2,9 +2,9 @@ import { cpSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { sqlRows } from '../src/inspect.ts'
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrate, splitStatements } from '../src/migrate.ts'
 import { chdbFixture } from './chdb-fixture.ts'
-import { sqlRows } from './sql.ts'
 
 const chdb = chdbFixture()
 afterAll(() => chdb.cleanup())

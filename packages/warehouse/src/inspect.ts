@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { QueryParams, Warehouse } from '../src/port.ts'
+import type { QueryParams, Warehouse } from './port.ts'
 
 const AnyRow = z.record(z.string(), z.unknown())
 
