@@ -7,6 +7,7 @@ import { cors, originGuard } from './cors.ts'
 import { defaultEnricher } from './enrich.ts'
 import type { Enricher, Guard, PreAuthGuard } from './pipeline/surface.ts'
 import { type AppEnv, DEFAULT_RETRY_AFTER_S } from './respond.ts'
+import { registerClientConfigRoutes } from './routes/client-config.ts'
 import { registerIngestRoutes } from './routes/ingest.ts'
 import { registerScriptRoutes } from './routes/script.ts'
 import type { SiteDirectory } from './sites.ts'
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(requestId({ trust: ['cf-ray'] }))
   app.use(cors())
   registerScriptRoutes(app)
+  registerClientConfigRoutes(app, deps.sites)
 
   registerIngestRoutes(app, {
     sites: deps.sites,

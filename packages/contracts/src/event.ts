@@ -63,10 +63,17 @@ export const InboundEventSchema = z
     traits: jsonObject.optional(),
     context: ContextSchema.optional(),
   })
-  .refine((e) => e.anonymous_id !== undefined || e.user_id !== undefined, {
-    message: 'an event needs anonymous_id or user_id',
+  // A group call may be about the group alone (posthog-node's groupIdentify sends no person).
+  .refine(
+    (e) =>
+      e.anonymous_id !== undefined ||
+      e.user_id !== undefined ||
+      (e.type === 'group' && e.group_id !== undefined),
+    {
+    message: 'an event needs anonymous_id or user_id (a group call: at least group_id)',
     path: ['anonymous_id'],
-  })
+  },
+  )
   .refine((e) => e.type !== 'track' || e.event !== undefined, {
     message: 'a track event needs an event name',
     path: ['event'],
