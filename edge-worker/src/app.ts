@@ -7,6 +7,7 @@ import { cors, originGuard } from './cors.ts'
 import { defaultEnricher } from './enrich.ts'
 import type { Enricher, Guard, PreAuthGuard } from './pipeline/surface.ts'
 import { type AppEnv, DEFAULT_RETRY_AFTER_S } from './respond.ts'
+import { ingestOpenApiDocument } from './openapi.ts'
 import { registerClientConfigRoutes } from './routes/client-config.ts'
 import { registerIngestRoutes } from './routes/ingest.ts'
 import { registerScriptRoutes } from './routes/script.ts'
@@ -45,6 +46,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(cors())
   registerScriptRoutes(app)
   registerClientConfigRoutes(app, deps.sites)
+  const openapi = ingestOpenApiDocument()
+  app.get('/v1/openapi.json', (c) => c.json(openapi))
 
   registerIngestRoutes(app, {
     sites: deps.sites,
