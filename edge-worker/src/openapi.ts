@@ -69,7 +69,9 @@ function operation(method: string, path: string, summary: string | undefined) {
   return {
     summary: summary ?? '',
     ...(params.length > 0 ? { parameters: params } : {}),
-    ...(method === 'POST' ? { security: [{ writeKeyBasic: [] }, { writeKeyBearer: [] }, { writeKeyHeader: [] }, {}] } : {}),
+    ...(method === 'POST'
+      ? { security: [{ writeKeyBasic: [] }, { writeKeyBearer: [] }, { writeKeyHeader: [] }, {}] }
+      : {}),
     responses: {
       '200': { description: 'Accepted (durable), in the dialect of the API; beacons answer 204' },
       '4XX': { description: 'The error contract (docs/errors.md)', ...errorRef },
@@ -94,7 +96,11 @@ export function ingestOpenApiDocument(): Record<string, unknown> {
     const script = SCRIPT_ROUTES.find((s) => s.path === route.path)
     const key = openApiPath(route.path)
     paths[key] ??= {}
-    paths[key][route.method.toLowerCase()] = operation(route.method, route.path, script?.summary ?? summaryOf(route.path))
+    paths[key][route.method.toLowerCase()] = operation(
+      route.method,
+      route.path,
+      script?.summary ?? summaryOf(route.path),
+    )
   }
   return {
     openapi: '3.1.0',
@@ -108,7 +114,11 @@ export function ingestOpenApiDocument(): Record<string, unknown> {
     paths,
     components: {
       securitySchemes: {
-        writeKeyBasic: { type: 'http', scheme: 'basic', description: 'The write key as user, empty password (Segment, RudderStack)' },
+        writeKeyBasic: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'The write key as user, empty password (Segment, RudderStack)',
+        },
         writeKeyBearer: { type: 'http', scheme: 'bearer', description: 'The write key' },
         writeKeyHeader: { type: 'apiKey', in: 'header', name: 'X-Write-Key' },
       },

@@ -53,7 +53,10 @@ const STEPS = ['track', 'identify', 'navigate'] as const
 describe('browser trackers, unmodified, in Chromium', () => {
   beforeAll(async () => {
     running = await startSightline(dataDir, await launcherPorts())
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--headless', ...CHROMIUM_ARGS] })
+    browser = await chromium.launch({
+      executablePath: chromiumPath(),
+      args: ['--headless', ...CHROMIUM_ARGS],
+    })
   })
 
   it('stores every event of posthog-js, analytics.js and RudderStack exactly once, no 404', async () => {
@@ -74,7 +77,8 @@ describe('browser trackers, unmodified, in Chromium', () => {
       for (const r of result.requests) {
         // Requests cut short by the page close are re-checked through the recorder below.
         if (r.status >= 400) pageProblems.push(`${library}: ${r.status} ${r.method} ${r.url}`)
-        if (r.status === 0 && !r.url.startsWith(recorder.url)) pageProblems.push(`${library}: failed ${r.url}`)
+        if (r.status === 0 && !r.url.startsWith(recorder.url))
+          pageProblems.push(`${library}: failed ${r.url}`)
         // Nothing may leave for the libraries' own hosts (CDNs, their clouds).
         if (!r.url.startsWith(recorder.url) && !r.url.startsWith(pages.url))
           pageProblems.push(`${library}: request outside the test: ${r.url}`)
@@ -102,7 +106,11 @@ describe('browser trackers, unmodified, in Chromium', () => {
     expect(await running!.stop()).toBe(0)
     running = undefined
 
-    const warehouse = await openWarehouse({ mode: 'embedded', path: join(dataDir, 'chdb'), database: 'sightline' })
+    const warehouse = await openWarehouse({
+      mode: 'embedded',
+      path: join(dataDir, 'chdb'),
+      database: 'sightline',
+    })
     const rows = await warehouse.query<Row>(
       `SELECT ingest_path, type, event, message_id, anonymous_id, user_id, page_path, page_url, page_title,
               utm_source, utm_medium, utm_campaign,
@@ -126,7 +134,13 @@ describe('browser trackers, unmodified, in Chromium', () => {
       const mine = of(library)
       const user = userOf(library)
       const closeEvent = library === 'posthog' ? 'track:$pageleave' : 'track:Page Closed'
-      const expected = ['identify:$identify', 'page:$pageview', 'page:$pageview', 'track:Signed Up', closeEvent]
+      const expected = [
+        'identify:$identify',
+        'page:$pageview',
+        'page:$pageview',
+        'track:Signed Up',
+        closeEvent,
+      ]
       expect(names(mine), library).toEqual(expected.sort())
       expect(new Set(mine.map((r) => r.ingest_path)), library).toEqual(new Set([ingest]))
 
@@ -140,7 +154,12 @@ describe('browser trackers, unmodified, in Chromium', () => {
       })
       expect(landing!.page_url).toContain(`/${library}/${UTM}`)
       expect(landing!.page_title).toBe(`${library} page`)
-      expect(spa, library).toMatchObject({ page_path: '/pricing', utm_source: 'spa', utm_medium: 'nav', user_id: user })
+      expect(spa, library).toMatchObject({
+        page_path: '/pricing',
+        utm_source: 'spa',
+        utm_medium: 'nav',
+        user_id: user,
+      })
 
       const track = mine.find((r) => r.event === 'Signed Up')!
       expect(JSON.parse(track.properties), library).toMatchObject({ plan: 'pro', seats: 3 })
@@ -167,6 +186,8 @@ describe('browser trackers, unmodified, in Chromium', () => {
     })
     expect(recorder.hits.some((h) => h.path.startsWith('/beacon/v1/batch?writeKey='))).toBe(true)
     // Nothing else was stored: every row belongs to one of the four visitors.
-    expect(rows.length).toBe(Object.values(anonymous).reduce((n, id) => n + rows.filter((r) => r.anonymous_id === id).length, 0))
+    expect(rows.length).toBe(
+      Object.values(anonymous).reduce((n, id) => n + rows.filter((r) => r.anonymous_id === id).length, 0),
+    )
   }, 300_000)
 })

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { createServer, request, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { createRequire } from 'node:module'
+import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 
 /**
@@ -136,12 +136,20 @@ export interface EdgeHit {
  * logged with the edge's answer. The Host header is kept, so URLs the edge builds from it
  * (Segment's apiHost) point back through the recorder.
  */
-export async function startEdgeRecorder(edgeUrl: string): Promise<{ url: string; server: Server; hits: EdgeHit[] }> {
+export async function startEdgeRecorder(
+  edgeUrl: string,
+): Promise<{ url: string; server: Server; hits: EdgeHit[] }> {
   const edge = new URL(edgeUrl)
   const hits: EdgeHit[] = []
   const server = createServer((incoming, outgoing) => {
     const upstream = request(
-      { host: edge.hostname, port: edge.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
+      {
+        host: edge.hostname,
+        port: edge.port,
+        method: incoming.method,
+        path: incoming.url,
+        headers: incoming.headers,
+      },
       (answer) => {
         hits.push({ method: incoming.method ?? '', path: incoming.url ?? '', status: answer.statusCode ?? 0 })
         outgoing.writeHead(answer.statusCode ?? 502, answer.headers)

@@ -39,10 +39,17 @@ async function siteFor(c: Context<AppEnv>, sites: SiteDirectory, key: string | u
   try {
     site = await sites.byWriteKey(key)
   } catch {
-    return fail(c, 'site_config_unavailable', 'site configuration is unavailable; retry later', {}, DEFAULT_RETRY_AFTER_S)
+    return fail(
+      c,
+      'site_config_unavailable',
+      'site configuration is unavailable; retry later',
+      {},
+      DEFAULT_RETRY_AFTER_S,
+    )
   }
   if (!site) return fail(c, 'unknown_write_key', 'the write key is not known')
-  if (isRevoked(site, key)) return fail(c, 'revoked_write_key', "the write key was revoked; use the site's current write key")
+  if (isRevoked(site, key))
+    return fail(c, 'revoked_write_key', "the write key was revoked; use the site's current write key")
   return site
 }
 

@@ -37,7 +37,9 @@ export const SURFACE_ROUTES: SurfaceRoute[] = [
   { method: 'POST', path: '/beacon/v1/batch', surface: segmentBatch },
   { method: 'GET', path: '/v1/p.gif', surface: pixel },
   ...POSTHOG_PATHS.map((path): SurfaceRoute => ({ method: 'POST', path, surface: posthog })),
-  ...POSTHOG_RECORDING_PATHS.map((path): SurfaceRoute => ({ method: 'POST', path, surface: posthogRecordings })),
+  ...POSTHOG_RECORDING_PATHS.map(
+    (path): SurfaceRoute => ({ method: 'POST', path, surface: posthogRecordings }),
+  ),
 ]
 
 export function registerIngestRoutes(app: Hono<AppEnv>, deps: IngestDeps, routes = SURFACE_ROUTES): void {

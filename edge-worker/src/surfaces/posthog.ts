@@ -84,14 +84,24 @@ function contextFrom(props: Json, type: EventType): Json {
  * the synthetic `$<type>_<key>` (e.g. `$company_acme`) as distinct_id: that is no person, so
  * the call carries none (it must not count as a visitor); a real distinct_id stays the actor.
  */
-function groupFields(props: Json, distinct: string | undefined, device: string | undefined, anonymous: boolean): Json {
+function groupFields(
+  props: Json,
+  distinct: string | undefined,
+  device: string | undefined,
+  anonymous: boolean,
+): Json {
   const [groupType] = take(props, ['$group_type'], str)
   const [groupKey] = take(props, ['$group_key'], idOf)
   const traits = objectOr(props.$group_set)
   delete props.$group_set
   if (groupType !== undefined) props.group_type = groupType
-  const synthetic = distinct !== undefined && groupType !== undefined && distinct === `$${groupType}_${groupKey}`
-  const person = synthetic ? {} : anonymous ? { anonymous_id: distinct } : { user_id: distinct, anonymous_id: device }
+  const synthetic =
+    distinct !== undefined && groupType !== undefined && distinct === `$${groupType}_${groupKey}`
+  const person = synthetic
+    ? {}
+    : anonymous
+      ? { anonymous_id: distinct }
+      : { user_id: distinct, anonymous_id: device }
   return { group_id: groupKey, traits, ...person }
 }
 
@@ -124,7 +134,8 @@ const mapPostHogEvent: EventMapper = (raw, info) => {
   }
   delete props.$set
   delete props.$set_once
-  const anonymous = userState === 'anonymous' || props.$process_person_profile === false || device === distinct
+  const anonymous =
+    userState === 'anonymous' || props.$process_person_profile === false || device === distinct
   if (type === 'group') {
     Object.assign(fields, groupFields(props, distinct, device, anonymous))
   } else if (name === '$identify') {
@@ -174,7 +185,11 @@ const readPostHog: EventReader = (body, info) => {
  * as refused (`unsupported_event`, in the rejected table) so the site can see them.
  */
 const readRecordings: EventReader = (body) => {
-  const events = Array.isArray(body) ? body : isPlainObject(body) && Array.isArray(body.batch) ? body.batch : [body]
+  const events = Array.isArray(body)
+    ? body
+    : isPlainObject(body) && Array.isArray(body.batch)
+      ? body.batch
+      : [body]
   return {
     ok: true,
     value: {

@@ -2,8 +2,8 @@ import type { EventType } from '@sightline/contracts'
 import type { Context } from 'hono'
 import type { DecodedRequest, EventReader, IngestOutcome, Surface } from '../pipeline/surface.ts'
 import type { AppEnv } from '../respond.ts'
-import { compact, type EventMapper, idOf, isoTime, isPlainObject, type Json, readMapped } from './mapped.ts'
 import { beacon } from './beacon.ts'
+import { compact, type EventMapper, idOf, isoTime, isPlainObject, type Json, readMapped } from './mapped.ts'
 import { decodeJsonBody, nativeBatch, nativeTrack } from './native.ts'
 
 /**
@@ -97,7 +97,9 @@ function mapSegmentEvent(forcedType?: EventType): EventMapper {
   return (raw, info) => {
     const type = forcedType ?? raw.type
     const page =
-      type === 'page' || type === 'screen' ? pageFields(raw) : { properties: raw.properties, context: raw.context }
+      type === 'page' || type === 'screen'
+        ? pageFields(raw)
+        : { properties: raw.properties, context: raw.context }
     return compact({
       type,
       event: raw.event,
@@ -159,7 +161,8 @@ async function decodeSegment(request: Request) {
   const decoded = await decodeJsonBody(request)
   if (!decoded.ok) return decoded
   // RudderStack's beacon transport cannot set headers: `/beacon/v1/batch?writeKey=…`.
-  const writeKey = writeKeyIn(decoded.value.body) ?? (new URL(request.url).searchParams.get('writeKey') || undefined)
+  const writeKey =
+    writeKeyIn(decoded.value.body) ?? (new URL(request.url).searchParams.get('writeKey') || undefined)
   const value: DecodedRequest = writeKey ? { ...decoded.value, writeKey } : decoded.value
   return { ok: true as const, value }
 }

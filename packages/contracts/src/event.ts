@@ -83,9 +83,9 @@ export const InboundEventSchema = z
       e.user_id !== undefined ||
       (e.type === 'group' && e.group_id !== undefined),
     {
-    message: 'an event needs anonymous_id or user_id (a group call: at least group_id)',
-    path: ['anonymous_id'],
-  },
+      message: 'an event needs anonymous_id or user_id (a group call: at least group_id)',
+      path: ['anonymous_id'],
+    },
   )
   .refine((e) => e.type !== 'track' || e.event !== undefined, {
     message: 'a track event needs an event name',

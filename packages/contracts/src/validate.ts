@@ -4,11 +4,11 @@ import {
   type EnrichedEvent,
   type EventContext,
   IMPLICIT_EVENT_NAMES,
-  storedEventName,
   InboundBatchSchema,
   type InboundEvent,
   InboundEventSchema,
   type IngestPath,
+  storedEventName,
 } from './event.ts'
 import { LIMITS } from './limits.ts'
 import { findStructureProblem } from './structure.ts'
