@@ -14,7 +14,7 @@ export const IMPLICIT_EVENT_NAMES: Record<Exclude<EventType, 'track'>, string> =
 }
 
 /**
- * The public name of page views is `pageview` (docs/events.md): accepted wherever an event
+ * The public name of page views is `pageview` (docs/compat.md#event-names): accepted wherever an event
  * name is — a query's `event`, a `track` call, the pixel's `e=` — and stored under the
  * internal name `$pageview` with type `page`, so every surface's page views are one event.
  */
