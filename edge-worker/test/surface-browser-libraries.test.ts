@@ -199,7 +199,7 @@ describe('field mapping as each library sends it', () => {
       user_id: '',
       anonymous_id: '',
       traits: { name: 'Acme' },
-      properties: { group_type: 'company' },
+      properties: { $group_type: 'company' },
     })
   })
 

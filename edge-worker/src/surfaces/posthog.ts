@@ -90,11 +90,11 @@ function groupFields(
   device: string | undefined,
   anonymous: boolean,
 ): Json {
-  const [groupType] = take(props, ['$group_type'], str)
+  // `$group_type` stays in properties, as PostHog names it.
+  const groupType = str(props.$group_type)
   const [groupKey] = take(props, ['$group_key'], idOf)
   const traits = objectOr(props.$group_set)
   delete props.$group_set
-  if (groupType !== undefined) props.group_type = groupType
   const synthetic =
     distinct !== undefined && groupType !== undefined && distinct === `$${groupType}_${groupKey}`
   const person = synthetic
