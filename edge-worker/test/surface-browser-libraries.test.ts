@@ -147,7 +147,7 @@ describe('routes the browser libraries post to', () => {
     await new Promise((r) => setTimeout(r, 300))
     const [report] = await bridgeLog(namespace)
     expect(report?.batch?.events).toEqual([])
-    expect(report?.batch?.rejected[0]).toMatchObject({ code: 'unsupported_event' })
+    expect(report?.batch?.rejected?.[0]).toMatchObject({ code: 'unsupported_event' })
   })
 })
 
