@@ -5,8 +5,10 @@ import { type ClientIpOf, clientIpPolicy } from './client-ip.ts'
 import type { Bridge } from './config.ts'
 import { cors, originGuard } from './cors.ts'
 import { defaultEnricher } from './enrich.ts'
+import { ingestOpenApiDocument } from './openapi.ts'
 import type { Enricher, Guard, PreAuthGuard } from './pipeline/surface.ts'
 import { type AppEnv, DEFAULT_RETRY_AFTER_S } from './respond.ts'
+import { registerClientConfigRoutes } from './routes/client-config.ts'
 import { registerIngestRoutes } from './routes/ingest.ts'
 import { registerScriptRoutes } from './routes/script.ts'
 import type { SiteDirectory } from './sites.ts'
@@ -43,6 +45,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(requestId({ trust: ['cf-ray'] }))
   app.use(cors())
   registerScriptRoutes(app)
+  registerClientConfigRoutes(app, deps.sites)
+  const openapi = ingestOpenApiDocument()
+  app.get('/v1/openapi.json', (c) => c.json(openapi))
 
   registerIngestRoutes(app, {
     sites: deps.sites,

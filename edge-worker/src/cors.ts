@@ -22,7 +22,25 @@ import { type AppEnv, fail } from './respond.ts'
 
 export const CORS_MAX_AGE_S = 86_400
 const ALLOW_METHODS = 'GET, POST, OPTIONS'
-const ALLOW_HEADERS = 'Authorization, Content-Type, Content-Encoding, X-Write-Key'
+/**
+ * Ours, then what the compatible browser libraries send unmodified (docs/compat.md):
+ * RudderStack's AnonymousId / SentAt / Rsa-* delivery headers (and Accept, which is only
+ * "simple" for some values). posthog-js and Segment's analytics.js send Content-Type only.
+ */
+export const ALLOW_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'Content-Encoding',
+  'X-Write-Key',
+  'Accept',
+  'AnonymousId',
+  'SentAt',
+  'Rsa-Recovered',
+  'Rsa-Retry-Attempt',
+  'Rsa-Retry-Reason',
+  'Rsa-Since-Last-Attempt',
+  'Rsa-Since-First-Attempt',
+].join(', ')
 const EXPOSE_HEADERS = 'X-Request-Id, Retry-After'
 
 export function cors(): MiddlewareHandler<AppEnv> {

@@ -124,6 +124,9 @@ async function ingestDecoded(
   if (batch.events.length === 0) {
     // Nothing to make durable, but the refusals still reach the rejected table.
     reportInBackground(c, batch, deps, requestId)
+    if (active.refusalsAreSuccess && active.respond) {
+      return active.respond(c, { accepted: 0, rejected, requestId })
+    }
     const refusal = enriched.rejected[0]
     return refusal
       ? fail(c, refusal.code, `all ${rejected.length} events were refused`, { rejected })

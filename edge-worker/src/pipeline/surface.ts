@@ -43,6 +43,11 @@ export interface Surface {
   ingestPath: IngestPath
   decode(request: Request): Promise<Outcome<DecodedRequest>>
   read: EventReader
+  /**
+   * When every event is refused, answer with `respond` (2xx) instead of 400: for payloads a
+   * client must not retry although nothing is stored (PostHog session recordings).
+   */
+  refusalsAreSuccess?: boolean
   /** The success answer in the surface's dialect; JSON `{ok, accepted, rejected}` by default. */
   respond?(c: Context<AppEnv>, outcome: IngestOutcome): Response
 }

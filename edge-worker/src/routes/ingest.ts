@@ -2,10 +2,16 @@ import type { Context, Hono } from 'hono'
 import { type IngestDeps, ingestHandler } from '../pipeline/ingest.ts'
 import type { Surface } from '../pipeline/surface.ts'
 import { type AppEnv, fail } from '../respond.ts'
-import { beacon } from '../surfaces/beacon.ts'
 import { pixel } from '../surfaces/pixel.ts'
-import { POSTHOG_PATHS, posthog } from '../surfaces/posthog.ts'
-import { batchEither, segmentSingle, trackEither } from '../surfaces/segment.ts'
+import { POSTHOG_PATHS, POSTHOG_RECORDING_PATHS, posthog, posthogRecordings } from '../surfaces/posthog.ts'
+import {
+  batchEither,
+  beaconEither,
+  SEGMENT_SHORT_PATHS,
+  segmentBatch,
+  segmentSingle,
+  trackEither,
+} from '../surfaces/segment.ts'
 
 export interface SurfaceRoute {
   method: 'GET' | 'POST'
@@ -21,9 +27,19 @@ export const SURFACE_ROUTES: SurfaceRoute[] = [
   ...(['page', 'identify', 'alias', 'group', 'screen'] as const).map(
     (type): SurfaceRoute => ({ method: 'POST', path: `/v1/${type}`, surface: segmentSingle(type) }),
   ),
-  { method: 'POST', path: '/v1/b', surface: beacon },
+  // analytics.js (Segment) and RudderStack's JS SDK post single events to short paths.
+  ...SEGMENT_SHORT_PATHS.map(
+    ([short, type]): SurfaceRoute => ({ method: 'POST', path: `/v1/${short}`, surface: segmentSingle(type) }),
+  ),
+  // The native beacon, and analytics.js's batches (content-detected, see beaconEither).
+  { method: 'POST', path: '/v1/b', surface: beaconEither },
+  // RudderStack's sendBeacon transport (write key in the query string).
+  { method: 'POST', path: '/beacon/v1/batch', surface: segmentBatch },
   { method: 'GET', path: '/v1/p.gif', surface: pixel },
   ...POSTHOG_PATHS.map((path): SurfaceRoute => ({ method: 'POST', path, surface: posthog })),
+  ...POSTHOG_RECORDING_PATHS.map(
+    (path): SurfaceRoute => ({ method: 'POST', path, surface: posthogRecordings }),
+  ),
 ]
 
 export function registerIngestRoutes(app: Hono<AppEnv>, deps: IngestDeps, routes = SURFACE_ROUTES): void {

@@ -24,6 +24,9 @@ const EVENT_TYPES_BY_NAME: Record<string, EventType> = {
   $identify: 'identify',
   $create_alias: 'alias',
   $groupidentify: 'group',
+  // posthog-js's `$set` event (sent by setPersonProperties and its `defaults` option) only
+  // updates the person: an identify with traits, not a custom event.
+  $set: 'identify',
 }
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined)
@@ -76,6 +79,32 @@ function contextFrom(props: Json, type: EventType): Json {
   })
 }
 
+/**
+ * `$groupidentify` is a group call. posthog-node's groupIdentify() without a distinctId sends
+ * the synthetic `$<type>_<key>` (e.g. `$company_acme`) as distinct_id: that is no person, so
+ * the call carries none (it must not count as a visitor); a real distinct_id stays the actor.
+ */
+function groupFields(
+  props: Json,
+  distinct: string | undefined,
+  device: string | undefined,
+  anonymous: boolean,
+): Json {
+  // `$group_type` stays in properties, as PostHog names it.
+  const groupType = str(props.$group_type)
+  const [groupKey] = take(props, ['$group_key'], idOf)
+  const traits = objectOr(props.$group_set)
+  delete props.$group_set
+  const synthetic =
+    distinct !== undefined && groupType !== undefined && distinct === `$${groupType}_${groupKey}`
+  const person = synthetic
+    ? {}
+    : anonymous
+      ? { anonymous_id: distinct }
+      : { user_id: distinct, anonymous_id: device }
+  return { group_id: groupKey, traits, ...person }
+}
+
 function objectOr(value: unknown): Json {
   return isPlainObject(value) ? value : {}
 }
@@ -95,24 +124,31 @@ const mapPostHogEvent: EventMapper = (raw, info) => {
   const userState = props.$user_state
   delete props.$user_state
   const fields: Json = {}
-  if (type === 'identify') {
+  // Person properties: posthog-js sends `$set` / `$set_once` beside `properties`, server SDKs
+  // inside them; either way they are the person's traits (`$set` wins over `$set_once`).
+  const traits = {
+    ...objectOr(raw.$set_once),
+    ...objectOr(props.$set_once),
+    ...objectOr(raw.$set),
+    ...objectOr(props.$set),
+  }
+  delete props.$set
+  delete props.$set_once
+  const anonymous =
+    userState === 'anonymous' || props.$process_person_profile === false || device === distinct
+  if (type === 'group') {
+    Object.assign(fields, groupFields(props, distinct, device, anonymous))
+  } else if (name === '$identify') {
     fields.user_id = distinct
     fields.anonymous_id = anonFromIdentify ?? device
-    fields.traits = { ...objectOr(props.$set_once), ...objectOr(props.$set) }
-    delete props.$set
-    delete props.$set_once
-  } else if (userState === 'anonymous' || props.$process_person_profile === false || device === distinct) {
+  } else if (anonymous) {
     fields.anonymous_id = distinct
   } else {
     fields.user_id = distinct
     fields.anonymous_id = device
   }
+  if (type !== 'group' && Object.keys(traits).length > 0) fields.traits = traits
   if (type === 'alias') fields.previous_id = take(props, ['alias'], idOf)[0]
-  if (type === 'group') {
-    fields.group_id = take(props, ['$group_key'], idOf)[0]
-    fields.traits = objectOr(props.$group_set)
-    delete props.$group_set
-  }
   if (type === 'screen') fields.name = take(props, ['$screen_name'], str)[0]
   let timestamp = isoTime(raw.timestamp)
   // Older clients send `offset` (ms before sending) instead of a timestamp.
@@ -142,6 +178,40 @@ const readPostHog: EventReader = (body, info) => {
   const { api_key: _key, ...event } = body
   return readMapped({ events: [event] }, mapPostHogEvent, info)
 }
+
+/**
+ * `/s/`: posthog-js's session recordings. Replays are out of scope, but a 404 would make the
+ * library retry and log errors: the request is accepted (200) and every snapshot is counted
+ * as refused (`unsupported_event`, in the rejected table) so the site can see them.
+ */
+const readRecordings: EventReader = (body) => {
+  const events = Array.isArray(body)
+    ? body
+    : isPlainObject(body) && Array.isArray(body.batch)
+      ? body.batch
+      : [body]
+  return {
+    ok: true,
+    value: {
+      accepted: [],
+      rejected: events.slice(0, 500).map((_, index) => ({
+        index,
+        code: 'unsupported_event' as const,
+        message: 'session recordings are not supported; Sightline stores events only',
+      })),
+    },
+  }
+}
+
+export const posthogRecordings: Surface = {
+  ingestPath: 'posthog',
+  decode: decodePostHog,
+  read: readRecordings,
+  refusalsAreSuccess: true,
+  respond: (c) => c.json({ status: 1 }),
+}
+
+export const POSTHOG_RECORDING_PATHS = ['/s', '/s/']
 
 export const posthog: Surface = {
   ingestPath: 'posthog',

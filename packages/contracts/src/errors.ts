@@ -5,6 +5,7 @@
 export const ERROR_STATUS = {
   invalid_json: 400,
   invalid_event: 400,
+  unsupported_event: 400,
   invalid_request: 400,
   invalid_query: 400,
   empty_batch: 400,

@@ -13,6 +13,19 @@ export const IMPLICIT_EVENT_NAMES: Record<Exclude<EventType, 'track'>, string> =
   group: '$group',
 }
 
+/**
+ * The public name of page views is `pageview` (docs/compat.md#event-names): accepted wherever an event
+ * name is — a query's `event`, a `track` call, the pixel's `e=` — and stored under the
+ * internal name `$pageview` with type `page`, so every surface's page views are one event.
+ */
+export const PAGEVIEW_EVENT = 'pageview'
+export const EVENT_NAME_ALIASES: Readonly<Record<string, string>> = { [PAGEVIEW_EVENT]: '$pageview' }
+
+/** The name events are stored under: an alias resolved, any other name as given. */
+export function storedEventName(name: string): string {
+  return Object.hasOwn(EVENT_NAME_ALIASES, name) ? EVENT_NAME_ALIASES[name]! : name
+}
+
 const id = z.string().min(1).max(LIMITS.maxIdLength)
 const isoTime = z.iso.datetime({ offset: true, local: false })
 const jsonObject = z.record(z.string(), z.unknown())
@@ -63,10 +76,17 @@ export const InboundEventSchema = z
     traits: jsonObject.optional(),
     context: ContextSchema.optional(),
   })
-  .refine((e) => e.anonymous_id !== undefined || e.user_id !== undefined, {
-    message: 'an event needs anonymous_id or user_id',
-    path: ['anonymous_id'],
-  })
+  // A group call may be about the group alone (posthog-node's groupIdentify sends no person).
+  .refine(
+    (e) =>
+      e.anonymous_id !== undefined ||
+      e.user_id !== undefined ||
+      (e.type === 'group' && e.group_id !== undefined),
+    {
+      message: 'an event needs anonymous_id or user_id (a group call: at least group_id)',
+      path: ['anonymous_id'],
+    },
+  )
   .refine((e) => e.type !== 'track' || e.event !== undefined, {
     message: 'a track event needs an event name',
     path: ['event'],

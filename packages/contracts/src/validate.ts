@@ -8,6 +8,7 @@ import {
   type InboundEvent,
   InboundEventSchema,
   type IngestPath,
+  storedEventName,
 } from './event.ts'
 import { LIMITS } from './limits.ts'
 import { findStructureProblem } from './structure.ts'
@@ -121,10 +122,13 @@ export function stampEvent(e: InboundEvent, info: StampInfo): EnrichedEvent {
   const { ts, skewed } = correctTimestamp(e.timestamp, sentAt, info.receivedAt)
   // Non-track types get fixed names so queries can rely on them ($pageview, $identify, …);
   // a page's own name travels in properties.name, as in Segment.
-  const name = e.type === 'track' ? e.event! : IMPLICIT_EVENT_NAMES[e.type]
+  // A track named like page views (`pageview`, `$pageview`) is one: stored as a page, so no
+  // query has to know which surface sent it.
+  const type = e.type === 'track' && storedEventName(e.event!) === IMPLICIT_EVENT_NAMES.page ? 'page' : e.type
+  const name = type === 'track' ? e.event! : IMPLICIT_EVENT_NAMES[type]
   const context = info.batchContext ? { ...info.batchContext, ...e.context } : (e.context ?? {})
   const stamped: EnrichedEvent = {
-    type: e.type,
+    type,
     event: name,
     message_id: e.message_id,
     anonymous_id: e.anonymous_id ?? '',

@@ -1,3 +1,4 @@
+import { storedEventName } from '@sightline/contracts'
 import { z } from 'zod'
 import { INTERVALS, type Interval } from '../planner/index.ts'
 
@@ -60,7 +61,7 @@ export const RejectedQuery = z.strictObject({ from: common.from, to: common.to, 
 
 export const TrendsQuery = z.strictObject({
   ...common,
-  event: z.string().min(1).max(200).optional(),
+  event: z.string().min(1).max(200).transform(storedEventName).optional(),
   interval: z.enum(INTERVALS, { error: `expected one of ${INTERVALS.join(', ')}` }).default('day'),
   tz: timeZone.default('UTC'),
 })
