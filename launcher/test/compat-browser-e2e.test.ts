@@ -3,6 +3,7 @@ import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CHROMIUM_ARGS, chromiumPath, eventually } from '@sightline/testing'
+import { sqlRows } from '@sightline/testing/sql'
 import { openWarehouse } from '@sightline/warehouse'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -111,7 +112,8 @@ describe('browser trackers, unmodified, in Chromium', () => {
       path: join(dataDir, 'chdb'),
       database: 'sightline',
     })
-    const rows = await warehouse.query<Row>(
+    const rows = await sqlRows<Row>(
+      warehouse,
       `SELECT ingest_path, type, event, message_id, anonymous_id, user_id, page_path, page_url, page_title,
               utm_source, utm_medium, utm_campaign,
               toJSONString(traits) AS traits, toJSONString(properties) AS properties
