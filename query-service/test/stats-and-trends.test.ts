@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { StatsResponse } from '../src/routes/stats.ts'
-import type { TrendsResponse } from '../src/routes/trends.ts'
+import type { StatsResponse } from '../src/insights/stats.ts'
+import type { TrendsResponse } from '../src/insights/trends.ts'
 import { FIXTURE_FROM, FIXTURE_TO } from './fixture.ts'
 import { get, KEY_A, KEY_B, KEY_BOTH, openTestEnv, type TestEnv } from './support.ts'
 
