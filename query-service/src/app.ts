@@ -2,20 +2,29 @@ import { installErrorHandling, type RequestIdEnv, requestId } from '@sightline/h
 import type { Warehouse } from '@sightline/warehouse'
 import { Hono } from 'hono'
 import { type Logger, pino } from 'pino'
-import { requireReadKey } from './http/auth.ts'
+import { type ClientAddress, requireReadKey, socketAddress } from './http/auth.ts'
+import { type AuthThrottleOptions, authThrottle } from './http/auth-throttle.ts'
+import { mountInsights } from './http/insight-routes.ts'
+import type { AnyInsight } from './insights/define.ts'
+import { INSIGHTS } from './insights/registry.ts'
 import { openApiDocument } from './openapi.ts'
 import type { Clock, ReadKeyResolver } from './ports.ts'
-import type { RouteDeps } from './routes/deps.ts'
-import { rejectedRoute } from './routes/rejected.ts'
-import { statsRoute } from './routes/stats.ts'
-import { trendsRoute } from './routes/trends.ts'
 
 export interface AppDeps {
   warehouse: Warehouse
   keys: ReadKeyResolver
   clock: Clock
   logger?: Logger
+  /** Failed read-key budget per client address; defaults to DEFAULT_AUTH_THROTTLE. */
+  authThrottle?: AuthThrottleOptions
+  /** Whose budget a request spends; the socket peer by default. */
+  clientAddress?: ClientAddress
+  /** The insight kinds served; the registry's INSIGHTS by default. */
+  insights?: readonly AnyInsight[]
 }
+
+/** 20 wrong or missing keys in a burst, then one more every 3 s. */
+export const DEFAULT_AUTH_THROTTLE: AuthThrottleOptions = { burst: 20, refillS: 3 }
 
 /**
  * The query service as a Hono app. Knows routes and ports only: the composition root
@@ -23,7 +32,6 @@ export interface AppDeps {
  */
 export function createApp(deps: AppDeps) {
   const logger = deps.logger ?? pino({ level: 'silent' })
-  const routeDeps: RouteDeps = { warehouse: deps.warehouse, clock: deps.clock, logger }
   const app = new Hono<RequestIdEnv>()
 
   // Echoes a well-formed X-Request-Id from a proxy, otherwise mints one; errors quote it.
@@ -52,13 +60,22 @@ export function createApp(deps: AppDeps) {
   // not restart a healthy process because ClickHouse is away.
   app.get('/healthz', (c) => c.json({ ok: true }))
   // Public: the document describes the API, it holds no data.
-  const openapi = openApiDocument()
+  const insights = deps.insights ?? INSIGHTS
+  const openapi = openApiDocument(insights)
   app.get('/v1/openapi.json', (c) => c.json(openapi))
 
-  app.use('/v1/sites/:site/*', requireReadKey(deps.keys))
-  app.get('/v1/sites/:site/stats', statsRoute(routeDeps))
-  app.get('/v1/sites/:site/trends', trendsRoute(routeDeps))
-  app.get('/v1/sites/:site/rejected', rejectedRoute(routeDeps))
+  const throttle = authThrottle(deps.authThrottle ?? DEFAULT_AUTH_THROTTLE)
+  app.use('/v1/sites/:site/*', requireReadKey(deps.keys, throttle, deps.clientAddress ?? socketAddress))
+  mountInsights(app, {
+    insights,
+    clock: deps.clock,
+    runContext: (c) => ({
+      warehouse: deps.warehouse,
+      logger,
+      requestId: c.get('requestId'),
+      signal: c.req.raw.signal,
+    }),
+  })
   return app
 }
 

@@ -8,6 +8,7 @@ describe('loadConfig', () => {
       warehouse: { mode: 'embedded', path: '.sightline/chdb', database: 'sightline' },
       readKeysFile: '.sightline/read-keys.json',
       logLevel: 'info',
+      authThrottle: { burst: 20, refillS: 3 },
     })
   })
 
@@ -36,5 +37,11 @@ describe('loadConfig', () => {
       /QUERY_PORT[\s\S]*WAREHOUSE_DATABASE/,
     )
     expect(() => loadConfig({ WAREHOUSE_MODE: 'http' })).toThrow(/WAREHOUSE_URL/)
+  })
+
+  it('reads the failed-key budget', () => {
+    const config = loadConfig({ QUERY_AUTH_FAILURE_BURST: '5', QUERY_AUTH_FAILURE_REFILL_S: '60' })
+    expect(config.authThrottle).toEqual({ burst: 5, refillS: 60 })
+    expect(() => loadConfig({ QUERY_AUTH_FAILURE_BURST: '0' })).toThrow(/QUERY_AUTH_FAILURE_BURST/)
   })
 })

@@ -1,5 +1,6 @@
 import type { ReadLaneConfig, WarehouseConfig } from '@sightline/warehouse'
 import { z } from 'zod'
+import type { AuthThrottleOptions } from './http/auth-throttle.ts'
 
 const EnvSchema = z
   .object({
@@ -19,6 +20,8 @@ const EnvSchema = z
     QUERY_MAX_RESULT_ROWS: z.coerce.number().int().min(1).optional(),
     QUERY_MAX_CONCURRENT_READS: z.coerce.number().int().min(1).max(64).optional(),
     READ_KEYS_FILE: z.string().min(1).default('.sightline/read-keys.json'),
+    QUERY_AUTH_FAILURE_BURST: z.coerce.number().int().min(1).default(20),
+    QUERY_AUTH_FAILURE_REFILL_S: z.coerce.number().positive().default(3),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine((env) => env.WAREHOUSE_MODE !== 'http' || env.WAREHOUSE_URL !== undefined, {
@@ -31,6 +34,7 @@ export interface QueryServiceConfig {
   warehouse: WarehouseConfig
   readKeysFile: string
   logLevel: string
+  authThrottle: AuthThrottleOptions
 }
 
 /** Parsed once at startup; every bad variable is listed at once so a deploy fails with one message. */
@@ -60,5 +64,11 @@ export function loadConfig(env: Record<string, string | undefined>): QueryServic
       : { maxConcurrentReads: e.QUERY_MAX_CONCURRENT_READS }),
   }
   if (Object.keys(reads).length > 0) warehouse.reads = reads
-  return { port: e.QUERY_PORT, warehouse, readKeysFile: e.READ_KEYS_FILE, logLevel: e.LOG_LEVEL }
+  return {
+    port: e.QUERY_PORT,
+    warehouse,
+    readKeysFile: e.READ_KEYS_FILE,
+    logLevel: e.LOG_LEVEL,
+    authThrottle: { burst: e.QUERY_AUTH_FAILURE_BURST, refillS: e.QUERY_AUTH_FAILURE_REFILL_S },
+  }
 }

@@ -15,7 +15,13 @@ const logger = pino({
 })
 const warehouse = await openWarehouse(config.warehouse)
 const keys = await readKeysFromFile(config.readKeysFile)
-const app = createApp({ warehouse, keys, clock: () => new Date(), logger })
+const app = createApp({
+  warehouse,
+  keys,
+  clock: () => new Date(),
+  logger,
+  authThrottle: config.authThrottle,
+})
 
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
   logger.info({ port: info.port, warehouse: config.warehouse.mode }, 'query-service listening')

@@ -1,48 +1,11 @@
 import { ERROR_CODES } from '@sightline/contracts'
 import * as z from 'zod'
-import { INTERVALS } from './planner/index.ts'
-import { RejectedQuery, StatsQuery, TrendsQuery } from './routes/params.ts'
+import type { AnyInsight } from './insights/define.ts'
+import { INSIGHTS } from './insights/registry.ts'
 
-// Response shapes as schemas: the OpenAPI document is generated from them, and a test checks
-// real responses against them, so the published document cannot drift from the code.
-const isoInstant = z.string().describe('ISO 8601 instant, UTC')
-
-export const StatsResponseSchema = z.object({
-  site: z.string(),
-  from: isoInstant,
-  to: isoInstant,
-  include_bots: z.boolean(),
-  events: z.number().int(),
-  pageviews: z.number().int(),
-  visitors: z.number().int().describe('distinct persons: user_id when known, else anonymous_id'),
-})
-
-export const TrendsResponseSchema = z.object({
-  site: z.string(),
-  event: z.string().nullable(),
-  interval: z.enum(INTERVALS),
-  tz: z.string(),
-  from: isoInstant,
-  to: isoInstant,
-  include_bots: z.boolean(),
-  buckets: z.array(z.object({ bucket: isoInstant, count: z.number().int(), visitors: z.number().int() })),
-})
-
-export const RejectedResponseSchema = z.object({
-  site: z.string(),
-  from: isoInstant,
-  to: isoInstant,
-  total: z.number().int(),
-  groups: z.array(
-    z.object({
-      stage: z.string(),
-      code: z.string(),
-      count: z.number().int(),
-      last_at: isoInstant,
-      example_message: z.string(),
-    }),
-  ),
-})
+// The document is generated from the registry: each kind's parameter and response schemas
+// become its GET path, its variant of the query spec and its response component. A test
+// checks real responses against the same schemas, so the document cannot drift from the code.
 
 export const ErrorResponseSchema = z.object({
   error: z.object({
@@ -55,6 +18,14 @@ export const ErrorResponseSchema = z.object({
 
 const json = (schema: z.ZodType) =>
   z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
+
+/** `stats` → `Stats`, `top_events` → `TopEvents`: the component name of a kind's response. */
+const componentName = (kind: string) =>
+  kind
+    .split('_')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('')
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
 
 /** Query parameters of a strict zod object, as OpenAPI parameter objects. */
 function queryParameters(schema: z.ZodObject) {
@@ -72,67 +43,89 @@ const errorResponses = Object.fromEntries(
     ['400', 'invalid_query: a parameter is wrong (the message names it)'],
     ['401', 'missing_read_key or unknown_read_key'],
     ['403', 'forbidden_site: the key may not read this site'],
+    ['422', 'query_too_large: the query hit the memory or result-row limit'],
+    ['429', 'rate_limited: too many failed read-key attempts from this address; see Retry-After'],
     ['503', 'warehouse_unavailable: retry after Retry-After seconds'],
+    ['504', 'query_timeout: the query hit the execution-time limit'],
   ].map(([status, description]) => [
     status,
-    { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+    { description, content: { 'application/json': { schema: ref('Error') } } },
   ]),
 )
 
-function siteRoute(summary: string, query: z.ZodObject, response: string) {
+const siteParameter = { name: 'site', in: 'path', required: true, schema: { type: 'string' } }
+
+function okResponse(schema: Record<string, unknown>) {
+  return { '200': { description: 'OK', content: { 'application/json': { schema } } }, ...errorResponses }
+}
+
+function getRoute(insight: AnyInsight) {
   return {
     get: {
-      summary,
+      summary: insight.summary,
       security: [{ readKey: [] }],
-      parameters: [
-        { name: 'site', in: 'path', required: true, schema: { type: 'string' } },
-        ...queryParameters(query),
-      ],
-      responses: {
-        '200': {
-          description: 'OK',
-          content: { 'application/json': { schema: { $ref: `#/components/schemas/${response}` } } },
+      parameters: [siteParameter, ...queryParameters(insight.params)],
+      responses: okResponse(ref(componentName(insight.kind))),
+    },
+  }
+}
+
+/** One variant of the query spec: `{"kind": "<kind>"}` plus the kind's parameters. */
+function specSchema(insight: AnyInsight) {
+  return json(insight.params.extend({ kind: z.literal(insight.kind) }))
+}
+
+function queryRoute(insights: readonly AnyInsight[]) {
+  return {
+    post: {
+      summary: 'Any insight kind, from a JSON spec {"kind": …, …}',
+      security: [{ readKey: [] }],
+      parameters: [siteParameter],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: { oneOf: insights.map((i) => ref(`${componentName(i.kind)}Spec`)) },
+          },
         },
-        ...errorResponses,
+      },
+      responses: {
+        ...okResponse({ oneOf: insights.map((i) => ref(componentName(i.kind))) }),
+        '413': {
+          description: 'payload_too_large: the spec exceeds 16 KB',
+          content: { 'application/json': { schema: ref('Error') } },
+        },
       },
     },
   }
 }
 
 /** The query API as OpenAPI 3.1, served at GET /v1/openapi.json. */
-export function openApiDocument(): Record<string, unknown> {
+export function openApiDocument(insights: readonly AnyInsight[] = INSIGHTS): Record<string, unknown> {
+  const paths: Record<string, unknown> = {}
+  const schemas: Record<string, unknown> = {}
+  for (const insight of insights) {
+    paths[`/v1/sites/{site}/${insight.kind}`] = getRoute(insight)
+    schemas[componentName(insight.kind)] = json(insight.response)
+    schemas[`${componentName(insight.kind)}Spec`] = specSchema(insight)
+  }
+  paths['/v1/sites/{site}/query'] = queryRoute(insights)
+  schemas.Error = json(ErrorResponseSchema)
   return {
     openapi: '3.1.0',
     info: {
       title: 'Sightline query API',
-      version: '0.1.0',
+      version: '0.2.0',
       description:
         'Read analytics for your sites. Every value is bound as a query parameter; `explain=1` returns the SQL.',
       license: { name: 'Apache-2.0' },
     },
-    paths: {
-      '/v1/sites/{site}/stats': siteRoute(
-        'Events, pageviews and unique visitors in a range',
-        StatsQuery,
-        'Stats',
-      ),
-      '/v1/sites/{site}/trends': siteRoute(
-        'Counts per time bucket, empty buckets included',
-        TrendsQuery,
-        'Trends',
-      ),
-      '/v1/sites/{site}/rejected': siteRoute('Refused events by stage and reason', RejectedQuery, 'Rejected'),
-    },
+    paths,
     components: {
       securitySchemes: {
         readKey: { type: 'http', scheme: 'bearer', description: 'A secret read key scoped to sites' },
       },
-      schemas: {
-        Stats: json(StatsResponseSchema),
-        Trends: json(TrendsResponseSchema),
-        Rejected: json(RejectedResponseSchema),
-        Error: json(ErrorResponseSchema),
-      },
+      schemas,
     },
   }
 }

@@ -1,17 +1,35 @@
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { defineInsight } from '../src/insights/define.ts'
+import { explainParam } from '../src/insights/params.ts'
+import { INSIGHTS } from '../src/insights/registry.ts'
+import { compile, sql } from '../src/sql/fragment.ts'
 import { KEY_A, openTestEnv, type TestEnv } from './support.ts'
 
-// The audit's runaway trends request, given room to run for seconds (a big memory limit).
-const RUNAWAY =
-  '/v1/sites/site_a/trends?from=1969-12-31T12:00:00Z&to=1969-12-31T13:00:00Z&interval=day&tz=Pacific/Kiritimati'
+// The audit's runaway trends request is refused before it runs now (a 400), so a slow query
+// comes from a test-only kind registered beside the real ones: seconds of real engine work.
+const slow = defineInsight({
+  kind: 'slow',
+  summary: 'test only: seconds of engine work',
+  params: z.strictObject({ ...explainParam }),
+  resolve: () => ({ spec: {} }),
+  plan: () => compile(sql`SELECT count() AS n FROM numbers_mt(100000000000) WHERE sipHash64(number) % 7 = 3`),
+  row: z.object({ n: z.coerce.number() }),
+  respond: (_spec, rows) => ({ n: rows[0]?.n ?? 0 }),
+  response: z.object({ n: z.number() }),
+})
+const RUNAWAY = '/v1/sites/site_a/slow'
 
 let env: TestEnv
 let server: ReturnType<typeof serve>
 let base: string
 beforeAll(async () => {
-  env = await openTestEnv({ reads: { maxMemoryBytes: 1024 ** 3, maxExecutionTimeS: 20 } })
+  env = await openTestEnv({
+    reads: { maxMemoryBytes: 1024 ** 3, maxExecutionTimeS: 3 },
+    app: { insights: [...INSIGHTS, slow] },
+  })
   server = serve({ fetch: env.app.fetch, hostname: '127.0.0.1', port: 0 })
   await new Promise((resolve) => server.once('listening', resolve))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Planned } from '../src/planner/index.ts'
+import type { Planned } from '../src/sql/fragment.ts'
 import { get, KEY_A, openTestEnv, type TestEnv } from './support.ts'
 
 let env: TestEnv

@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { DEFAULT_READ_LIMITS as DEFAULT_QUERY_LIMITS } from '@sightline/warehouse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RejectedResponseSchema, StatsResponseSchema, TrendsResponseSchema } from '../src/openapi.ts'
-import { RejectedQuery, StatsQuery, TrendsQuery } from '../src/routes/params.ts'
+import { DEFAULT_AUTH_THROTTLE } from '../src/app.ts'
+import { WINDOW_END, WINDOW_START } from '../src/insights/params.ts'
+import { INSIGHTS } from '../src/insights/registry.ts'
+import { RejectedResponseSchema } from '../src/insights/rejected.ts'
+import { StatsResponseSchema } from '../src/insights/stats.ts'
+import { earliestFrom, INTERVALS, MAX_BUCKETS, TrendsResponseSchema } from '../src/insights/trends.ts'
 import { FIXTURE_FROM, FIXTURE_TO } from './fixture.ts'
 import { get, KEY_A, openTestEnv, type TestEnv } from './support.ts'
 
@@ -16,7 +21,7 @@ afterAll(async () => {
 
 interface Doc {
   openapi: string
-  paths: Record<string, { get: { parameters: Array<{ name: string; in: string }> } }>
+  paths: Record<string, Record<string, { parameters: Array<{ name: string; in: string }> }>>
 }
 
 async function doc(): Promise<Doc> {
@@ -29,21 +34,28 @@ describe('GET /v1/openapi.json', () => {
   it('is public OpenAPI 3.1 and lists every site route the app serves', async () => {
     const d = await doc()
     expect(d.openapi).toBe('3.1.0')
+    // Middleware is registered as method ALL; every real route (GET conveniences, POST query) counts.
     const served = env.app.routes
-      .filter((r) => r.method === 'GET' && r.path.startsWith('/v1/sites/:site/'))
-      .map((r) => r.path.replace(':site', '{site}'))
-    expect(Object.keys(d.paths).sort()).toEqual([...new Set(served)].sort())
+      .filter((r) => r.method !== 'ALL' && r.path.startsWith('/v1/sites/:site/'))
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(':site', '{site}')}`)
+    const documented = Object.entries(d.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method} ${path}`),
+    )
+    expect(documented.sort()).toEqual([...new Set(served)].sort())
   })
 
   it('documents exactly the query parameters each route accepts', async () => {
     const d = await doc()
-    const expected: Record<string, string[]> = {
-      '/v1/sites/{site}/stats': Object.keys(StatsQuery.shape),
-      '/v1/sites/{site}/trends': Object.keys(TrendsQuery.shape),
-      '/v1/sites/{site}/rejected': Object.keys(RejectedQuery.shape),
-    }
+    const expected = Object.fromEntries(
+      INSIGHTS.map((insight) => [`/v1/sites/{site}/${insight.kind}`, Object.keys(insight.params.shape)]),
+    )
+    expect(Object.keys(expected).sort()).toEqual([
+      '/v1/sites/{site}/rejected',
+      '/v1/sites/{site}/stats',
+      '/v1/sites/{site}/trends',
+    ])
     for (const [path, names] of Object.entries(expected)) {
-      const query = d.paths[path]!.get.parameters.filter((p) => p.in === 'query').map((p) => p.name)
+      const query = d.paths[path]!.get!.parameters.filter((p) => p.in === 'query').map((p) => p.name)
       expect(query.sort(), path).toEqual([...names].sort())
     }
   })
@@ -65,8 +77,36 @@ describe('GET /v1/openapi.json', () => {
 
   it('is matched by docs/api.md, which describes every path', async () => {
     const page = readFileSync(join(import.meta.dirname, '../../docs/api.md'), 'utf8')
-    for (const path of Object.keys((await doc()).paths)) {
-      expect(page, path).toContain(`GET ${path.replace('{site}', ':site')}`)
+    for (const [path, item] of Object.entries((await doc()).paths)) {
+      for (const method of Object.keys(item)) {
+        expect(page, path).toContain(`${method.toUpperCase()} ${path.replace('{site}', ':site')}`)
+      }
     }
+    // Every registered kind has its worked example for the query endpoint too.
+    for (const insight of INSIGHTS) expect(page, insight.kind).toContain(`"kind": "${insight.kind}"`)
+  })
+
+  it('docs/api.md states the limits the code enforces', () => {
+    // Line breaks in the prose are insignificant.
+    const page = readFileSync(join(import.meta.dirname, '../../docs/api.md'), 'utf8').replace(/\s+/g, ' ')
+    const isoSeconds = (d: Date) => d.toISOString().replace('.000Z', 'Z')
+    expect(page).toContain(`**${isoSeconds(WINDOW_START)} – ${isoSeconds(WINDOW_END)}**`)
+    expect(page).toContain(`more than ${MAX_BUCKETS.toLocaleString('en')} buckets`)
+    for (const interval of INTERVALS) {
+      const earliest = earliestFrom(interval).toISOString()
+      const shown = earliest.endsWith('T00:00:00.000Z')
+        ? earliest.slice(0, 10)
+        : isoSeconds(earliestFrom(interval))
+      expect(page, interval).toContain(`${interval} ≥ \`${shown}\``)
+    }
+    expect(page).toContain(`(default ${DEFAULT_QUERY_LIMITS.maxExecutionTimeS} s)`)
+    expect(page).toContain('`QUERY_MAX_MEMORY_BYTES` (default 512 MiB)')
+    expect(DEFAULT_QUERY_LIMITS.maxMemoryBytes).toBe(512 * 1024 ** 2)
+    expect(page).toContain(
+      `\`QUERY_MAX_RESULT_ROWS\` (default ${DEFAULT_QUERY_LIMITS.maxResultRows.toLocaleString('en')})`,
+    )
+    expect(page).toContain(
+      `default ${DEFAULT_AUTH_THROTTLE.burst}, refilling one every \`QUERY_AUTH_FAILURE_REFILL_S\`, default ${DEFAULT_AUTH_THROTTLE.refillS} s`,
+    )
   })
 })

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { StatsResponse } from '../src/routes/stats.ts'
+import type { StatsResponse } from '../src/insights/stats.ts'
 import { FIXTURE_FROM, FIXTURE_TO } from './fixture.ts'
 import {
   type ErrorJson,

@@ -1,6 +1,6 @@
 import { insertRejected } from '@sightline/warehouse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RejectedResponse } from '../src/routes/rejected.ts'
+import type { RejectedResponse } from '../src/insights/rejected.ts'
 import { get, KEY_A, KEY_B, openTestEnv, type TestEnv } from './support.ts'
 
 // Hand-made dead letters: site_a has 3 edge refusals (2 invalid_event, 1 bot_blocked) and one

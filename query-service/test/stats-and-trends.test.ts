@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { StatsResponse } from '../src/routes/stats.ts'
-import type { TrendsResponse } from '../src/routes/trends.ts'
+import type { StatsResponse } from '../src/insights/stats.ts'
+import type { TrendsResponse } from '../src/insights/trends.ts'
 import { FIXTURE_FROM, FIXTURE_TO } from './fixture.ts'
 import { get, KEY_A, KEY_B, KEY_BOTH, openTestEnv, type TestEnv } from './support.ts'
 
@@ -84,6 +84,12 @@ describe('GET /v1/sites/:site/trends', () => {
       { bucket: '2024-01-02T00:00:00.000Z', count: 0, visitors: 0 },
       { bucket: '2024-01-03T00:00:00.000Z', count: 1, visitors: 1 },
     ])
+  })
+
+  it('takes `pageview`, the public name of page views, for the stored `$pageview`', async () => {
+    const stored = await trends(`${range}&event=${encodeURIComponent('$pageview')}`)
+    expect(stored.some((b) => b.count > 0)).toBe(true)
+    expect(await trends(`${range}&event=pageview`)).toEqual(stored)
   })
 
   it('aligns days to local midnight in the requested zone', async () => {

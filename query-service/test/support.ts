@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { migrate, openWarehouse, type ReadLaneConfig, type Warehouse } from '@sightline/warehouse'
 import { staticReadKeys } from '../src/adapters/read-keys-file.ts'
-import { type App, createApp } from '../src/app.ts'
+import { type App, type AppDeps, createApp } from '../src/app.ts'
+import { socketAddress } from '../src/http/auth.ts'
 import { FIXTURE_NOW, fixtureEvents } from './fixture.ts'
 
 export const KEY_A = 'rk_test_site_a_only_0001'
@@ -34,7 +35,7 @@ export interface TestEnv {
  * each test file calls this once (beforeAll): its own temp dir and a uniquely named database.
  */
 export async function openTestEnv(
-  options: { seed?: boolean; reads?: ReadLaneConfig } = {},
+  options: { seed?: boolean; reads?: ReadLaneConfig; app?: Partial<AppDeps> } = {},
 ): Promise<TestEnv> {
   const dir = await mkdtemp(join(tmpdir(), 'sightline-qs-'))
   const warehouse = await openWarehouse({
@@ -45,7 +46,14 @@ export async function openTestEnv(
   })
   await migrate(warehouse)
   if (options.seed !== false) await warehouse.insert('events', fixtureEvents(), { dedupToken: 'fixture' })
-  const app = createApp({ warehouse, keys, clock: () => FIXTURE_NOW })
+  const app = createApp({
+    warehouse,
+    keys,
+    clock: () => FIXTURE_NOW,
+    // In-process requests have no socket; `x-test-client` lets a test act as several addresses.
+    clientAddress: (c) => c.req.header('x-test-client') ?? socketAddress(c),
+    ...options.app,
+  })
   return {
     app,
     warehouse,
@@ -60,6 +68,13 @@ export function get(app: App, path: string, key?: string): Promise<Response> {
   return Promise.resolve(
     app.request(path, key === undefined ? {} : { headers: { authorization: `Bearer ${key}` } }),
   )
+}
+
+export function post(app: App, path: string, key: string | undefined, body: unknown): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  if (key !== undefined) headers.authorization = `Bearer ${key}`
+  const payload = typeof body === 'string' ? body : JSON.stringify(body)
+  return Promise.resolve(app.request(path, { method: 'POST', headers, body: payload }))
 }
 
 export interface ErrorJson {

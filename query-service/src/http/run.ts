@@ -1,59 +1,60 @@
 import { randomUUID } from 'node:crypto'
 import { HttpError } from '@sightline/http'
 import { type Warehouse, WarehouseError } from '@sightline/warehouse'
-import type { Context } from 'hono'
 import type { Logger } from 'pino'
 import type { z } from 'zod'
-import type { Planned } from '../planner/index.ts'
-import { describeIssues } from './params.ts'
+import type { Planned } from '../sql/fragment.ts'
 
 /** Seconds a client should wait before retrying when the warehouse is unreachable. */
 const WAREHOUSE_RETRY_AFTER_S = 5
 
-/** Validates the query string against a route's schema; failures become 400 invalid_query. */
-export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
-  const parsed = schema.safeParse(c.req.query())
-  if (!parsed.success) throw new HttpError('invalid_query', describeIssues(parsed.error))
-  return parsed.data
+export interface RunContext {
+  warehouse: Warehouse
+  logger: Logger
+  requestId: string
+  /** The request's signal: aborted when the client goes away, so the query is killed too. */
+  signal?: AbortSignal
 }
 
-/** A planned query with the name it runs under and the shape of its rows. */
-export interface PlannedRead<Row> {
+/** A planned query with the name it runs under and the schema of its rows. */
+export interface PlannedRead<S extends z.ZodType> {
+  /** A constant from code (`insight.stats`), never input; it names the query in the engine. */
   name: string
   planned: Planned
-  row: z.ZodType<Row>
+  row: S
 }
 
 /**
- * Runs a planned query, bounded by the warehouse's read limits and cancelled (in the engine
- * too) when the client goes away. A query that hits a bound is the request's doing: 504
- * query_timeout or 422 query_too_large, so the caller narrows the question instead of
- * retrying it. Only an engine that does not answer is a 503 + Retry-After. Causes go to the
- * log only, since ClickHouse messages can echo SQL and internal names.
+ * The query service's only call into the warehouse. The port bounds every read
+ * (max_execution_time, max_memory_usage, max_result_rows from the warehouse's read-lane
+ * config), checks each row against the kind's schema and kills the query when the signal
+ * aborts. A query that hits a bound is the request's doing: 504 query_timeout or 422
+ * query_too_large, so the caller narrows the question. Only an engine that does not answer
+ * is a 503 + Retry-After. Causes go to the log only, since ClickHouse messages can echo SQL
+ * and internal names.
  */
-export async function runPlanned<Row>(
-  warehouse: Warehouse,
-  logger: Logger,
-  c: Context,
-  read: PlannedRead<Row>,
-): Promise<Row[]> {
+export async function runPlanned<S extends z.ZodType>(
+  run: RunContext,
+  read: PlannedRead<S>,
+): Promise<z.output<S>[]> {
   const queryId = randomUUID()
   try {
-    return await warehouse.query(
-      { name: read.name, sql: read.planned.sql, params: read.planned.params, row: read.row },
-      { signal: c.req.raw.signal, queryId },
+    return await run.warehouse.query<z.output<S>>(
+      {
+        name: read.name,
+        sql: read.planned.sql,
+        params: read.planned.params,
+        row: read.row as z.ZodType<z.output<S>>,
+      },
+      { queryId, ...(run.signal === undefined ? {} : { signal: run.signal }) },
     )
   } catch (err) {
-    throw toHttpError(err, warehouse, logger, { request_id: c.get('requestId'), query_id: queryId })
+    throw toHttpError(err, run, { request_id: run.requestId, query_id: queryId, query: read.name })
   }
 }
 
-function toHttpError(
-  err: unknown,
-  warehouse: Warehouse,
-  logger: Logger,
-  ids: Record<string, unknown>,
-): HttpError {
+function toHttpError(err: unknown, run: RunContext, ids: Record<string, unknown>): HttpError {
+  const { logger, warehouse } = run
   const kind = err instanceof WarehouseError ? err.kind : 'failed'
   switch (kind) {
     case 'timeout':

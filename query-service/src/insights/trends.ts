@@ -1,0 +1,206 @@
+import { storedEventName } from '@sightline/contracts'
+import { z } from 'zod'
+import { compile, type Fragment, param, type SqlValue, sql } from '../sql/fragment.ts'
+import { defineInsight } from './define.ts'
+import {
+  DAY_MS,
+  explainParam,
+  flag,
+  type Resolved,
+  rangeParams,
+  resolveRange,
+  timeZone,
+  WINDOW_START,
+} from './params.ts'
+import { eventsWhere, windowParams } from './predicates.ts'
+
+export const INTERVALS = ['hour', 'day', 'week', 'month'] as const
+export type Interval = (typeof INTERVALS)[number]
+
+export interface TrendsSpec {
+  site: string
+  /** Inclusive. */
+  from: Date
+  /** Exclusive. */
+  to: Date
+  includeBots: boolean
+  /** Only rows whose `event` equals this name; all events when absent. */
+  event?: string
+  interval: Interval
+  /** IANA time zone the buckets are aligned to (day starts at local midnight). */
+  tz: string
+}
+
+/** A trends response larger than this is a mistake (hourly over a year), not a chart. */
+export const MAX_BUCKETS = 2_000
+
+const HOUR_MS = 3_600_000
+
+/**
+ * The shortest and longest a bucket can be in any zone: DST makes days 23–25 h, and zones
+ * with 30-minute shifts make one local hour a year 30 or 90 minutes. Counting with the
+ * shortest and aligning with the longest makes the bucket estimate err towards refusing.
+ */
+const SHORTEST_MS: Record<Interval, number> = {
+  hour: HOUR_MS,
+  day: DAY_MS - HOUR_MS,
+  week: 7 * DAY_MS - HOUR_MS,
+  month: 28 * DAY_MS - HOUR_MS,
+}
+const LONGEST_MS: Record<Interval, number> = {
+  hour: 2 * HOUR_MS,
+  day: 2 * DAY_MS,
+  week: 8 * DAY_MS,
+  month: 32 * DAY_MS,
+}
+
+/** A default window that gives a useful chart at each granularity. */
+const DEFAULT_SPAN_MS: Record<Interval, number> = {
+  hour: DAY_MS,
+  day: 7 * DAY_MS,
+  week: 12 * 7 * DAY_MS,
+  month: 365 * DAY_MS,
+}
+
+/**
+ * The earliest `from` per interval: the first bucket starts up to one bucket before `from`
+ * (in the zone), and that start must not precede 1970, where ClickHouse's DateTime wraps.
+ */
+export function earliestFrom(interval: Interval): Date {
+  return new Date(WINDOW_START.getTime() + LONGEST_MS[interval])
+}
+
+/** Buckets the response can hold, counted from the aligned start of the first one (upper bound). */
+export function bucketCount(from: Date, to: Date, interval: Interval): number {
+  const alignedFrom = from.getTime() - LONGEST_MS[interval]
+  return Math.ceil((to.getTime() - alignedFrom) / SHORTEST_MS[interval]) + 1
+}
+
+/**
+ * Bucket start for an interval, as DateTime in the requested zone. Week and month go
+ * through Date-returning functions, so they are widened back to a DateTime at local
+ * midnight: one column type for every interval keeps WITH FILL and the output uniform.
+ * Weeks start on Monday (ISO 8601).
+ */
+function bucketOf(interval: Interval, expr: SqlValue, tz: SqlValue): Fragment {
+  switch (interval) {
+    case 'hour':
+      return sql`toStartOfHour(${expr}, ${tz})`
+    case 'day':
+      return sql`toStartOfDay(${expr}, ${tz})`
+    case 'week':
+      return sql`toDateTime(toMonday(${expr}, ${tz}), ${tz})`
+    case 'month':
+      return sql`toDateTime(toStartOfMonth(${expr}, ${tz}), ${tz})`
+  }
+}
+
+const STEP: Record<Interval, Fragment> = {
+  hour: sql`INTERVAL 1 HOUR`,
+  day: sql`INTERVAL 1 DAY`,
+  week: sql`INTERVAL 1 WEEK`,
+  month: sql`INTERVAL 1 MONTH`,
+}
+
+/**
+ * Per-bucket event count and unique visitors over [from, to), one row per bucket even when
+ * a bucket has no events (WITH FILL steps calendar-aware in the zone, so DST days and
+ * months of different length land on local midnights). The fill happens in the inner
+ * query because filled rows carry defaults only; the outer query formats every row.
+ * `bucket` is the UTC instant the bucket starts, in ISO 8601.
+ */
+export function planTrends(spec: TrendsSpec) {
+  const window = windowParams(spec)
+  const tz = param('tz', 'String', spec.tz)
+  const byEvent = spec.event === undefined ? [] : [sql`event = ${param('event', 'String', spec.event)}`]
+  return compile(sql`SELECT
+  formatDateTime(b, '%Y-%m-%dT%H:%i:%S.000Z', 'UTC') AS bucket,
+  count,
+  visitors
+FROM (
+  SELECT
+    ${bucketOf(spec.interval, sql`ts`, tz)} AS b,
+    count() AS count,
+    uniqExact(person_id) AS visitors
+  FROM events
+  WHERE ${eventsWhere(window, spec.includeBots, byEvent)}
+  GROUP BY b
+  ORDER BY b WITH FILL
+    FROM ${bucketOf(spec.interval, window.from, tz)}
+    TO toDateTime(${window.to}, ${tz})
+    STEP ${STEP[spec.interval]}
+)
+ORDER BY b`)
+}
+
+const isoInstant = z.string().describe('ISO 8601 instant, UTC')
+const count = z.coerce.number().int().nonnegative()
+
+export const TrendsRowSchema = z.object({ bucket: z.string(), count, visitors: count })
+export type TrendsRow = z.output<typeof TrendsRowSchema>
+
+export const TrendsResponseSchema = z.object({
+  site: z.string(),
+  event: z.string().nullable(),
+  interval: z.enum(INTERVALS),
+  tz: z.string(),
+  from: isoInstant,
+  to: isoInstant,
+  include_bots: z.boolean(),
+  buckets: z.array(z.object({ bucket: isoInstant, count: z.number().int(), visitors: z.number().int() })),
+})
+export type TrendsResponse = z.output<typeof TrendsResponseSchema>
+
+export const trends = defineInsight({
+  kind: 'trends',
+  summary: 'Counts per time bucket, empty buckets included',
+  params: z.strictObject({
+    ...rangeParams,
+    include_bots: flag.default(false),
+    event: z.string().min(1).max(200).optional(),
+    interval: z.enum(INTERVALS, { error: `expected one of ${INTERVALS.join(', ')}` }).default('day'),
+    tz: timeZone.default('UTC'),
+    ...explainParam,
+  }),
+  resolve(params, { site, now }): Resolved<TrendsSpec> {
+    const range = resolveRange(params, now, DEFAULT_SPAN_MS[params.interval])
+    if (typeof range === 'string') return { refused: range }
+    const earliest = earliestFrom(params.interval)
+    if (range.from < earliest) {
+      return {
+        refused: `with interval=${params.interval}, \`from\` must be ${earliest.toISOString()} or later (the first bucket may start up to one ${params.interval} before it)`,
+      }
+    }
+    const buckets = bucketCount(range.from, range.to, params.interval)
+    if (buckets > MAX_BUCKETS) {
+      return {
+        refused: `the range holds up to ${buckets} ${params.interval} buckets; the limit is ${MAX_BUCKETS} (use a coarser interval or a shorter range)`,
+      }
+    }
+    const spec: TrendsSpec = {
+      site,
+      ...range,
+      includeBots: params.include_bots,
+      interval: params.interval,
+      tz: params.tz,
+      // `pageview` is the public name of page views; they are stored as `$pageview`.
+      ...(params.event === undefined ? {} : { event: storedEventName(params.event) }),
+    }
+    return { spec }
+  },
+  plan: planTrends,
+  row: TrendsRowSchema,
+  respond(spec, rows): TrendsResponse {
+    return {
+      site: spec.site,
+      event: spec.event ?? null,
+      interval: spec.interval,
+      tz: spec.tz,
+      from: spec.from.toISOString(),
+      to: spec.to.toISOString(),
+      include_bots: spec.includeBots,
+      buckets: rows.map((r) => ({ bucket: r.bucket, count: r.count, visitors: r.visitors })),
+    }
+  },
+  response: TrendsResponseSchema,
+})
