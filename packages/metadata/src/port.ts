@@ -75,7 +75,11 @@ export interface SiteStore {
   deleteGoal(siteId: string, goalId: number): Promise<Result<Goal>>
 
   /** Creates, or replaces the spec of, the site's query of that name. */
-  saveQuery(query: { site_id: string; name: string; spec: Record<string, unknown> }): Promise<Result<SavedQuery>>
+  saveQuery(query: {
+    site_id: string
+    name: string
+    spec: Record<string, unknown>
+  }): Promise<Result<SavedQuery>>
   listQueries(siteId: string): Promise<SavedQuery[]>
   deleteQuery(siteId: string, queryId: number): Promise<Result<SavedQuery>>
 

@@ -7,7 +7,11 @@ export type Change = { ok: true; site: Site; message: string; key?: string } | R
 export type NewKey = (prefix: 'wk' | 'rk') => string
 export type KeyKind = 'write' | 'read'
 
-const notFound = (siteId: string): Refusal => ({ ok: false, reason: 'not_found', message: `no site ${siteId}` })
+const notFound = (siteId: string): Refusal => ({
+  ok: false,
+  reason: 'not_found',
+  message: `no site ${siteId}`,
+})
 const invalid = (message: string): Refusal => ({ ok: false, reason: 'invalid', message })
 
 /** A new site with one write key and one read key; the read key is in the answer, once. */
@@ -62,7 +66,12 @@ export async function revokeKey(store: SiteStore, key: string): Promise<Change> 
 }
 
 /** One more key of that kind; the others stay valid (rotate revokes them). */
-export async function createKey(store: SiteStore, siteId: string, kind: KeyKind, newKey: NewKey): Promise<Change> {
+export async function createKey(
+  store: SiteStore,
+  siteId: string,
+  kind: KeyKind,
+  newKey: NewKey,
+): Promise<Change> {
   const site = await store.get(siteId)
   if (!site) return notFound(siteId)
   if (kind === 'read') {
@@ -129,7 +138,10 @@ export async function setSetting(
   if (!parsed.success) return invalid(parsed.error.issues.map(issueText).join('; '))
   const stored = await store.update(parsed.data)
   return stored.ok
-    ? { ...stored, message: `${siteId}: ${setting} = ${JSON.stringify(value)}${settingNote(setting as SiteSetting)}` }
+    ? {
+        ...stored,
+        message: `${siteId}: ${setting} = ${JSON.stringify(value)}${settingNote(setting as SiteSetting)}`,
+      }
     : stored
 }
 
@@ -150,7 +162,8 @@ function typedValue(setting: SiteSetting, raw: string | number | boolean | reado
     case 'retention_days':
     case 'rate_limit.per_key_per_minute':
     case 'rate_limit.per_ip_per_minute': {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN
+      const n =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN
       return Number.isNaN(n) ? undefined : n
     }
     case 'keep_ip':

@@ -43,7 +43,9 @@ function reused(url: () => string): Open {
       return s
     })
     const s = await store
-    await (s as unknown as { [SQL]: { exec(t: string): Promise<void> } })[SQL].exec('TRUNCATE workspaces CASCADE')
+    await (s as unknown as { [SQL]: { exec(t: string): Promise<void> } })[SQL].exec(
+      'TRUNCATE workspaces CASCADE',
+    )
     const r = await s.create(SiteSchema.parse(demo), ['rk_demo'])
     if (!r.ok) throw new Error(r.message)
     return s
@@ -87,13 +89,19 @@ describe.each(adapters)('site store (%s)', (name, open) => {
   test('adds a site with fresh keys, refusing duplicates, bad ids and another site’s key', async () => {
     const store = await open()
     const added = await addSite(store, 'shop', 'Shop', newKey, { time_zone: 'Europe/Berlin' })
-    expect(added).toMatchObject({ ok: true, site: { site_id: 'shop', name: 'Shop', time_zone: 'Europe/Berlin' } })
+    expect(added).toMatchObject({
+      ok: true,
+      site: { site_id: 'shop', name: 'Shop', time_zone: 'Europe/Berlin' },
+    })
     expect((await store.list()).map((s) => s.site_id)).toEqual(['demo', 'shop'])
     expect(await addSite(store, 'shop', 'again', newKey)).toMatchObject({ ok: false, reason: 'conflict' })
     expect((await addSite(store, 'Bad Id', '', newKey)).ok).toBe(false)
     expect((await addSite(store, 'tz', '', newKey, { time_zone: 'Mars/Base' })).ok).toBe(false)
     const shop = (await store.get('shop'))!
-    expect(await store.update({ ...shop, write_keys: ['wk_a'] })).toMatchObject({ ok: false, reason: 'conflict' })
+    expect(await store.update({ ...shop, write_keys: ['wk_a'] })).toMatchObject({
+      ok: false,
+      reason: 'conflict',
+    })
     expect((await store.byWriteKey(shop.write_keys[0]!))?.site_id).toBe('shop')
   })
 
@@ -110,7 +118,10 @@ describe.each(adapters)('site store (%s)', (name, open) => {
     const listed = await store.readKeys('demo')
     expect(listed).toHaveLength(2)
     expect(listed[0]!.key_id).toMatch(/^[0-9a-f]{12}$/)
-    expect(await revokeKey(store, key)).toMatchObject({ ok: true, message: expect.stringMatching(/revoked read key/) })
+    expect(await revokeKey(store, key)).toMatchObject({
+      ok: true,
+      message: expect.stringMatching(/revoked read key/),
+    })
     expect(await store.resolveReadKey(key)).toBeUndefined()
     // By key id, as lists show it.
     expect((await store.revokeReadKey(listed[0]!.key_id)).ok).toBe(true)
@@ -123,8 +134,14 @@ describe.each(adapters)('site store (%s)', (name, open) => {
     const store = await open()
     expect((await revokeKey(store, 'wk_a')).ok).toBe(true)
     expect(await store.get('demo')).toMatchObject({ write_keys: ['wk_b'], revoked_keys: ['wk_a'] })
-    expect(await revokeKey(store, 'wk_b')).toMatchObject({ ok: false, message: expect.stringMatching(/rotate/) })
-    expect(await revokeKey(store, 'wk_a')).toMatchObject({ ok: false, message: expect.stringMatching(/already/) })
+    expect(await revokeKey(store, 'wk_b')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/rotate/),
+    })
+    expect(await revokeKey(store, 'wk_a')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/already/),
+    })
     expect((await store.byWriteKey('wk_a'))?.site_id).toBe('demo')
     expect((await rotateKeys(store, 'demo', () => 'wk_new')).ok).toBe(true)
     expect(await store.get('demo')).toMatchObject({ write_keys: ['wk_new'], revoked_keys: ['wk_a', 'wk_b'] })
@@ -206,7 +223,10 @@ describe.each(adapters)('site store (%s)', (name, open) => {
     try {
       const v0 = await store.version()
       expect(await catalog.readKeys.resolve('rk_demo')).toEqual({ siteIds: ['demo'] })
-      const added = await addSite(store, 'live', 'Live', newKey, { retention_days: 7, privacy: { keep_ip: true } })
+      const added = await addSite(store, 'live', 'Live', newKey, {
+        retention_days: 7,
+        privacy: { keep_ip: true },
+      })
       expect(await store.version()).toBeGreaterThan(v0)
       // The poller picks it up by itself.
       const deadline = Date.now() + 5000
@@ -226,10 +246,13 @@ describe.each(adapters)('site store (%s)', (name, open) => {
 
   test('row-level security: a workspace’s role sees and changes only its own sites', async () => {
     const owner = await open()
-    await owner.create(SiteSchema.parse({ site_id: 'acme-site', workspace_id: 'acme', write_keys: ['wk_acme'] }), [
-      'rk_acme',
-    ])
-    await owner.create(SiteSchema.parse({ site_id: 'umbrella-site', workspace_id: 'umbrella', write_keys: ['wk_u'] }))
+    await owner.create(
+      SiteSchema.parse({ site_id: 'acme-site', workspace_id: 'acme', write_keys: ['wk_acme'] }),
+      ['rk_acme'],
+    )
+    await owner.create(
+      SiteSchema.parse({ site_id: 'umbrella-site', workspace_id: 'umbrella', write_keys: ['wk_u'] }),
+    )
     // A second connection on the server; PGlite is one process's database, so its own handle.
     const sql = name === 'postgres' ? await openSql(pgDb!.url) : undefined
     const acme = sql ? sqlSiteStore(sql, { workspace: 'acme' }) : scopedTwin(owner, 'acme')

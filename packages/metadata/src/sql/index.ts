@@ -17,7 +17,9 @@ export async function openSql(url: string): Promise<Sql> {
   if (/^postgres(ql)?:\/\//.test(url)) return postgresSql(url)
   if (url === 'pglite:memory') return pgliteSql()
   if (url.startsWith('pglite:')) return pgliteSql(url.slice('pglite:'.length))
-  throw new Error(`metadata URL must be postgres://…, pglite:<dir> or pglite:memory (got ${url.split(':')[0]}:…)`)
+  throw new Error(
+    `metadata URL must be postgres://…, pglite:<dir> or pglite:memory (got ${url.split(':')[0]}:…)`,
+  )
 }
 
 /** Opens, migrates (idempotently) and wraps the database the URL names. */

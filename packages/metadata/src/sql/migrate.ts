@@ -15,7 +15,11 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
   const migrations = readdirSync(dir)
     .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
     .sort()
-    .map((f) => ({ id: Number(f.slice(0, 4)), name: f.slice(5, -4), sql: readFileSync(join(dir, f), 'utf8') }))
+    .map((f) => ({
+      id: Number(f.slice(0, 4)),
+      name: f.slice(5, -4),
+      sql: readFileSync(join(dir, f), 'utf8'),
+    }))
   migrations.forEach((m, i) => {
     if (m.id !== i + 1) throw new Error(`metadata migrations: expected ${i + 1}, found ${m.id} (${m.name})`)
   })

@@ -47,7 +47,10 @@ function toSite(r: SiteRow): Site {
     time_zone: r.time_zone,
     retention_days: r.retention_days,
     allowed_origins: r.allowed_origins,
-    rate_limit: { per_key_per_minute: r.rate_per_key_per_minute, per_ip_per_minute: r.rate_per_ip_per_minute },
+    rate_limit: {
+      per_key_per_minute: r.rate_per_key_per_minute,
+      per_ip_per_minute: r.rate_per_ip_per_minute,
+    },
     privacy: { keep_ip: r.keep_ip, cookieless: r.cookieless },
     block_bots: r.block_bots,
     write_keys: r.write_keys,
@@ -81,7 +84,8 @@ const toQuery = (r: Record<string, unknown>): SavedQuery => ({
 
 const refuse = (reason: Refusal['reason'], message: string): Refusal => ({ ok: false, reason, message })
 const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code === '23505'
-const isCheckViolation = (err: unknown) => ['23514', '23502', '22001'].includes((err as { code?: string })?.code ?? '')
+const isCheckViolation = (err: unknown) =>
+  ['23514', '23502', '22001'].includes((err as { code?: string })?.code ?? '')
 
 export interface SqlStoreOptions {
   /**
@@ -115,7 +119,11 @@ export function sqlSiteStore(sql: Sql, options: SqlStoreOptions = {}): SiteStore
     return rows.map(toSite)
   }
 
-  async function write(input: Site, mode: 'create' | 'update', readKeys: readonly string[] = []): Promise<StoreResult> {
+  async function write(
+    input: Site,
+    mode: 'create' | 'update',
+    readKeys: readonly string[] = [],
+  ): Promise<StoreResult> {
     const parsed = SiteSchema.safeParse(scope === undefined ? input : { ...input, workspace_id: scope })
     if (!parsed.success) return refuse('invalid', parsed.error.issues[0]?.message ?? 'invalid site')
     const site = parsed.data
@@ -125,8 +133,10 @@ export function sqlSiteStore(sql: Sql, options: SqlStoreOptions = {}): SiteStore
           'SELECT workspace_id FROM sites WHERE site_id = $1 FOR UPDATE',
           [site.site_id],
         )
-        if (mode === 'create' && existing.rows.length > 0) return refuse('conflict', `site ${site.site_id} exists`)
-        if (mode === 'update' && existing.rows.length === 0) return refuse('not_found', `no site ${site.site_id}`)
+        if (mode === 'create' && existing.rows.length > 0)
+          return refuse('conflict', `site ${site.site_id} exists`)
+        if (mode === 'update' && existing.rows.length === 0)
+          return refuse('not_found', `no site ${site.site_id}`)
         const keys = [...site.write_keys, ...site.revoked_keys]
         const clash = await q.query<{ site_id: string }>(
           'SELECT site_id FROM write_keys WHERE key = ANY($1) AND site_id <> $2 LIMIT 1',
@@ -169,7 +179,10 @@ export function sqlSiteStore(sql: Sql, options: SqlStoreOptions = {}): SiteStore
             values,
           )
         }
-        await q.query('DELETE FROM write_keys WHERE site_id = $1 AND NOT (key = ANY($2))', [site.site_id, keys])
+        await q.query('DELETE FROM write_keys WHERE site_id = $1 AND NOT (key = ANY($2))', [
+          site.site_id,
+          keys,
+        ])
         for (const key of site.write_keys) {
           await q.query(
             `INSERT INTO write_keys (key, site_id, workspace_id) VALUES ($1, $2, $3)
@@ -207,7 +220,11 @@ export function sqlSiteStore(sql: Sql, options: SqlStoreOptions = {}): SiteStore
   }
 
   /** Inserts into a site's child table, its workspace taken from the site row. */
-  async function childOfSite<T>(fn: () => Promise<T | undefined>, siteId: string, what: string): Promise<Result<T>> {
+  async function childOfSite<T>(
+    fn: () => Promise<T | undefined>,
+    siteId: string,
+    what: string,
+  ): Promise<Result<T>> {
     try {
       const value = await fn()
       return value === undefined ? refuse('not_found', `no site ${siteId}`) : { ok: true, value }
@@ -255,9 +272,10 @@ export function sqlSiteStore(sql: Sql, options: SqlStoreOptions = {}): SiteStore
       }),
     resolveReadKey: async (key) => {
       const { rows } = await run((q) =>
-        q.query<{ site_id: string }>('SELECT site_id FROM read_keys WHERE key_hash = $1 AND revoked_at IS NULL', [
-          readKeyHash(key),
-        ]),
+        q.query<{ site_id: string }>(
+          'SELECT site_id FROM read_keys WHERE key_hash = $1 AND revoked_at IS NULL',
+          [readKeyHash(key)],
+        ),
       )
       return rows.length === 0 ? undefined : { siteIds: rows.map((r) => r.site_id) }
     },
@@ -286,7 +304,9 @@ export function sqlSiteStore(sql: Sql, options: SqlStoreOptions = {}): SiteStore
           siteId,
           goalId,
         ])
-        return rows[0] ? { ok: true, value: toGoal(rows[0]) } : refuse('not_found', `no goal ${goalId} on ${siteId}`)
+        return rows[0]
+          ? { ok: true, value: toGoal(rows[0]) }
+          : refuse('not_found', `no goal ${goalId} on ${siteId}`)
       }),
 
     saveQuery: (query) =>
@@ -307,9 +327,9 @@ export function sqlSiteStore(sql: Sql, options: SqlStoreOptions = {}): SiteStore
       ),
     listQueries: (siteId) =>
       run(async (q) =>
-        (await q.query('SELECT * FROM saved_queries WHERE site_id = $1 ORDER BY query_id', [siteId])).rows.map(
-          toQuery,
-        ),
+        (
+          await q.query('SELECT * FROM saved_queries WHERE site_id = $1 ORDER BY query_id', [siteId])
+        ).rows.map(toQuery),
       ),
     deleteQuery: (siteId, queryId) =>
       run(async (q): Promise<Result<SavedQuery>> => {
@@ -323,7 +343,9 @@ export function sqlSiteStore(sql: Sql, options: SqlStoreOptions = {}): SiteStore
       }),
 
     version: async () => {
-      const { rows } = await run((q) => q.query<{ v: string }>('SELECT version::text AS v FROM metadata_version'))
+      const { rows } = await run((q) =>
+        q.query<{ v: string }>('SELECT version::text AS v FROM metadata_version'),
+      )
       return Number(rows[0]?.v ?? 0)
     },
     snapshot: () =>
