@@ -13,7 +13,7 @@ import { type DataLayout, type InstallState, token } from './workspace.ts'
 export interface AdminClient {
   /** Where the calls go, for messages. */
   via: string
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>
   close(): Promise<void>
 }
 

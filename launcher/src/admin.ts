@@ -3,7 +3,7 @@
 // Cloudflare edge's SITES_KV.
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { type Site, WRITE_KEY_PREFIX } from '@sightline/metadata'
+import { type Goal, type SavedQuery, type Site, WRITE_KEY_PREFIX } from '@sightline/metadata'
 import { type AdminClient, openAdminClient } from './admin-client.ts'
 import { HELP, usage } from './admin-help.ts'
 import { applyKv, type KvTarget, listKvKeys } from './admin-kv.ts'
@@ -53,14 +53,28 @@ const client: AdminClient = await openAdminClient(layout, state, {
   ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
 })
 
+/** The admin API's answers, loosely: each command reads the fields its route returns. */
+interface Answer {
+  message?: string
+  key?: string
+  site?: Site
+  read_keys?: SiteView['read_keys']
+  sites?: SiteView[]
+  value?: { goal_id?: number; query_id?: number; name?: string }
+  goals?: Goal[]
+  queries?: SavedQuery[]
+  error?: { message?: string }
+}
+
 /** Calls the API; a refusal ends the command with its message and status 1. */
-async function api(method: string, path: string, body?: unknown): Promise<any> {
+async function api(method: string, path: string, body?: unknown): Promise<Answer> {
   const res = await client.call(method, path, body)
+  const answer = res.body as Answer
   if (res.status >= 400) {
     await client.close()
-    die(res.body?.error?.message ?? `HTTP ${res.status}`)
+    die(answer?.error?.message ?? `HTTP ${res.status}`)
   }
-  return res.body
+  return answer
 }
 
 function changed(answer: { message?: string }): void {
@@ -102,7 +116,7 @@ async function kvSync(): Promise<void> {
     local: values.local,
     ...(values.local ? { persistTo: values['persist-to'] ?? join(layout.root, 'wrangler-state') } : {}),
   }
-  const { sites } = (await api('GET', '/admin/v1/sites')) as { sites: SiteView[] }
+  const { sites = [] } = await api('GET', '/admin/v1/sites')
   const wanted = kvEntriesFor(sites.map((v) => v.site))
   const existing = await listKvKeys(target, WRITE_KEY_PREFIX)
   const plan = kvPlan(wanted, existing, WRITE_KEY_PREFIX)
@@ -119,13 +133,13 @@ const site = () => encodeURIComponent(need(0, 'a site id'))
 switch (`${group} ${command}`) {
   case 'sites list': {
     const answer = await api('GET', '/admin/v1/sites')
-    show(answer, () => (answer.sites as SiteView[]).map(describe).join('\n\n'))
+    show(answer, () => (answer.sites ?? []).map(describe).join('\n\n'))
     break
   }
   case 'sites show':
   case 'keys list': {
     const answer = await api('GET', `/admin/v1/sites/${site()}`)
-    show(answer, () => describe(answer))
+    show(answer, () => describe(answer as SiteView))
     break
   }
   case 'sites create':
@@ -191,7 +205,7 @@ switch (`${group} ${command}`) {
       name: need(1, 'a goal name'),
       ...(values.event ? { event_name: values.event } : { page_path: values.path }),
     })
-    changed({ ...answer, message: `goal ${answer.value.goal_id} "${answer.value.name}" created` })
+    changed({ ...answer, message: `goal ${answer.value?.goal_id} "${answer.value?.name}" created` })
     break
   }
   case 'goals delete':
@@ -203,9 +217,7 @@ switch (`${group} ${command}`) {
   case 'queries list': {
     const answer = await api('GET', `/admin/v1/sites/${site()}/queries`)
     show(answer, () =>
-      (answer.queries as Array<{ query_id: number; name: string; spec: unknown }>)
-        .map((q) => `${q.query_id}\t${q.name}\t${JSON.stringify(q.spec)}`)
-        .join('\n'),
+      (answer.queries ?? []).map((q) => `${q.query_id}\t${q.name}\t${JSON.stringify(q.spec)}`).join('\n'),
     )
     break
   }
@@ -217,7 +229,7 @@ switch (`${group} ${command}`) {
       die('the spec must be JSON, e.g. \'{"kind":"trends","interval":"day"}\'')
     }
     const answer = await api('POST', `/admin/v1/sites/${site()}/queries`, { name: need(1, 'a name'), spec })
-    changed({ ...answer, message: `query ${answer.value.query_id} "${answer.value.name}" saved` })
+    changed({ ...answer, message: `query ${answer.value?.query_id} "${answer.value?.name}" saved` })
     break
   }
   case 'queries delete':
