@@ -52,7 +52,7 @@ const StateSchema = z.object({
   /**
    * Read keys this install made for its owner and prints in the banner (the demo site's, and
    * those imported from an older file). The database holds only their hashes; keys made with
-   * `admin keys create` are shown once and kept nowhere (docs/adr/0014).
+   * `admin keys create` are shown once and kept nowhere (docs/adr/0015).
    */
   local_read_keys: z.record(z.string(), z.string()).default({}),
   /** Present only until the metadata database has imported them. */
