@@ -53,6 +53,12 @@ export const EnvSchema = z.object({
         },
       ),
   ).optional(),
+  /**
+   * Embedded installs: the hub's edge view of the sites (GET /admin/v1/edge/sites), polled so
+   * admin changes apply without a restart; SITES stays the fallback. SITES_TOKEN authorises it.
+   */
+  SITES_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SITES_TOKEN: z.string().min(16).optional(),
   BRIDGES: jsonValue(z.array(BridgeSchema).min(1)),
   SIGNING_KEY_ID: z
     .string()
@@ -66,6 +72,8 @@ export const EnvSchema = z.object({
 
 export interface EdgeConfig {
   sites: SiteConfig[]
+  /** Where to poll the sites from (embedded installs), with its bearer token. */
+  sitesUrl?: { url: string; token: string }
   /** Sorted by priority, lowest first: the order the forwarder tries them. */
   bridges: Bridge[]
   signing: { keyId: string; secret: string }
@@ -98,7 +106,10 @@ export function parseConfig(
     const problem = 'TRUSTED_PROXY_SECRET: required with CLIENT_IP_SOURCE=proxy'
     return { ok: false, error: new ConfigError([problem]) }
   }
-  if (!env_.SITES?.length && !hasKv) {
+  if (env_.SITES_URL && !env_.SITES_TOKEN) {
+    return { ok: false, error: new ConfigError(['SITES_TOKEN: required with SITES_URL']) }
+  }
+  if (!env_.SITES?.length && !hasKv && !env_.SITES_URL) {
     const problem = 'SITES: at least one site is required unless a SITES_KV namespace is bound'
     return { ok: false, error: new ConfigError([problem]) }
   }
@@ -106,6 +117,9 @@ export function parseConfig(
     ok: true,
     config: {
       sites: env_.SITES ?? [],
+      ...(env_.SITES_URL && env_.SITES_TOKEN
+        ? { sitesUrl: { url: env_.SITES_URL, token: env_.SITES_TOKEN } }
+        : {}),
       bridges: [...env_.BRIDGES].sort((a, b) => a.priority - b.priority),
       signing: { keyId: env_.SIGNING_KEY_ID, secret: env_.SIGNING_KEY },
       enrichment: enrichSettings(env_),

@@ -10,6 +10,7 @@ import { durableObjectLimiter, observedIpRate, rateLimitGuard } from './rate-lim
 import { requestIdFrom } from './request-id.ts'
 import { staticSites } from './sites.ts'
 import { kvSites } from './sites-kv.ts'
+import { remoteSites } from './sites-remote.ts'
 
 // The Durable Object class must be exported by the main module for the runtime to find it.
 export { RateLimiter } from './rate-limit/durable-object.ts'
@@ -53,8 +54,19 @@ function appFor(env: unknown): App | Error {
         guards.push(limiter)
         preAuthGuards.push(limiter.beforeKey)
       }
+      // The hub's edge view when one is named (embedded), else KV (Cloudflare), else SITES.
+      const sites = config.sitesUrl
+        ? remoteSites({
+            ...config.sitesUrl,
+            now,
+            fallback: fromVars,
+            fetch: (input, init) => fetch(input, init),
+          })
+        : bindings.SITES_KV
+          ? kvSites(bindings.SITES_KV, { now, fallback: fromVars })
+          : fromVars
       app = createApp({
-        sites: bindings.SITES_KV ? kvSites(bindings.SITES_KV, { now, fallback: fromVars }) : fromVars,
+        sites,
         bridges: config.bridges,
         signing: config.signing,
         now,

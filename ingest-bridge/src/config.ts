@@ -49,6 +49,8 @@ export const BridgeConfigSchema = z.object({
    * and keep_ip. Without it every row gets 395 days and no raw IP is kept.
    */
   SITES_FILE: z.string().min(1).optional(),
+  /** The metadata database (postgres://… or pglite:<dir>); wins over SITES_FILE and follows changes. */
+  METADATA_URL: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 })
 export type BridgeConfig = z.infer<typeof BridgeConfigSchema>

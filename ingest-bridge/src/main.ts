@@ -1,13 +1,23 @@
 // Composition root of a standalone bridge: the only place that reads the environment.
 import { siteSettingsIndex } from '@sightline/metadata'
-import { fileSiteStore } from '@sightline/metadata/file'
+import { readSitesFile } from '@sightline/metadata/file'
+import { openSiteCatalog, openSiteStore } from '@sightline/metadata/sql'
 import { composePipeline } from './compose.ts'
 import { loadBridgeConfig, pipelineConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 
 const config = loadBridgeConfig(process.env)
 const { log } = createLogger('ingest-bridge', config.LOG_LEVEL)
-const sites = config.SITES_FILE ? siteSettingsIndex(await fileSiteStore(config.SITES_FILE).list()) : undefined
+// Per-site retention and keep_ip: from the metadata database (followed live, polled every
+// second), or a sites file read once, or the defaults.
+const catalog = config.METADATA_URL
+  ? await openSiteCatalog(await openSiteStore(config.METADATA_URL), {
+      onError: (err) => log('warn', 'metadata poll failed; serving the last snapshot', { err: String(err) }),
+    })
+  : undefined
+const sites =
+  catalog?.settings ??
+  (config.SITES_FILE ? siteSettingsIndex(readSitesFile(config.SITES_FILE).sites) : undefined)
 const pipeline = await composePipeline({ ...pipelineConfig(config, sites), log })
 log('info', 'bridge started', { roles: [...config.BRIDGE_ROLES], port: config.BRIDGE_PORT })
 

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { EdgeBatch } from '@sightline/contracts'
-import { memorySiteStore, siteSettingsIndex } from '@sightline/metadata'
+import { SiteSchema, siteSettingsIndex } from '@sightline/metadata'
 import { eventually, type TempDir, tempDir } from '@sightline/testing'
 import { sqlRows } from '@sightline/testing/sql'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -18,15 +18,15 @@ const RAW_V6 = '2001:db8:85a3::8a2e:370:7334'
 
 beforeAll(async () => {
   dir = await tempDir('bridge-compose-')
-  const store = memorySiteStore([
-    { site_id: 'short', write_keys: ['wk_s'], read_keys: ['rk_s'], retention_days: 30 },
-    { site_id: 'keeper', write_keys: ['wk_k'], read_keys: ['rk_k'], privacy: { keep_ip: true } },
-  ])
+  const sites = [
+    { site_id: 'short', write_keys: ['wk_s'], retention_days: 30 },
+    { site_id: 'keeper', write_keys: ['wk_k'], privacy: { keep_ip: true } },
+  ].map((s) => SiteSchema.parse(s))
   pipeline = await composePipeline({
     stream: { kind: 'segment-log', dir: join(dir.path, 'stream'), fsync: false },
     dedup: { kind: 'memory' },
     warehouse: { mode: 'embedded', path: join(dir.path, 'chdb'), database: `compose_${process.pid}` },
-    sites: siteSettingsIndex(await store.list()),
+    sites: siteSettingsIndex(sites),
     receiver: { host: '127.0.0.1', port: 0, signingKeys: SIGNING_KEYS },
     writer: { maxWaitMs: 20 },
   })

@@ -1,4 +1,5 @@
 import type { Site } from '@sightline/metadata'
+import type { InstallState } from './workspace.ts'
 
 export interface Endpoints {
   edge: string
@@ -8,7 +9,11 @@ export interface Endpoints {
   /** Bearer token for `${bridge}/metrics`. */
   metrics_token: string
   data_dir: string
-  sites: Array<{ site_id: string; write_key: string; read_key: string }>
+  /**
+   * Every site. read_key only where this install keeps one for its owner (local_read_keys):
+   * other read keys exist only as hashes and were shown once, when they were made.
+   */
+  sites: Array<{ site_id: string; write_key: string; read_key?: string }>
   examples: { send: string; stats: string; trends: string; snippet: string }
 }
 
@@ -17,8 +22,16 @@ export function endpointsFor(
   urls: { edge: string; query: string; bridge: string },
   dataDir: string,
   metricsToken: string,
+  state: Pick<InstallState, 'local_read_keys'>,
 ): Endpoints {
-  const site = sites[0]!
+  const listed = sites.map((s) => ({
+    site_id: s.site_id,
+    write_key: s.write_keys[0]!,
+    ...(state.local_read_keys[s.site_id] ? { read_key: state.local_read_keys[s.site_id] } : {}),
+  }))
+  // The examples use a site whose read key the banner may print (the demo site on a new install).
+  const site = listed.find((s) => s.read_key) ?? listed[0]!
+  const readKey = site.read_key ?? '<read key>'
   const event = {
     batch: [
       {
@@ -36,34 +49,34 @@ export function endpointsFor(
     bridge: urls.bridge,
     metrics_token: metricsToken,
     data_dir: dataDir,
-    sites: sites.map((s) => ({
-      site_id: s.site_id,
-      write_key: s.write_keys[0]!,
-      read_key: s.read_keys[0]!,
-    })),
+    sites: [site, ...listed.filter((s) => s !== site)],
     examples: {
       // The browser SDK, served by the edge: paste into any page's <head>.
-      snippet: `<script defer src="${urls.edge}/s.js" data-key="${site.write_keys[0]}"></script>`,
-      send: `curl -s ${urls.edge}/v1/batch -u '${site.write_keys[0]}:' -H 'content-type: application/json' -d '${JSON.stringify(event)}'`,
+      snippet: `<script defer src="${urls.edge}/s.js" data-key="${site.write_key}"></script>`,
+      send: `curl -s ${urls.edge}/v1/batch -u '${site.write_key}:' -H 'content-type: application/json' -d '${JSON.stringify(event)}'`,
       // curl's User-Agent is a bot's, and dashboards leave bots out by default.
-      stats: `curl -s '${urls.query}/v1/sites/${site.site_id}/stats?include_bots=true' -H 'authorization: Bearer ${site.read_keys[0]}'`,
-      trends: `curl -s '${urls.query}/v1/sites/${site.site_id}/trends?interval=hour&include_bots=true' -H 'authorization: Bearer ${site.read_keys[0]}'`,
+      stats: `curl -s '${urls.query}/v1/sites/${site.site_id}/stats?include_bots=true' -H 'authorization: Bearer ${readKey}'`,
+      trends: `curl -s '${urls.query}/v1/sites/${site.site_id}/trends?interval=hour&include_bots=true' -H 'authorization: Bearer ${readKey}'`,
     },
   }
 }
 
 export function renderBanner(e: Endpoints, created: boolean, endpointsFile: string): string {
   const site = e.sites[0]!
+  const width = Math.max(...e.sites.map((s) => s.site_id.length))
   return [
     '',
     '  Sightline is running (embedded mode)',
     '',
     `  Send events   ${e.ingest}`,
     `  Query         ${e.query}/v1/sites/${site.site_id}/stats`,
-    `  Site          ${site.site_id}${created ? '   (created just now)' : ''}`,
-    `  Write key     ${site.write_key}`,
-    `  Read key      ${site.read_key}   (secret)`,
-    `  Data          ${e.data_dir}`,
+    `  Data          ${e.data_dir}${created ? '   (created just now, with the demo site)' : ''}`,
+    '',
+    `  Sites (${e.sites.length})     write key${' '.repeat(24)}read key (secret)`,
+    ...e.sites.map(
+      (s) =>
+        `    ${s.site_id.padEnd(width)}  ${s.write_key}  ${s.read_key ?? '(shown once when made; "npm run admin -- keys create <site> --read")'}`,
+    ),
     '',
     '  Try it:',
     `    ${e.examples.send}`,
@@ -72,6 +85,7 @@ export function renderBanner(e: Endpoints, created: boolean, endpointsFile: stri
     '  Track a website (paste into its <head>; see docs/sdk.md):',
     `    ${e.examples.snippet}`,
     '',
+    '  Manage sites, keys and settings while it runs: npm run admin -- --help',
     `  The same, for scripts: ${endpointsFile}`,
     '  Ctrl-C stops; the next start resumes where this one stopped.',
     '',

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { edgeView, type Site } from '@sightline/metadata'
 import type { DataLayout, InstallState } from './workspace.ts'
@@ -15,7 +15,9 @@ export function writeEdgeEnv(
   bridgeUrl: string,
 ): string {
   const vars: Record<string, string> = {
+    // As of the start: the fallback while the hub's edge view (SITES_URL) cannot be reached.
     SITES: JSON.stringify(sites.map(edgeView)),
+    ...sitesUrl(layout, state),
     BRIDGES: JSON.stringify([{ url: bridgeUrl, region: 'local', priority: 1 }]),
     SIGNING_KEY_ID: state.signing.key_id,
     SIGNING_KEY: state.signing.key,
@@ -36,10 +38,28 @@ export function writeEdgeEnv(
 }
 
 /**
+ * The running hub's edge view of the sites: the embedded edge polls it (≤ 1 s cache), so a
+ * site, key or setting changed with `npm run admin` reaches it without a restart.
+ */
+function sitesUrl(layout: DataLayout, state: InstallState): Record<string, string> {
+  if (!existsSync(layout.admin)) return {}
+  const { url } = JSON.parse(readFileSync(layout.admin, 'utf8')) as { url: string }
+  return { SITES_URL: `${url}/admin/v1/edge/sites`, SITES_TOKEN: edgeSitesToken(state) }
+}
+
+/**
  * What a reverse proxy in front of the embedded edge sends as `X-Sightline-Proxy-Secret` so
  * the edge believes its `X-Real-IP` / `X-Forwarded-For` (docs/enrichment.md). Derived from
  * the install's signing key, so it needs no state of its own and changes when that key does.
  */
 export function trustedProxySecret(state: Pick<InstallState, 'signing'>): string {
   return createHmac('sha256', state.signing.key).update('sightline trusted proxy v1').digest('base64url')
+}
+
+/**
+ * The embedded edge's token for the hub's `GET /admin/v1/edge/sites` (read-only: the edge
+ * view holds no secret but the sites' write keys). Derived like the proxy secret.
+ */
+export function edgeSitesToken(state: Pick<InstallState, 'signing'>): string {
+  return createHmac('sha256', state.signing.key).update('sightline edge sites v1').digest('base64url')
 }

@@ -4,10 +4,13 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { composePipeline, dbipCityPaths, withBodyLimit } from '@sightline/ingest-bridge'
-import { readKeysFile, siteSettingsIndex } from '@sightline/metadata'
-import { createApp as createQueryApp, staticReadKeys } from '@sightline/query-service'
+import { openSiteCatalog } from '@sightline/metadata/sql'
+import { createApp as createQueryApp } from '@sightline/query-service'
 import pino from 'pino'
 import { z } from 'zod'
+import { startAdminListener } from './admin-listener.ts'
+import { syncEndpointsSites } from './endpoints-sync.ts'
+import { openInstallStore } from './metadata.ts'
 import { dataLayout, loadOrCreateState } from './workspace.ts'
 
 const HubConfigSchema = z.object({
@@ -22,6 +25,12 @@ const HubConfigSchema = z.object({
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** MaxMind-format city databases for the bridge's geo fallback; default DB-IP Lite, [] = off. */
   geoDatabases: z.array(z.string().min(1)).optional(),
+  /** The admin API's port on 127.0.0.1 (0: any free one; admin.json says which). */
+  adminPort: z.coerce.number().int().min(0).max(65535).default(0),
+  /** A PostgreSQL server for the metadata (postgres://…); default PGlite under the data dir. */
+  metadataUrl: z.string().min(1).optional(),
+  /** How often the catalog checks the store's change counter (changes by other processes). */
+  metadataPollMs: z.coerce.number().int().min(50).default(1000),
 })
 export type HubConfig = z.infer<typeof HubConfigSchema>
 
@@ -31,17 +40,22 @@ const QUERY_MAX_BODY_BYTES = 64 * 1024
 export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>) {
   const config = HubConfigSchema.parse(input)
   const layout = dataLayout(config.dataDir)
-  const { state, sites: store } = loadOrCreateState(layout)
-  const sites = await store.list()
+  const { state } = loadOrCreateState(layout)
   const logger = pino({ name: 'sightline-hub', level: config.logLevel }, pino.destination(2))
   const log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) =>
     logger[level](fields ?? {}, msg)
+  // Sites, keys and settings: read through the catalog, which follows every change.
+  const store = await openInstallStore(layout, config.metadataUrl)
+  const catalog = await openSiteCatalog(store, {
+    pollMs: config.metadataPollMs,
+    onError: (err) => log('warn', 'metadata poll failed; serving the last snapshot', { err: String(err) }),
+  })
 
   const pipeline = await composePipeline({
     stream: { kind: 'segment-log', dir: layout.stream },
     dedup: { kind: 'memory' },
     warehouse: { mode: 'embedded', path: layout.chdb, database: config.database },
-    sites: siteSettingsIndex(sites),
+    sites: catalog.settings,
     receiver: {
       host: config.host,
       port: config.bridgePort,
@@ -55,7 +69,7 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
   })
   const query = createQueryApp({
     warehouse: pipeline.warehouse!,
-    keys: staticReadKeys(readKeysFile(sites)),
+    keys: catalog.readKeys,
     clock: () => new Date(),
     logger,
   })
@@ -64,11 +78,38 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
     port: config.queryPort,
     limits: { maxBodyBytes: QUERY_MAX_BODY_BYTES },
   })
+  catalog.onChange((snapshot) => {
+    try {
+      syncEndpointsSites(layout, snapshot.sites)
+    } catch (err) {
+      log('warn', 'could not update endpoints.json', { err: String(err) })
+    }
+  })
+  const admin = await startAdminListener({
+    layout,
+    state,
+    store,
+    catalog,
+    port: config.adminPort,
+    onBug: (err) => log('error', 'admin API bug', { err: String((err as Error)?.stack ?? err) }),
+  })
   const url = (server: Server) => `http://${config.host}:${(server.address() as AddressInfo).port}`
+  let stopped: Promise<void> | undefined
+  const stop = () => {
+    stopped ??= (async () => {
+      await admin.close()
+      await pipeline.stop()
+      catalog.stop()
+      await store.close()
+    })()
+    return stopped
+  }
   return {
-    stop: pipeline.stop,
+    stop,
+    store,
+    catalog,
     counters: pipeline.counters,
     warehouse: pipeline.warehouse!,
-    urls: { bridge: url(pipeline.bridge!), query: url(queryServer) },
+    urls: { bridge: url(pipeline.bridge!), query: url(queryServer), admin: admin.url },
   }
 }

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { endpointsFor, renderBanner } from './banner.ts'
 import { writeEdgeEnv } from './edge-env.ts'
+import { sitesFromHub } from './hub-sites.ts'
 import { freePort, isPortFree, waitForHttp } from './ports.ts'
 import {
   recordPids,
@@ -43,8 +44,9 @@ const config = StartConfigSchema.parse({
 
 const say = (msg: string) => process.stderr.write(`[sightline] ${msg}\n`)
 const layout = dataLayout(config.dataDir)
-const { state, sites, created } = loadOrCreateState(layout)
-const siteList = await sites.list()
+const { state, created } = loadOrCreateState(layout)
+// The hub owns the metadata database: the sites are asked of it once it runs.
+let siteList: Awaited<ReturnType<typeof sitesFromHub>> = []
 stopLeftovers(layout)
 
 for (const [name, port] of [
@@ -89,6 +91,7 @@ try {
     queryPort: config.queryPort,
   })
   recordPids(layout, { launcher: process.pid, hub: hub.child.pid })
+  siteList = await sitesFromHub(layout, state)
   say('starting the edge (wrangler dev, local workerd)…')
   const envFile = writeEdgeEnv(layout, state, siteList, urls.bridge)
   edge = startEdgeProcess(layout, {
@@ -103,7 +106,13 @@ try {
   await shutdown(1, `could not start: ${(err as Error).message} (logs in ${layout.logs})`)
 }
 
-const endpoints = endpointsFor(siteList, urls, layout.root, state.metrics_token)
+const endpoints = endpointsFor(
+  siteList,
+  urls,
+  layout.root,
+  state.metrics_token,
+  loadOrCreateState(layout).state,
+)
 writeJsonAtomic(layout.endpoints, {
   ...endpoints,
   pids: { launcher: process.pid, hub: hub!.child.pid, edge: edge!.child.pid },

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { SiteSchema, type SiteStore } from '@sightline/metadata'
-import { fileSiteStore, writeSecretJson } from '@sightline/metadata/file'
+import { SiteSchema } from '@sightline/metadata'
+import { writeSecretJson } from '@sightline/metadata/file'
 import { z } from 'zod'
 
 /**
@@ -12,6 +12,10 @@ import { z } from 'zod'
 export interface DataLayout {
   root: string
   state: string
+  /** The metadata database (PGlite): sites, keys, goals, saved queries. */
+  metadata: string
+  /** Where the running hub's admin API listens (written by the hub, removed when it stops). */
+  admin: string
   chdb: string
   stream: string
   endpoints: string
@@ -24,6 +28,8 @@ export function dataLayout(dataDir: string): DataLayout {
   return {
     root,
     state: join(root, 'sightline.json'),
+    metadata: join(root, 'metadata'),
+    admin: join(root, 'admin.json'),
     chdb: join(root, 'chdb'),
     stream: join(root, 'stream'),
     endpoints: join(root, 'endpoints.json'),
@@ -33,59 +39,68 @@ export function dataLayout(dataDir: string): DataLayout {
 }
 
 /**
- * sightline.json: the install's signing secret, and its sites (owned by the site store,
- * @sightline/metadata's file adapter, which keeps the rest of the file as it is).
+ * sightline.json: the install's secrets. Sites used to live here too (`sites`); the metadata
+ * database imports them on its first open (metadata.ts) and the key is then removed.
  */
 const StateSchema = z.object({
   version: z.literal(1),
   signing: z.object({ key_id: z.string(), key: z.string().min(32) }),
   /** Bearer token for the bridge's /metrics (added to older files on their next start). */
   metrics_token: z.string().min(16),
+  /** Bearer token for the hub's admin API (added to older files on their next start). */
+  admin_token: z.string().min(16),
+  /**
+   * Read keys this install made for its owner and prints in the banner (the demo site's, and
+   * those imported from an older file). The database holds only their hashes; keys made with
+   * `admin keys create` are shown once and kept nowhere (docs/adr/0016).
+   */
+  local_read_keys: z.record(z.string(), z.string()).default({}),
+  /** Present only until the metadata database has imported them. */
+  sites: z.array(z.unknown()).optional(),
 })
 export type InstallState = z.infer<typeof StateSchema>
 
 export const token = (prefix: string) => `${prefix}_${randomBytes(18).toString('base64url')}`
 
+/** Secrets added since a file was first written: older files get them on their next start. */
+const ADDED_SECRETS = { metrics_token: 'mt', admin_token: 'at' } as const
+
 /**
- * Loads the install state, creating the demo site and secrets on first run. The data
- * directory is private (0700) and every file in it 0600: it holds write, read and
- * signing keys.
+ * Loads the install state, creating the demo site and secrets on first run (the site in the
+ * legacy `sites` form, which the hub's first open of the metadata database imports: one
+ * path for new and old installs). The data directory is private (0700) and every file in
+ * it 0600: it holds write, read and signing keys.
  */
-export function loadOrCreateState(layout: DataLayout): {
-  state: InstallState
-  sites: SiteStore
-  created: boolean
-} {
+export function loadOrCreateState(layout: DataLayout): { state: InstallState; created: boolean } {
   for (const dir of [layout.root, layout.logs]) {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     chmodSync(dir, 0o700)
   }
-  const sites = fileSiteStore(layout.state)
   if (existsSync(layout.state)) {
     chmodSync(layout.state, 0o600)
     const doc = JSON.parse(readFileSync(layout.state, 'utf8'))
-    if (typeof doc === 'object' && doc !== null && !('metrics_token' in doc)) {
-      doc.metrics_token = token('mt')
-      writeSecretJson(layout.state, doc)
+    if (typeof doc === 'object' && doc !== null) {
+      const missing = Object.entries(ADDED_SECRETS).filter(([k]) => !(k in doc))
+      for (const [k, prefix] of missing) doc[k] = token(prefix)
+      if (missing.length > 0) writeSecretJson(layout.state, doc)
     }
     const parsed = StateSchema.safeParse(doc)
     if (!parsed.success)
       throw new Error(`${layout.state} is not a valid Sightline state file: ${z.prettifyError(parsed.error)}`)
-    return { state: parsed.data, sites, created: false }
+    return { state: parsed.data, created: false }
   }
+  const demo = SiteSchema.parse({ site_id: 'demo', name: 'Demo site', write_keys: [token('wk')] })
+  const readKey = token('rk')
   const state: InstallState = {
     version: 1,
     signing: { key_id: 'k1', key: randomBytes(32).toString('base64url') },
     metrics_token: token('mt'),
+    admin_token: token('at'),
+    local_read_keys: { demo: readKey },
+    sites: [{ ...demo, read_keys: [readKey] }],
   }
-  const demo = SiteSchema.parse({
-    site_id: 'demo',
-    name: 'Demo site',
-    write_keys: [token('wk')],
-    read_keys: [token('rk')],
-  })
-  writeSecretJson(layout.state, { ...state, sites: [demo] })
-  return { state, sites, created: true }
+  writeSecretJson(layout.state, state)
+  return { state, created: true }
 }
 
 /** Temp file + rename (a crash never leaves half a file), 0600: everything here is secret or points at secrets. */

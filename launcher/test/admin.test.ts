@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { memorySiteStore, rotateKeys, type Site, SiteSchema, WRITE_KEY_PREFIX } from '@sightline/metadata'
+import { type Site, SiteSchema, WRITE_KEY_PREFIX } from '@sightline/metadata'
 import { afterAll, describe, expect, it } from 'vitest'
 import { SiteSchema as EdgeSiteSchema } from '../../edge-worker/src/config.ts'
 import { applyKv, listKvKeys } from '../src/admin-kv.ts'
@@ -14,7 +14,6 @@ const demo: Site = SiteSchema.parse({
   name: 'Demo',
   write_keys: ['wk_b'],
   revoked_keys: ['wk_a'],
-  read_keys: ['rk_a'],
   retention_days: 30,
   allowed_origins: ['https://demo.example'],
   privacy: { keep_ip: false, cookieless: true },
@@ -52,23 +51,16 @@ describe('admin: kv sync against wrangler local persistence', () => {
 
   it('puts every entry and deletes entries of removed keys', async () => {
     const target = { local: true, persistTo: join(dir, 'wrangler-state') }
-    const store = memorySiteStore([demo])
-    await applyKv(target, kvEntriesFor(await store.list()), [])
+    await applyKv(target, kvEntriesFor([demo]), [])
     expect(await listKvKeys(target, WRITE_KEY_PREFIX)).toEqual(['write_key:wk_a', 'write_key:wk_b'])
-    expect((await rotateKeys(store, 'demo', () => 'wk_new')).ok).toBe(true)
-    // wk_b forgotten entirely (not just revoked): its entry must go.
-    const next = (await store.get('demo'))!
-    await store.update({ ...next, revoked_keys: ['wk_a'] })
-    const plan = kvPlan(
-      kvEntriesFor(await store.list()),
-      await listKvKeys(target, WRITE_KEY_PREFIX),
-      WRITE_KEY_PREFIX,
-    )
+    // Rotated (wk_new), and wk_b forgotten entirely (not just revoked): its entry must go.
+    const next: Site = { ...demo, write_keys: ['wk_new'], revoked_keys: ['wk_a'] }
+    const plan = kvPlan(kvEntriesFor([next]), await listKvKeys(target, WRITE_KEY_PREFIX), WRITE_KEY_PREFIX)
     await applyKv(target, plan.put, plan.remove)
     expect(await listKvKeys(target, WRITE_KEY_PREFIX)).toEqual(['write_key:wk_a', 'write_key:wk_new'])
   }, 60_000)
 
-  it('runs as a command over the state file', () => {
+  it('runs as a command over a stopped install: imports sightline.json once, sets every setting', () => {
     const run = (...args: string[]) =>
       execFileSync(
         process.execPath,
@@ -78,17 +70,69 @@ describe('admin: kv sync against wrangler local persistence', () => {
           encoding: 'utf8',
         },
       )
-    expect(run('sites', 'add', 'shop')).toMatch(/added shop/)
-    expect(run('sites', 'retention', 'shop', '30')).toMatch(/30 days/)
-    expect(run('sites', 'list')).toMatch(/^shop\t.*retention: 30 d/m)
+    // A new data dir: the demo site is made, then imported into the metadata database.
+    expect(run('sites', 'list')).toMatch(/^demo\tDemo site/m)
     const path = join(dir, 'sightline.json')
-    const state = JSON.parse(readFileSync(path, 'utf8')) as { sites: Site[] }
-    expect(state.sites.map((s) => [s.site_id, s.retention_days])).toEqual([
-      ['demo', 395],
-      ['shop', 30],
+    const state = JSON.parse(readFileSync(path, 'utf8'))
+    expect(state.sites).toBeUndefined()
+    expect(state.local_read_keys.demo).toMatch(/^rk_/)
+    expect(run('sites', 'create', 'shop', '--time-zone', 'Europe/Berlin')).toMatch(
+      /added shop: .*read key rk_\S+ \(shown once/,
+    )
+    // The read key is nowhere on disk in the clear: not in the state file, not in the database.
+    expect(readFileSync(path, 'utf8')).not.toMatch(/"shop"/)
+    for (const [setting, value] of [
+      ['retention_days', '30'],
+      ['allowed_origins', 'https://shop.example'],
+      ['rate_limit.per_key_per_minute', '1000'],
+      ['rate_limit.per_ip_per_minute', '50'],
+      ['keep_ip', 'on'],
+      ['cookieless', 'on'],
+      ['block_bots', 'on'],
+      ['name', 'The Shop'],
+      ['time_zone', 'Asia/Tokyo'],
     ])
+      expect(run('sites', 'set', 'shop', setting!, value!)).toMatch(
+        new RegExp(`${setting!.replace('.', '\\.')} =`),
+      )
+    const shown = run('sites', 'show', 'shop')
+    for (const line of [
+      /^shop\tThe Shop/m,
+      /time_zone\s+Asia\/Tokyo/,
+      /retention_days\s+30/,
+      /allowed_origins\s+https:\/\/shop\.example/,
+      /per_key_per_minute 1000, per_ip_per_minute 50/,
+      /keep_ip true\s+cookieless true\s+block_bots true/,
+    ])
+      expect(shown).toMatch(line)
+    expect(() => run('sites', 'set', 'shop', 'block_bots', 'maybe')).toThrow(/block_bots: cannot use/)
+    expect(run('goals', 'create', 'shop', 'Signup', '--event', 'signup')).toMatch(/goal 1 "Signup" created/)
+    expect(run('goals', 'list', 'shop')).toMatch(/^1\tSignup\tevent signup$/m)
     // It holds every key of the install: owner-only, in an owner-only directory.
     expect(statSync(path).mode & 0o777).toBe(0o600)
     expect(statSync(dir).mode & 0o777).toBe(0o700)
-  }, 30_000)
+  }, 120_000)
+
+  it('explains itself: --help for the command and each group, a usage error otherwise', () => {
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'launcher/src/admin.ts', '--data-dir', dir, ...args], {
+        cwd: join(import.meta.dirname, '..', '..'),
+        encoding: 'utf8',
+      })
+    const help = run('--help')
+    expect(help.status).toBe(0)
+    for (const group of ['sites', 'keys', 'goals', 'queries', 'kv'])
+      expect(help.stdout).toContain(`admin ${group}`)
+    for (const group of ['sites', 'keys', 'goals']) {
+      const r = run(group, '--help')
+      expect(r.status, group).toBe(0)
+      expect(r.stdout).toContain(`admin ${group} <command>`)
+      expect(r.stderr).toBe('')
+    }
+    expect(run('sites', '--help').stdout).toContain('rate_limit.per_ip_per_minute')
+    const bad = run('sites', 'frobnicate')
+    expect(bad.status).toBe(1)
+    expect(bad.stderr).toMatch(/unknown command "sites frobnicate"/)
+    expect(bad.stderr).not.toMatch(/at .*\.ts:\d+/)
+  }, 60_000)
 })

@@ -1,18 +1,40 @@
-// Pure: runs in workerd too (the edge imports the KV format). The file adapter is './file'.
-export { memorySiteStore } from './memory-store.ts'
-export { checkWrite, type SiteStore, type StoreResult } from './port.ts'
+// Pure: runs in workerd too (the edge imports the KV format). The PostgreSQL/PGlite adapter
+// is './sql', the legacy JSON file reader './file'.
+export type {
+  Goal,
+  GoalInput,
+  MetadataSnapshot,
+  ReadKeyInfo,
+  Refusal,
+  Result,
+  SavedQuery,
+  SiteStore,
+  StoreResult,
+} from './port.ts'
 export {
   DEFAULT_RETENTION_DAYS,
+  DEFAULT_WORKSPACE,
   type EdgeSite,
   EdgeSiteSchema,
   edgeView,
   MAX_RETENTION_DAYS,
-  readKeysFile,
   SITE_ID,
+  SITE_SETTINGS,
   type Site,
   type SiteInput,
   SiteSchema,
+  type SiteSetting,
   siteSettingsIndex,
 } from './site.ts'
-export { addSite, type Change, type NewKey, revokeKey, rotateKeys, setRetention } from './site-ops.ts'
+export {
+  addSite,
+  type Change,
+  createKey,
+  type KeyKind,
+  type NewKey,
+  revokeKey,
+  rotateKeys,
+  setRetention,
+  setSetting,
+} from './site-ops.ts'
 export { entryKey, type KvEntry, siteEntries, WRITE_KEY_PREFIX } from './sites-kv-format.ts'

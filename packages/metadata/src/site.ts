@@ -5,6 +5,9 @@ export const SITE_ID = /^[a-z0-9_-]{1,64}$/
 
 /** ClickHouse's retention_days column is a UInt16; ten years is already more than anyone asks. */
 export const MAX_RETENTION_DAYS = 3650
+/** Where sites go when no workspace is named (the embedded install has only this one). */
+export const DEFAULT_WORKSPACE = 'default'
+
 /** Thirteen months: a year-over-year comparison still has its previous year (ADR 0003). */
 export const DEFAULT_RETENTION_DAYS = 395
 
@@ -35,10 +38,27 @@ export const PrivacySchema = z.object({
 
 /**
  * One site, everywhere: the edge reads its projection (see edgeView), the writer its
- * retention, the query service its read keys and time zone. Defaults are what a new site gets.
+ * retention and keep_ip, the query service its time zone. Defaults are what a new site gets.
+ * Read keys are not part of it: they are secrets the store keeps only as hashes (port.ts).
  */
+/** The settings `sites set` can change, by the name users type. */
+export const SITE_SETTINGS = [
+  'name',
+  'time_zone',
+  'retention_days',
+  'allowed_origins',
+  'rate_limit.per_key_per_minute',
+  'rate_limit.per_ip_per_minute',
+  'keep_ip',
+  'cookieless',
+  'block_bots',
+] as const
+export type SiteSetting = (typeof SITE_SETTINGS)[number]
+
 export const SiteSchema = z.object({
   site_id: z.string().regex(SITE_ID, `site id must match ${SITE_ID}`),
+  /** The tenant: row-level security keeps one workspace's sites from another's services. */
+  workspace_id: z.string().regex(SITE_ID, `workspace id must match ${SITE_ID}`).default(DEFAULT_WORKSPACE),
   name: z.string().max(200).default(''),
   /** The site's reporting zone (IANA name): "today" and day buckets default to it. */
   time_zone: z
@@ -56,8 +76,6 @@ export const SiteSchema = z.object({
   write_keys: z.array(key).min(1),
   /** Kept (not deleted) so the edge answers "revoked" instead of "unknown". */
   revoked_keys: z.array(key).default([]),
-  /** Secret: they read the site's data. Never sent to the edge. */
-  read_keys: z.array(key).min(1),
 })
 export type Site = z.infer<typeof SiteSchema>
 /** What a caller may leave out (defaults fill it). */
@@ -80,11 +98,6 @@ export type EdgeSite = z.infer<typeof EdgeSiteSchema>
 
 export function edgeView(site: Site | EdgeSite): EdgeSite {
   return EdgeSiteSchema.parse(site)
-}
-
-/** The query service's read-keys file shape: each read key grants its own site. */
-export function readKeysFile(sites: readonly Site[]): { read_keys: Array<{ key: string; sites: string[] }> } {
-  return { read_keys: sites.flatMap((s) => s.read_keys.map((key) => ({ key, sites: [s.site_id] }))) }
 }
 
 /** Sites by id, answering the writer's per-row questions without a lookup per event. */

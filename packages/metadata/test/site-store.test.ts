@@ -1,31 +1,67 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { fileSiteStore } from '../src/file-store.ts'
+import { readSitesFile } from '../src/file-store.ts'
 import {
   addSite,
-  memorySiteStore,
-  readKeysFile,
+  createKey,
   revokeKey,
   rotateKeys,
+  SITE_SETTINGS,
   SiteSchema,
   type SiteStore,
   setRetention,
-  siteEntries,
-  siteSettingsIndex,
+  setSetting,
 } from '../src/index.ts'
+import { openSiteCatalog, openSiteStore, openSql, sqlSiteStore } from '../src/sql/index.ts'
+import { privatePostgresDatabase } from '../src/testing/postgres-database.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'metadata-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const pgDb = await privatePostgresDatabase('sightline_meta')
+const opened: SiteStore[] = []
+afterAll(async () => {
+  await Promise.all(opened.map((s) => s.close().catch(() => {})))
+  await pgDb?.drop()
+  rmSync(dir, { recursive: true, force: true })
+})
 
 let n = 0
-const newKey = (prefix: string) => `${prefix}_${++n}`
-const demo = { site_id: 'demo', write_keys: ['wk_a', 'wk_b'], read_keys: ['rk_a'] }
+const newKey = (prefix: string) => `${prefix}_${++n}_${Math.random().toString(36).slice(2)}`
+const demo = { site_id: 'demo', write_keys: ['wk_a', 'wk_b'] }
+
+/**
+ * Each test gets an emptied store holding only `demo` (read key rk_demo). One database per
+ * adapter for the file (opening PGlite costs seconds); TRUNCATE keeps the tests independent.
+ */
+type Open = () => Promise<SiteStore>
+function reused(url: () => string): Open {
+  let store: Promise<SiteStore> | undefined
+  return async () => {
+    store ??= openSiteStore(url()).then((s) => {
+      opened.push(s)
+      return s
+    })
+    const s = await store
+    await (s as unknown as { [SQL]: { exec(t: string): Promise<void> } })[SQL].exec(
+      'TRUNCATE workspaces CASCADE',
+    )
+    const r = await s.create(SiteSchema.parse(demo), ['rk_demo'])
+    if (!r.ok) throw new Error(r.message)
+    return s
+  }
+}
+const SQL = Symbol.for('sightline.metadata.sql')
+const adapters: Array<[string, Open]> = [
+  ['pglite (memory)', reused(() => 'pglite:memory')],
+  ['pglite (directory)', reused(() => `pglite:${join(dir, 'contract-db')}`)],
+  ['postgres', reused(() => pgDb!.url)],
+]
 
 describe('site schema', () => {
   it('fills what a new site gets and refuses what no component could use', () => {
     expect(SiteSchema.parse(demo)).toMatchObject({
+      workspace_id: 'default',
       time_zone: 'UTC',
       retention_days: 395,
       allowed_origins: ['*'],
@@ -34,81 +70,68 @@ describe('site schema', () => {
       block_bots: false,
       revoked_keys: [],
     })
-    expect(SiteSchema.safeParse({ ...demo, time_zone: 'Europe/Berlin' }).success).toBe(true)
     for (const bad of [
       { time_zone: '+05:30' },
-      { time_zone: 'utc' },
       { time_zone: 'Mars/Base' },
       { retention_days: 0 },
-      { retention_days: 70_000 },
       { site_id: 'Bad Id' },
-      { read_keys: [] },
+      { write_keys: [] },
     ])
       expect(SiteSchema.safeParse({ ...demo, ...bad }).success).toBe(false)
   })
-
-  it('gives the edge its view only: no read keys, no warehouse settings', () => {
-    const entries = siteEntries([{ ...demo, revoked_keys: ['wk_old'], retention_days: 30 }])
-    expect(entries.map((e) => e.key)).toEqual(['write_key:wk_a', 'write_key:wk_b', 'write_key:wk_old'])
-    const value = JSON.parse(entries[0]!.value)
-    expect(value).toMatchObject({ site_id: 'demo', write_keys: ['wk_a', 'wk_b'], revoked_keys: ['wk_old'] })
-    expect(value.read_keys).toBeUndefined()
-    expect(value.retention_days).toBeUndefined()
-    expect(() => siteEntries([demo, { ...demo, site_id: 'other' }])).toThrow(/two sites/)
-  })
-
-  it('derives the read-keys file and the per-site settings the writer stamps', () => {
-    const sites = [
-      SiteSchema.parse(demo),
-      SiteSchema.parse({
-        ...demo,
-        site_id: 'b',
-        write_keys: ['x'],
-        read_keys: ['r1', 'r2'],
-        retention_days: 30,
-        privacy: { keep_ip: true },
-      }),
-    ]
-    expect(readKeysFile(sites).read_keys).toEqual([
-      { key: 'rk_a', sites: ['demo'] },
-      { key: 'r1', sites: ['b'] },
-      { key: 'r2', sites: ['b'] },
-    ])
-    const index = siteSettingsIndex(sites)
-    expect([index.retentionDays('b'), index.retentionDays('demo'), index.retentionDays('unknown')]).toEqual([
-      30, 395, 395,
-    ])
-    expect([index.keepIp('b'), index.keepIp('demo'), index.keepIp('unknown')]).toEqual([true, false, false])
-  })
 })
 
-// The same behaviour from every adapter (the PostgreSQL one will join this list).
-const adapters: Array<[string, () => SiteStore]> = [
-  ['memory', () => memorySiteStore([demo])],
-  [
-    'file',
-    () => {
-      const path = join(dir, `sites-${++n}.json`)
-      writeFileSync(path, JSON.stringify({ version: 1, sites: [demo], signing: { key: 'keep-me' } }))
-      return fileSiteStore(path)
-    },
-  ],
-]
+describe.each(adapters)('site store (%s)', (name, open) => {
+  const skip = name === 'postgres' && !pgDb && process.env.CI !== 'true'
+  const test = (title: string, fn: () => Promise<void>) =>
+    it.skipIf(skip)(title + (skip ? ' (no PostgreSQL at 127.0.0.1:5432)' : ''), fn, 30_000)
 
-describe.each(adapters)('site store (%s)', (_name, open) => {
-  it('adds a site with fresh keys, refusing duplicates, bad ids and another site’s key', async () => {
-    const store = open()
-    const added = await addSite(store, 'shop', 'Shop', newKey)
-    expect(added).toMatchObject({ ok: true, site: { site_id: 'shop', name: 'Shop', retention_days: 395 } })
+  test('adds a site with fresh keys, refusing duplicates, bad ids and another site’s key', async () => {
+    const store = await open()
+    const added = await addSite(store, 'shop', 'Shop', newKey, { time_zone: 'Europe/Berlin' })
+    expect(added).toMatchObject({
+      ok: true,
+      site: { site_id: 'shop', name: 'Shop', time_zone: 'Europe/Berlin' },
+    })
     expect((await store.list()).map((s) => s.site_id)).toEqual(['demo', 'shop'])
-    expect((await addSite(store, 'shop', 'again', newKey)).ok).toBe(false)
+    expect(await addSite(store, 'shop', 'again', newKey)).toMatchObject({ ok: false, reason: 'conflict' })
     expect((await addSite(store, 'Bad Id', '', newKey)).ok).toBe(false)
+    expect((await addSite(store, 'tz', '', newKey, { time_zone: 'Mars/Base' })).ok).toBe(false)
     const shop = (await store.get('shop'))!
-    expect(await store.update({ ...shop, write_keys: ['wk_a'] })).toMatchObject({ ok: false })
+    expect(await store.update({ ...shop, write_keys: ['wk_a'] })).toMatchObject({
+      ok: false,
+      reason: 'conflict',
+    })
+    expect((await store.byWriteKey(shop.write_keys[0]!))?.site_id).toBe('shop')
   })
 
-  it('revokes a key but never the last one, and rotates', async () => {
-    const store = open()
+  test('keeps read keys only as hashes: resolves, lists by key id, revokes', async () => {
+    const store = await open()
+    expect(await store.resolveReadKey('rk_demo')).toEqual({ siteIds: ['demo'] })
+    expect(await store.resolveReadKey('rk_nope')).toBeUndefined()
+    const snapshot = await store.snapshot()
+    expect(JSON.stringify(snapshot)).not.toContain('rk_demo')
+    const created = await createKey(store, 'demo', 'read', newKey)
+    expect(created.ok && created.key).toMatch(/^rk_/)
+    const key = created.ok ? created.key! : ''
+    expect(await store.resolveReadKey(key)).toEqual({ siteIds: ['demo'] })
+    const listed = await store.readKeys('demo')
+    expect(listed).toHaveLength(2)
+    expect(listed[0]!.key_id).toMatch(/^[0-9a-f]{12}$/)
+    expect(await revokeKey(store, key)).toMatchObject({
+      ok: true,
+      message: expect.stringMatching(/revoked read key/),
+    })
+    expect(await store.resolveReadKey(key)).toBeUndefined()
+    // By key id, as lists show it.
+    expect((await store.revokeReadKey(listed[0]!.key_id)).ok).toBe(true)
+    expect(await store.resolveReadKey('rk_demo')).toBeUndefined()
+    expect((await rotateKeys(store, 'demo', newKey, 'read')).ok).toBe(true)
+    expect((await store.readKeys('demo')).filter((k) => !k.revoked)).toHaveLength(1)
+  })
+
+  test('revokes a write key but never the last one, and rotates', async () => {
+    const store = await open()
     expect((await revokeKey(store, 'wk_a')).ok).toBe(true)
     expect(await store.get('demo')).toMatchObject({ write_keys: ['wk_b'], revoked_keys: ['wk_a'] })
     expect(await revokeKey(store, 'wk_b')).toMatchObject({
@@ -122,39 +145,168 @@ describe.each(adapters)('site store (%s)', (_name, open) => {
     expect((await store.byWriteKey('wk_a'))?.site_id).toBe('demo')
     expect((await rotateKeys(store, 'demo', () => 'wk_new')).ok).toBe(true)
     expect(await store.get('demo')).toMatchObject({ write_keys: ['wk_new'], revoked_keys: ['wk_a', 'wk_b'] })
+    expect((await createKey(store, 'demo', 'write', () => 'wk_more')).ok).toBe(true)
+    expect((await store.get('demo'))?.write_keys).toEqual(['wk_new', 'wk_more'])
   })
 
-  it('sets retention within the column’s range', async () => {
-    const store = open()
-    expect((await setRetention(store, 'demo', 30)).ok).toBe(true)
-    expect((await store.get('demo'))?.retention_days).toBe(30)
-    expect((await setRetention(store, 'demo', 0)).ok).toBe(false)
+  test('sets every documented setting, refusing values the schema refuses', async () => {
+    const store = await open()
+    const values: Record<string, [string, unknown]> = {
+      name: ['Demo 2', 'Demo 2'],
+      time_zone: ['Asia/Kolkata', 'Asia/Kolkata'],
+      retention_days: ['30', 30],
+      allowed_origins: ['https://a.example, https://b.example', ['https://a.example', 'https://b.example']],
+      'rate_limit.per_key_per_minute': ['100', 100],
+      'rate_limit.per_ip_per_minute': ['10', 10],
+      keep_ip: ['on', true],
+      cookieless: ['true', true],
+      block_bots: ['yes', true],
+    }
+    expect(Object.keys(values).sort()).toEqual([...SITE_SETTINGS].sort())
+    for (const [setting, [raw]] of Object.entries(values)) {
+      const r = await setSetting(store, 'demo', setting, raw)
+      expect(r, setting).toMatchObject({ ok: true })
+    }
+    expect(await store.get('demo')).toMatchObject({
+      name: 'Demo 2',
+      time_zone: 'Asia/Kolkata',
+      retention_days: 30,
+      allowed_origins: ['https://a.example', 'https://b.example'],
+      rate_limit: { per_key_per_minute: 100, per_ip_per_minute: 10 },
+      privacy: { keep_ip: true, cookieless: true },
+      block_bots: true,
+    })
+    for (const [setting, raw] of [
+      ['retention_days', '0'],
+      ['retention_days', 'many'],
+      ['time_zone', 'utc'],
+      ['block_bots', 'maybe'],
+      ['rate_limit.per_ip_per_minute', '0'],
+      ['colour', 'blue'],
+    ] as const)
+      expect((await setSetting(store, 'demo', setting, raw)).ok, `${setting}=${raw}`).toBe(false)
     expect((await setRetention(store, 'nope', 30)).ok).toBe(false)
+  })
+
+  test('goals and saved queries: create, list, delete, per site', async () => {
+    const store = await open()
+    const goal = await store.createGoal({ site_id: 'demo', name: 'Signup', event_name: 'signup' })
+    expect(goal).toMatchObject({ ok: true, value: { name: 'Signup', event_name: 'signup', page_path: null } })
+    expect((await store.createGoal({ site_id: 'demo', name: 'Thanks', page_path: '/thanks' })).ok).toBe(true)
+    expect(await store.createGoal({ site_id: 'demo', name: 'Signup', event_name: 'x' })).toMatchObject({
+      ok: false,
+      reason: 'conflict',
+    })
+    expect(await store.createGoal({ site_id: 'nope', name: 'g', event_name: 'x' })).toMatchObject({
+      ok: false,
+      reason: 'not_found',
+    })
+    expect((await store.listGoals('demo')).map((g) => g.name)).toEqual(['Signup', 'Thanks'])
+    const id = goal.ok ? goal.value.goal_id : -1
+    expect((await store.deleteGoal('demo', id)).ok).toBe(true)
+    expect((await store.deleteGoal('demo', id)).ok).toBe(false)
+
+    const spec = { kind: 'trends', interval: 'day' }
+    const saved = await store.saveQuery({ site_id: 'demo', name: 'daily', spec })
+    expect(saved).toMatchObject({ ok: true, value: { name: 'daily', spec } })
+    // Same name: the spec is replaced, not duplicated.
+    await store.saveQuery({ site_id: 'demo', name: 'daily', spec: { ...spec, interval: 'hour' } })
+    expect((await store.listQueries('demo')).map((q) => q.spec.interval)).toEqual(['hour'])
+    const qid = saved.ok ? saved.value.query_id : -1
+    expect((await store.deleteQuery('demo', qid)).ok).toBe(true)
+    expect(await store.listQueries('demo')).toEqual([])
+  })
+
+  test('moves its change counter on every change, and the catalog follows', async () => {
+    const store = await open()
+    const catalog = await openSiteCatalog(store, { pollMs: 50 })
+    try {
+      const v0 = await store.version()
+      expect(await catalog.readKeys.resolve('rk_demo')).toEqual({ siteIds: ['demo'] })
+      const added = await addSite(store, 'live', 'Live', newKey, {
+        retention_days: 7,
+        privacy: { keep_ip: true },
+      })
+      expect(await store.version()).toBeGreaterThan(v0)
+      // The poller picks it up by itself.
+      const deadline = Date.now() + 5000
+      while (catalog.sites().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      expect(catalog.settings.retentionDays('live')).toBe(7)
+      expect(catalog.settings.keepIp('live')).toBe(true)
+      expect(await catalog.readKeys.resolve(added.ok ? added.key! : '')).toEqual({ siteIds: ['live'] })
+      await revokeKey(store, added.ok ? added.key! : '')
+      expect(await catalog.refresh()).toBe(true)
+      expect(await catalog.readKeys.resolve(added.ok ? added.key! : '')).toBeUndefined()
+      expect(catalog.edgeSites().find((s) => s.site_id === 'live')).not.toHaveProperty('retention_days')
+      expect(await catalog.refresh()).toBe(false)
+    } finally {
+      catalog.stop()
+    }
+  })
+
+  test('row-level security: a workspace’s role sees and changes only its own sites', async () => {
+    const owner = await open()
+    await owner.create(
+      SiteSchema.parse({ site_id: 'acme-site', workspace_id: 'acme', write_keys: ['wk_acme'] }),
+      ['rk_acme'],
+    )
+    await owner.create(
+      SiteSchema.parse({ site_id: 'umbrella-site', workspace_id: 'umbrella', write_keys: ['wk_u'] }),
+    )
+    // A second connection on the server; PGlite is one process's database, so its own handle.
+    const sql = name === 'postgres' ? await openSql(pgDb!.url) : undefined
+    const acme = sql ? sqlSiteStore(sql, { workspace: 'acme' }) : scopedTwin(owner, 'acme')
+    expect((await acme.list()).map((s) => s.site_id)).toEqual(['acme-site'])
+    expect(await acme.get('umbrella-site')).toBeUndefined()
+    expect(await acme.get('demo')).toBeUndefined()
+    expect(await acme.byWriteKey('wk_u')).toBeUndefined()
+    expect(await acme.resolveReadKey('rk_demo')).toBeUndefined()
+    expect(await acme.resolveReadKey('rk_acme')).toEqual({ siteIds: ['acme-site'] })
+    // Writing into another workspace is refused (the row is not visible to update).
+    const umbrella = (await owner.get('umbrella-site'))!
+    expect((await acme.update({ ...umbrella, name: 'pwned' })).ok).toBe(false)
+    expect((await owner.get('umbrella-site'))?.name).toBe('')
+    expect((await acme.createGoal({ site_id: 'umbrella-site', name: 'g', event_name: 'e' })).ok).toBe(false)
+    await sql?.close()
   })
 })
 
-describe('file site store', () => {
-  it('keeps the file’s other keys, writes it 0600, and lifts sites written with an `edge` block', async () => {
+/** The same database seen through a workspace-scoped store (the tests' handle on its Sql). */
+function scopedTwin(store: SiteStore, workspace: string): SiteStore {
+  const sql = (store as unknown as { [SQL]: unknown })[SQL]
+  if (!sql) throw new Error('store has no SQL handle')
+  return sqlSiteStore(sql as Parameters<typeof sqlSiteStore>[0], { workspace })
+}
+describe('migrations', () => {
+  it('are numbered, applied once, and re-running them changes nothing', async () => {
+    const path = join(dir, 'migrate-twice')
+    const first = await openSiteStore(`pglite:${path}`)
+    await addSite(first, 'kept', 'Kept', newKey)
+    await first.close()
+    const sql = await openSql(`pglite:${path}`)
+    const { migrateMetadata } = await import('../src/sql/migrate.ts')
+    expect(await migrateMetadata(sql)).toEqual([])
+    const { rows } = await sql.query<{ id: number }>('SELECT id FROM schema_migrations ORDER BY id')
+    expect(rows.map((r) => r.id)).toEqual([1, 2])
+    const again = sqlSiteStore(sql)
+    expect((await again.list()).map((s) => s.site_id)).toEqual(['kept'])
+    await again.close()
+  }, 30_000)
+})
+
+describe('legacy sites file', () => {
+  it('reads sites (lifting an `edge` block) and their plaintext read keys for import', () => {
     const path = join(dir, 'legacy.json')
     const legacy = {
       ...demo,
       name: 'Demo',
-      revoked_keys: [],
+      read_keys: ['rk_old'],
       edge: { allowed_origins: ['https://a.example'], privacy: { cookieless: true } },
     }
-    writeFileSync(path, JSON.stringify({ version: 1, sites: [legacy], signing: { key: 'keep-me' } }), {
-      mode: 0o644,
-    })
-    const store = fileSiteStore(path)
-    expect(await store.get('demo')).toMatchObject({
-      allowed_origins: ['https://a.example'],
-      privacy: { cookieless: true, keep_ip: false },
-    })
-    expect((await setRetention(store, 'demo', 90)).ok).toBe(true)
-    const doc = JSON.parse(readFileSync(path, 'utf8'))
-    expect(doc.signing).toEqual({ key: 'keep-me' })
-    expect(doc.sites[0]).toMatchObject({ retention_days: 90, allowed_origins: ['https://a.example'] })
-    expect(doc.sites[0].edge).toBeUndefined()
-    expect(statSync(path).mode & 0o777).toBe(0o600)
+    writeFileSync(path, JSON.stringify({ version: 1, sites: [legacy], signing: { key: 'keep-me' } }))
+    const { sites, readKeys } = readSitesFile(path)
+    expect(sites[0]).toMatchObject({ allowed_origins: ['https://a.example'], privacy: { cookieless: true } })
+    expect(sites[0]).not.toHaveProperty('read_keys')
+    expect(readKeys.get('demo')).toEqual(['rk_old'])
   })
 })
