@@ -102,7 +102,7 @@ export async function composePipeline(config: PipelineConfig): Promise<Pipeline>
       // A spooling bridge is ready: it still makes every batch durable (on local disk).
       const spool = await streamAdapter.spool?.()
       roles.receiver = {
-        ready: !stopping && (spool ? spool.bytes < spool.maxBytes : true),
+        ready: !stopping && !spool?.full,
         ...(spool ? { spool } : {}),
       }
     }

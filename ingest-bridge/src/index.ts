@@ -1,5 +1,5 @@
 export { openDedup } from './adapters/dedup.ts'
-export { DEFAULT_SPOOL_BYTES, openStream } from './adapters/stream.ts'
+export { DEFAULT_SPOOL_BYTES, ensureKafkaTopics, openStream, TOPICS_FILE } from './adapters/stream.ts'
 export type { BridgeAppDeps, Readiness } from './app.ts'
 export { createApp } from './app.ts'
 export {

@@ -2,9 +2,13 @@
 // Kafka (with the bridge's on-disk spool in front when the receiver runs, see spool/).
 import { join } from 'node:path'
 import {
+  type AppliedTopic,
+  applyTopics,
   type EventStream,
   type KafkaStreamConfig,
   KafkaStreamConfigSchema,
+  kafkaDriver,
+  readTopicsFile,
   segmentLogStream,
   streamFromConfig,
 } from '@sightline/stream'
@@ -66,4 +70,20 @@ export async function openStream(config: StreamConfig, topic: string, log?: LogF
     ...(log ? { log } : {}),
   })
   return { partitioned: true, stream: spooled, spool: () => spooled.status() }
+}
+
+/** The repository's topics file (events.v1, events.dlq), relative to this package. */
+export const TOPICS_FILE = join(import.meta.dirname, '../../../infra/kafka/topics.json')
+
+/**
+ * Makes the cluster's topics match the topics file (idempotent). Run once before the bridges
+ * and writers start, not by each of them: concurrent creates of one topic race.
+ */
+export async function ensureKafkaTopics(brokers: string[], file = TOPICS_FILE): Promise<AppliedTopic[]> {
+  const driver = kafkaDriver(KafkaStreamConfigSchema.parse({ kind: 'kafka', brokers }))
+  try {
+    return await applyTopics(driver, await readTopicsFile(file))
+  } finally {
+    await driver.close()
+  }
 }

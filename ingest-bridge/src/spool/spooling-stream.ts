@@ -29,6 +29,8 @@ export interface SpoolStatus {
   /** Undrained bytes (record values) in the spool. */
   bytes: number
   maxBytes: number
+  /** The last spool append was refused for lack of room (cleared once the drainer frees some). */
+  full: boolean
   /** Records still to drain (the drainer group's lag), -1 if unknown. */
   records: number
 }
@@ -91,6 +93,7 @@ export async function spoolingStream(options: SpoolingStreamOptions): Promise<Sp
   let released: (() => void) | undefined
   let gate: Promise<void> | undefined
   let closed = false
+  let full = false
 
   // Start in spooling mode when a previous run left records behind: they go first.
   const leftovers = await Promise.all(options.topics.map((t) => spool.lag(DRAIN_GROUP, t)))
@@ -108,7 +111,10 @@ export async function spoolingStream(options: SpoolingStreamOptions): Promise<Sp
 
   async function spoolAppend(topic: string, records: StreamRecord[]): Promise<AppendResult> {
     const size = records.reduce((n, r) => n + r.value.byteLength, 0)
-    if (bytes + size > options.maxBytes) throw new SpoolFullError(5)
+    if (bytes + size > options.maxBytes) {
+      full = true
+      throw new SpoolFullError(5)
+    }
     inFlightSpoolAppends += 1
     bytes += size
     try {
@@ -151,6 +157,7 @@ export async function spoolingStream(options: SpoolingStreamOptions): Promise<Sp
     spool.consume({ group: DRAIN_GROUP, topic, maxRecords: 500, maxWaitMs: 20 }, async (batch) => {
       await forward(primary, batch)
       bytes = Math.max(0, bytes - batch.records.reduce((n, r) => n + r.value.byteLength, 0))
+      full = false
     }),
   )
   // The drained batch is committed after its handler returns, so the switch back is checked
@@ -185,7 +192,7 @@ export async function spoolingStream(options: SpoolingStreamOptions): Promise<Sp
     },
     lag: (group, topic) => primary.lag(group, topic),
     async status() {
-      return { mode, bytes, maxBytes: options.maxBytes, records: await undrained().catch(() => -1) }
+      return { mode, bytes, maxBytes: options.maxBytes, full, records: await undrained().catch(() => -1) }
     },
     async close() {
       closed = true
