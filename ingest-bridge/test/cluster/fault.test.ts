@@ -137,25 +137,31 @@ describe('cluster fault test', () => {
 
     // The faults, in turn, each once the stream is well under way.
     const progress = () => next / batches
+    const faultLog: string[] = []
     const at = async (fraction: number) => {
       while (progress() < fraction) await sleep(50)
     }
+    const note = (what: string) => faultLog.push(`${what} at batch ${next}/${batches}`)
     const faults = (async () => {
       if (process.env.FAULT_NONE) return
       await at(0.15)
       await bridges[0]!.kill()
+      note('kill -9 bridge-1')
       await sleep(1_000)
       bridges[0]!.start()
       await at(0.35)
       await writer.kill()
+      note('kill -9 writer')
       await sleep(1_000)
       writer.start()
       await at(0.55)
       await broker!.kill()
+      note('kill -9 broker')
       await sleep(3_000)
       broker = await startKafka({ dataDir: broker!.dataDir, port: broker!.port })
       await at(0.75)
       await redis!.kill()
+      note('kill -9 redis')
       await sleep(500)
       await redis!.start()
     })()
@@ -201,8 +207,10 @@ describe('cluster fault test', () => {
       lost,
       attempts,
       retries,
+      faults: faultLog,
     }
     console.log(`cluster fault test: ${JSON.stringify(report)}`)
+    expect(faultLog).toHaveLength(process.env.FAULT_NONE ? 0 : 4)
     expect(acknowledged.size).toBe(EVENTS)
     expect(duplicates).toBe(0)
     expect(lost).toBe(0)
