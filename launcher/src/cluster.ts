@@ -6,7 +6,6 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { ensureKafkaTopics } from '@sightline/ingest-bridge'
 import { connectRedis } from '@sightline/state'
@@ -14,12 +13,14 @@ import { type KafkaBroker, startKafka } from '@sightline/testing'
 import { z } from 'zod'
 import { endpointsFor, renderBanner } from './banner.ts'
 import { writeEdgeEnv } from './edge-env.ts'
+import { sitesFromHub } from './hub-sites.ts'
 import { freePort, isPortFree, waitForHttp } from './ports.ts'
 import {
   recordPids,
   repoRoot,
   type Started,
   startEdgeProcess,
+  startHubProcess,
   stopLeftovers,
   stopProcess,
 } from './processes.ts'
@@ -56,22 +57,6 @@ function spawnRole(layout: DataLayout, name: string, entry: string, args: string
   return { child, alive: () => alive }
 }
 
-function readyLine(started: Started, what: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} not ready after ${timeoutMs} ms`)), timeoutMs)
-    createInterface({ input: started.child.stdout! }).on('line', (line) => {
-      if (line.includes('"ready":true')) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-    started.child.once('exit', (code, signal) => {
-      clearTimeout(timer)
-      reject(new Error(`${what} exited (${signal ?? code}) before it was ready`))
-    })
-  })
-}
-
 export async function runCluster(argv: string[]): Promise<never> {
   const { values } = parseArgs({
     args: argv,
@@ -97,8 +82,8 @@ export async function runCluster(argv: string[]): Promise<never> {
   })
   const say = (msg: string) => process.stderr.write(`[sightline] ${msg}\n`)
   const layout = dataLayout(config.dataDir)
-  const { state, sites, created } = loadOrCreateState(layout)
-  const siteList = await sites.list()
+  const { state, created } = loadOrCreateState(layout)
+  let siteList: Awaited<ReturnType<typeof sitesFromHub>> = []
   stopLeftovers(layout)
   const bridgePorts = Array.from({ length: config.bridges }, (_, i) => config.bridgePort + i)
   for (const port of [config.edgePort, config.queryPort, ...bridgePorts]) {
@@ -152,24 +137,15 @@ export async function runCluster(argv: string[]): Promise<never> {
     await ensureKafkaTopics(broker.brokers)
     say(`Kafka ${broker.brokers.join(',')}`)
 
-    say('starting the writer host (writer + query over chdb)…')
-    children.writer = spawnRole(
-      layout,
-      'writer',
-      join(import.meta.dirname, 'cluster-hub-main.ts'),
-      [
-        JSON.stringify({
-          dataDir: layout.root,
-          host: config.host,
-          queryPort: config.queryPort,
-          brokers: broker.brokers,
-          redisUrl: config.redisUrl,
-          redisPrefix,
-        }),
-      ],
-      {},
-    )
-    await readyLine(children.writer, 'the writer host', 120_000)
+    say('starting the writer host (writer + query + admin over chdb)…')
+    children.writer = await startHubProcess(layout, {
+      dataDir: layout.root,
+      host: config.host,
+      queryPort: config.queryPort,
+      bridgePort: 0,
+      cluster: { brokers: broker.brokers, redisUrl: config.redisUrl, redisPrefix },
+    })
+    siteList = await sitesFromHub(layout, state)
 
     say(`starting ${config.bridges} bridge(s) (receiver → Kafka, spool on local disk)…`)
     await Promise.all(
@@ -209,6 +185,7 @@ export async function runCluster(argv: string[]): Promise<never> {
     { edge: urls.edge, query: urls.query, bridge: urls.bridges[0]! },
     layout.root,
     state.metrics_token,
+    loadOrCreateState(layout).state,
   )
   writeJsonAtomic(layout.endpoints, {
     ...endpoints,

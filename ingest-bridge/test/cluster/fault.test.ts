@@ -6,6 +6,7 @@ import { KafkaStreamConfigSchema, kafkaDriver, kafkaStream } from '@sightline/st
 import { eventually, freePort, type KafkaBroker, startKafka, type TempDir, tempDir } from '@sightline/testing'
 import { openWarehouse } from '@sightline/warehouse'
 import { afterAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { ensureKafkaTopics } from '../../src/index.ts'
 import { edgeBatch, edgeEvent, SIGNING_KEYS } from '../edge-batches.ts'
 import { type RoleProcess, roleProcess } from './processes.ts'
@@ -192,9 +193,12 @@ describe('cluster fault test', () => {
     await Promise.all(bridges.map((b) => b.stop()))
 
     const warehouse = await openWarehouse({ mode: 'embedded', path: chdb, database: DATABASE })
-    const rows = await warehouse.query<{ message_id: string; n: number }>(
-      "SELECT message_id, toUInt32(count()) AS n FROM events WHERE message_id LIKE 'f%' GROUP BY message_id",
-    )
+    const rows = await warehouse.query({
+      name: 'test.fault_stored',
+      sql: "SELECT message_id, toUInt32(count()) AS n FROM events WHERE message_id LIKE 'f%' GROUP BY message_id",
+      row: z.object({ message_id: z.string(), n: z.coerce.number() }),
+      limits: { maxResultRows: 10_000_000 },
+    })
     await warehouse.close()
     const stored = new Map(rows.map((r) => [r.message_id, Number(r.n)]))
     const duplicates = rows.filter((r) => Number(r.n) > 1).length

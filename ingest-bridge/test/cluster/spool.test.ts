@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { type KafkaStreamConfig, KafkaStreamConfigSchema, kafkaDriver, kafkaStream } from '@sightline/stream'
 import { eventually, type KafkaBroker, startKafka, type TempDir, tempDir } from '@sightline/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { composePipeline, ensureKafkaTopics, type Pipeline } from '../../src/index.ts'
 import { edgeBatch, edgeEvent, signedRequest } from '../edge-batches.ts'
 
@@ -126,9 +127,11 @@ describe('spool in front of Kafka', () => {
     const expected = seq * people.length
     const rows = await eventually(
       () =>
-        pipeline.warehouse!.query<{ n: number; u: number }>(
-          "SELECT count() AS n, uniqExact(message_id) AS u FROM events WHERE message_id LIKE 'p_-%'",
-        ),
+        pipeline.warehouse!.query({
+          name: 'test.spool_stored',
+          sql: "SELECT count() AS n, uniqExact(message_id) AS u FROM events WHERE message_id LIKE 'p_-%'",
+          row: z.object({ n: z.coerce.number(), u: z.coerce.number() }),
+        }),
       (r) => Number(r[0]!.n) >= expected,
       90_000,
     )
