@@ -13,7 +13,7 @@ import { type RoleProcess, roleProcess } from './processes.ts'
 
 // The issue's "Done when" fault test: stream events through two bridge processes into Kafka,
 // a writer process into ClickHouse (chdb) with dedup marks in Redis, while the test kill -9s,
-// in turn, a bridge, the writer and the broker, and kill -9s + restarts Redis. The client
+// in turn, a bridge, the writer, Redis (kill -9 + restart, empty) and the broker. The client
 // retries every batch (to the other bridge, with a fresh batch id) until it gets a 2xx.
 // Afterwards every acknowledged message_id must be in ClickHouse exactly once.
 // FAULT_EVENTS sets the volume (default 100,000). A service that cannot start fails the file.
@@ -142,7 +142,11 @@ describe('cluster fault test', () => {
     const at = async (fraction: number) => {
       while (progress() < fraction) await sleep(50)
     }
-    const note = (what: string) => faultLog.push(`${what} at batch ${next}/${batches}`)
+    const faultAt: number[] = []
+    const note = (what: string) => {
+      faultAt.push(next)
+      faultLog.push(`${what} at batch ${next}/${batches}`)
+    }
     const faults = (async () => {
       if (process.env.FAULT_NONE) return
       await at(0.15)
@@ -155,16 +159,17 @@ describe('cluster fault test', () => {
       note('kill -9 writer')
       await sleep(1_000)
       writer.start()
-      await at(0.55)
-      await broker!.kill()
-      note('kill -9 broker')
-      await sleep(3_000)
-      broker = await startKafka({ dataDir: broker!.dataDir, port: broker!.port })
-      await at(0.75)
+      // Redis before the broker: a broker restart (JVM start-up) is the slowest fault.
+      await at(0.5)
       await redis!.kill()
       note('kill -9 redis')
       await sleep(500)
       await redis!.start()
+      await at(0.65)
+      await broker!.kill()
+      note('kill -9 broker')
+      await sleep(3_000)
+      broker = await startKafka({ dataDir: broker!.dataDir, port: broker!.port })
     })()
     await Promise.all([...clients, faults])
 
@@ -215,6 +220,8 @@ describe('cluster fault test', () => {
     }
     console.log(`cluster fault test: ${JSON.stringify(report)}`)
     expect(faultLog).toHaveLength(process.env.FAULT_NONE ? 0 : 4)
+    // Every fault hit while batches were still being sent, not after the stream.
+    for (const batch of faultAt) expect(batch).toBeLessThan(batches)
     expect(acknowledged.size).toBe(EVENTS)
     expect(duplicates).toBe(0)
     expect(lost).toBe(0)
