@@ -3,11 +3,12 @@ import { installErrorHandling, type RequestIdEnv, renderError, requestId } from 
 import { Hono } from 'hono'
 import type { Counters } from './metrics.ts'
 import { type ReceiverDeps, receiverRoutes } from './receiver/app.ts'
+import type { SpoolStatus } from './spool/spooling-stream.ts'
 
 /** What /readyz reports: each role this process runs, and whether it can do its job now. */
 export interface Readiness {
   ready: boolean
-  roles: Record<string, { ready: boolean; lag?: number }>
+  roles: Record<string, { ready: boolean; lag?: number; spool?: SpoolStatus }>
 }
 
 export interface BridgeAppDeps extends ReceiverDeps {
@@ -16,6 +17,8 @@ export interface BridgeAppDeps extends ReceiverDeps {
   readiness?: () => Promise<Readiness>
   /** Liveness: false once the process is stopping. */
   live?: () => boolean
+  /** The Kafka spool's state, when there is one: /healthz says when the bridge is spooling. */
+  spool?: () => Promise<SpoolStatus>
   /**
    * Bearer token for /metrics: its labels name every site. Without one, /metrics does not
    * exist (404), so a default install never publishes them.
@@ -28,9 +31,14 @@ export function createApp(deps: BridgeAppDeps): Hono<RequestIdEnv> {
   const app = new Hono<RequestIdEnv>()
   // The edge sends its request id along, so one id follows a batch from client to stream.
   app.use(requestId())
-  app.get('/healthz', (c) => {
+  app.get('/healthz', async (c) => {
     const live = deps.live?.() ?? true
-    return c.json({ ok: live }, live ? 200 : 503)
+    // Spooling is alive (every batch is still made durable, on local disk), and says so.
+    const spool = await deps.spool?.().catch(() => undefined)
+    return c.json(
+      { ok: live, ...(spool ? { stream: spool.mode === 'direct' ? 'kafka' : 'spooling', spool } : {}) },
+      live ? 200 : 503,
+    )
   })
   app.get('/readyz', async (c) => {
     const readiness = (await deps.readiness?.()) ?? { ready: deps.live?.() ?? true, roles: {} }

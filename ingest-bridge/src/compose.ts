@@ -3,9 +3,11 @@
 // here from the config's `kind`s, so cluster mode (Kafka, Redis) is a config change.
 import type { Server } from 'node:http'
 import type { SigningKeys } from '@sightline/contracts'
-import { type DedupStore, memoryDedup } from '@sightline/state'
-import { type EventStream, segmentLogStream } from '@sightline/stream'
+import type { DedupStore } from '@sightline/state'
+import type { EventStream } from '@sightline/stream'
 import { migrate, openWarehouse, type Warehouse, type WarehouseConfig } from '@sightline/warehouse'
+import { type DedupConfig, type OpenedDedup, openDedup } from './adapters/dedup.ts'
+import { type OpenedStream, openStream, type StreamConfig } from './adapters/stream.ts'
 import { type BridgeAppDeps, createApp, type Readiness } from './app.ts'
 import { closeListener, type ListenerLimits, serveNode } from './http/node-server.ts'
 import type { LogFn } from './logger.ts'
@@ -15,8 +17,7 @@ import type { GeoLookup } from './receiver/geo.ts'
 import { openMaxmindGeo } from './receiver/geo-maxmind.ts'
 import { startWriter, type Writer, type WriterDeps } from './writer/writer.ts'
 
-export type StreamConfig = { kind: 'segment-log'; dir: string; fsync?: boolean }
-export type DedupConfig = { kind: 'memory' }
+export type { DedupConfig, StreamConfig }
 
 export interface PipelineConfig {
   stream: StreamConfig
@@ -62,24 +63,6 @@ export interface ListenOptions {
   limits: ListenerLimits
 }
 
-export function openStream(config: StreamConfig, log?: LogFn): EventStream {
-  switch (config.kind) {
-    case 'segment-log':
-      return segmentLogStream({
-        dir: config.dir,
-        ...(config.fsync === undefined ? {} : { fsync: config.fsync }),
-        onError: (err, ctx) => log?.('warn', 'stream consumer retrying', { err: String(err), ...ctx }),
-      })
-  }
-}
-
-export function openDedup(config: DedupConfig = { kind: 'memory' }): DedupStore {
-  switch (config.kind) {
-    case 'memory':
-      return memoryDedup()
-  }
-}
-
 export async function composePipeline(config: PipelineConfig): Promise<Pipeline> {
   const log = config.log
   const topic = config.topic ?? 'events.v1'
@@ -90,18 +73,21 @@ export async function composePipeline(config: PipelineConfig): Promise<Pipeline>
     await migrate(opened, { log: (m) => log?.('info', m) })
   }
   const warehouse = opened && config.wrapWarehouse ? config.wrapWarehouse(opened) : opened
-  const stream = openStream(config.stream, log)
+  const streamAdapter: OpenedStream = await openStream(config.stream, topic, log)
+  const stream = streamAdapter.stream
   const listeners: Server[] = []
   let stopping = false
 
   let writer: Writer | undefined
+  let dedup: OpenedDedup | undefined
   if (config.writer) {
     if (!warehouse) throw new Error('the writer role needs a warehouse')
+    dedup = await openDedup(config.dedup)
     writer = startWriter({
       ...config.writer,
       stream,
       warehouse,
-      dedup: openDedup(config.dedup),
+      dedup: dedup.store,
       counters,
       topic,
       group: config.group ?? 'writer',
@@ -112,7 +98,14 @@ export async function composePipeline(config: PipelineConfig): Promise<Pipeline>
 
   async function readiness(): Promise<Readiness> {
     const roles: Readiness['roles'] = {}
-    if (config.receiver) roles.receiver = { ready: !stopping }
+    if (config.receiver) {
+      // A spooling bridge is ready: it still makes every batch durable (on local disk).
+      const spool = await streamAdapter.spool?.()
+      roles.receiver = {
+        ready: !stopping && !spool?.full,
+        ...(spool ? { spool } : {}),
+      }
+    }
     if (writer) roles.writer = { ready: writer.ready, lag: await writer.lag().catch(() => -1) }
     return { ready: !stopping && Object.values(roles).every((r) => r.ready), roles }
   }
@@ -141,6 +134,9 @@ export async function composePipeline(config: PipelineConfig): Promise<Pipeline>
       signingKeys: r.signingKeys,
       readiness,
       live: () => !stopping,
+      // Kafka partitions by key: site + person keeps one person's events in order (ADR 0013).
+      keyPerPerson: streamAdapter.partitioned,
+      ...(streamAdapter.spool ? { spool: streamAdapter.spool } : {}),
       ...(log ? { log } : {}),
       ...(geo ? { geo } : {}),
       ...(r.metricsToken ? { metricsToken: r.metricsToken } : {}),
@@ -159,6 +155,7 @@ export async function composePipeline(config: PipelineConfig): Promise<Pipeline>
     await Promise.all(listeners.map((s) => closeListener(s)))
     await writer?.stop()
     await stream.close()
+    await dedup?.close()
     await warehouse?.close()
   }
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import type { WarehouseConfig } from '@sightline/warehouse'
 import { z } from 'zod'
 import type { PipelineConfig } from './compose.ts'
@@ -20,7 +21,28 @@ export const BridgeConfigSchema = z.object({
     .string()
     .default('receiver,writer')
     .transform((s) => new Set(s.split(',').map((r) => r.trim()))),
+  /** The embedded segment log's directory; with KAFKA_BROKERS, the spool's (default `<STREAM_DIR>/spool`). */
   STREAM_DIR: z.string().min(1),
+  /** Comma-separated Kafka bootstrap brokers: set = cluster mode (Kafka stream), unset = the embedded log. */
+  KAFKA_BROKERS: z
+    .string()
+    .optional()
+    .transform((s) =>
+      (s ?? '')
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    ),
+  KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
+  /** Bytes the receiver may spool on local disk while Kafka is unreachable; then 503. */
+  SPOOL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 ** 3),
+  /** Redis for the writer's dedup marks (cluster mode); unset = in memory. */
+  REDIS_URL: z.string().optional(),
+  REDIS_PREFIX: z.string().default('sl:'),
   STREAM_TOPIC: z.string().default('events.v1'),
   WRITER_GROUP: z.string().default('writer'),
   CLICKHOUSE_URL: z.url().optional(),
@@ -85,9 +107,22 @@ export function pipelineConfig(
     : config.CHDB_PATH
       ? { mode: 'embedded', path: config.CHDB_PATH, database: config.CLICKHOUSE_DATABASE }
       : undefined
+  const stream: PipelineConfig['stream'] =
+    config.KAFKA_BROKERS.length > 0
+      ? {
+          kind: 'kafka',
+          brokers: config.KAFKA_BROKERS,
+          client: config.KAFKA_CLIENT,
+          ...(config.BRIDGE_ROLES.has('receiver')
+            ? { spool: { dir: join(config.STREAM_DIR, 'spool'), maxBytes: config.SPOOL_MAX_BYTES } }
+            : {}),
+        }
+      : { kind: 'segment-log', dir: config.STREAM_DIR }
   return {
-    stream: { kind: 'segment-log', dir: config.STREAM_DIR },
-    dedup: { kind: 'memory' },
+    stream,
+    dedup: config.REDIS_URL
+      ? { kind: 'redis', url: config.REDIS_URL, prefix: config.REDIS_PREFIX }
+      : { kind: 'memory' },
     topic: config.STREAM_TOPIC,
     group: config.WRITER_GROUP,
     ...(config.BRIDGE_ROLES.has('writer') && warehouse ? { warehouse, writer: {} } : {}),

@@ -61,12 +61,17 @@ export function endpointsFor(
   }
 }
 
-export function renderBanner(e: Endpoints, created: boolean, endpointsFile: string): string {
+export function renderBanner(
+  e: Endpoints,
+  created: boolean,
+  endpointsFile: string,
+  mode: 'embedded' | 'cluster' = 'embedded',
+): string {
   const site = e.sites[0]!
   const width = Math.max(...e.sites.map((s) => s.site_id.length))
   return [
     '',
-    '  Sightline is running (embedded mode)',
+    `  Sightline is running (${mode} mode)`,
     '',
     `  Send events   ${e.ingest}`,
     `  Query         ${e.query}/v1/sites/${site.site_id}/stats`,

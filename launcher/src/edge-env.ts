@@ -12,13 +12,19 @@ export function writeEdgeEnv(
   layout: DataLayout,
   state: InstallState,
   sites: readonly Site[],
-  bridgeUrl: string,
+  /** One bridge, or several in failover order (cluster mode). */
+  bridgeUrl: string | readonly string[],
 ): string {
+  const bridges = (typeof bridgeUrl === 'string' ? [bridgeUrl] : bridgeUrl).map((url, i) => ({
+    url,
+    region: 'local',
+    priority: i + 1,
+  }))
   const vars: Record<string, string> = {
     // As of the start: the fallback while the hub's edge view (SITES_URL) cannot be reached.
     SITES: JSON.stringify(sites.map(edgeView)),
     ...sitesUrl(layout, state),
-    BRIDGES: JSON.stringify([{ url: bridgeUrl, region: 'local', priority: 1 }]),
+    BRIDGES: JSON.stringify(bridges),
     SIGNING_KEY_ID: state.signing.key_id,
     SIGNING_KEY: state.signing.key,
     // wrangler dev's request.cf is a placeholder (Austin, TX): let the bridge geolocate.

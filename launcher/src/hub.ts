@@ -3,7 +3,7 @@
 // Started by start.ts; prints one JSON line {"ready":...} on stdout when it serves.
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { composePipeline, dbipCityPaths, withBodyLimit } from '@sightline/ingest-bridge'
+import { composePipeline, dbipCityPaths, type PipelineConfig, withBodyLimit } from '@sightline/ingest-bridge'
 import { openSiteCatalog } from '@sightline/metadata/sql'
 import { createApp as createQueryApp } from '@sightline/query-service'
 import pino from 'pino'
@@ -31,6 +31,17 @@ const HubConfigSchema = z.object({
   metadataUrl: z.string().min(1).optional(),
   /** How often the catalog checks the store's change counter (changes by other processes). */
   metadataPollMs: z.coerce.number().int().min(50).default(1000),
+  /**
+   * Cluster mode (cluster.ts): the hub is the writer host — writer on Kafka with Redis dedup,
+   * query service, admin API — and the receivers run as separate bridge processes.
+   */
+  cluster: z
+    .object({
+      brokers: z.array(z.string().min(1)).min(1),
+      redisUrl: z.string().min(1),
+      redisPrefix: z.string().min(1),
+    })
+    .optional(),
 })
 export type HubConfig = z.infer<typeof HubConfigSchema>
 
@@ -51,19 +62,24 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
     onError: (err) => log('warn', 'metadata poll failed; serving the last snapshot', { err: String(err) }),
   })
 
+  const cluster = config.cluster
   const pipeline = await composePipeline({
-    stream: { kind: 'segment-log', dir: layout.stream },
-    dedup: { kind: 'memory' },
+    ...(cluster
+      ? {
+          stream: { kind: 'kafka', brokers: cluster.brokers },
+          dedup: { kind: 'redis', url: cluster.redisUrl, prefix: cluster.redisPrefix },
+        }
+      : { stream: { kind: 'segment-log', dir: layout.stream }, dedup: { kind: 'memory' } }),
     warehouse: { mode: 'embedded', path: layout.chdb, database: config.database },
     sites: catalog.settings,
-    receiver: {
+    ...receiverUnless(cluster !== undefined, {
       host: config.host,
       port: config.bridgePort,
       signingKeys: { [state.signing.key_id]: state.signing.key },
       // Local workerd has no real request.cf, so the bridge geolocates (DB-IP Lite, CC BY 4.0).
       geoDatabases: config.geoDatabases ?? dbipCityPaths(import.meta.url) ?? [],
       metricsToken: state.metrics_token,
-    },
+    }),
     writer: {},
     log,
   })
@@ -110,6 +126,14 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
     catalog,
     counters: pipeline.counters,
     warehouse: pipeline.warehouse!,
-    urls: { bridge: url(pipeline.bridge!), query: url(queryServer), admin: admin.url },
+    urls: {
+      ...(pipeline.bridge ? { bridge: url(pipeline.bridge) } : {}),
+      query: url(queryServer),
+      admin: admin.url,
+    },
   }
+}
+
+function receiverUnless(clusterMode: boolean, receiver: NonNullable<PipelineConfig['receiver']>) {
+  return clusterMode ? {} : { receiver }
 }

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { endpointsFor, renderBanner } from './banner.ts'
+import { runCluster } from './cluster.ts'
 import { writeEdgeEnv } from './edge-env.ts'
 import { sitesFromHub } from './hub-sites.ts'
 import { freePort, isPortFree, waitForHttp } from './ports.ts'
@@ -15,6 +16,9 @@ import {
   stopProcess,
 } from './processes.ts'
 import { dataLayout, loadOrCreateState, writeJsonAtomic } from './workspace.ts'
+
+// `npm start -- --cluster`: Kafka, Redis, N bridges, a writer (cluster.ts); never returns.
+if (process.argv.includes('--cluster')) await runCluster(process.argv.slice(2))
 
 const { values } = parseArgs({
   options: {

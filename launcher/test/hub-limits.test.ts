@@ -43,7 +43,7 @@ describe('embedded hub under attack', () => {
 
   it('cuts slow-header clients of the bridge and the query service within ~10 s (was ~82 s)', async () => {
     const [bridge, query] = await Promise.all([
-      slowHeaders(portOf(hub.urls.bridge), 500, 30_000),
+      slowHeaders(portOf(hub.urls.bridge!), 500, 30_000),
       slowHeaders(portOf(hub.urls.query), 500, 30_000),
     ])
     for (const heldMs of [bridge, query]) expect(heldMs).toBeLessThan(13_000)

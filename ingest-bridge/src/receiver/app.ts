@@ -1,12 +1,20 @@
-import { type ErrorCode, SIGNATURE_HEADER, type SigningKeys, verifyBody } from '@sightline/contracts'
+import {
+  type EdgeBatch,
+  type ErrorCode,
+  SIGNATURE_HEADER,
+  type SigningKeys,
+  verifyBody,
+} from '@sightline/contracts'
 import { type RequestIdEnv, renderError } from '@sightline/http'
 import type { EventStream } from '@sightline/stream'
 import { Hono } from 'hono'
 import { readCappedBody } from '../http/body.ts'
 import type { Counters } from '../metrics.ts'
+import { SpoolFullError } from '../spool/spooling-stream.ts'
 import { MAX_EDGE_BATCH_BYTES, readEdgeBatch } from './edge-batch.ts'
 import { applyGeoFallback, type GeoLookup } from './geo.ts'
 import { nodeMacVerifier } from './node-hmac.ts'
+import { splitByPerson } from './per-person.ts'
 import { dropRawIps } from './raw-ip.ts'
 import { ReplayGuard, signedAt } from './replay-guard.ts'
 
@@ -21,6 +29,11 @@ export interface ReceiverDeps {
   geo?: GeoLookup
   /** Sites that opted in to keeping raw IPs (privacy.keep_ip); everyone else's are removed here. */
   keepIp?: (siteId: string) => boolean
+  /**
+   * Key records by site + person (one append per person) instead of by site: set when the
+   * stream spreads keys over partitions (Kafka), so one person's events stay ordered.
+   */
+  keyPerPerson?: boolean
   /** Batch ids seen within the signature window; one per receiver (the default). */
   replays?: ReplayGuard
 }
@@ -80,12 +93,18 @@ export function receiverRoutes(deps: ReceiverDeps): Hono<RequestIdEnv> {
       (scrubbed ? encoder.encode(JSON.stringify(batch.value)) : body)
 
     try {
-      const { partition, baseOffset } = await deps.stream.append(deps.topic, [{ key: siteId, value }])
+      const { partition, baseOffset } = deps.keyPerPerson
+        ? await appendPerPerson(deps, value)
+        : await deps.stream.append(deps.topic, [{ key: siteId, value }])
       replays.remember(batchId, signed, now())
       deps.counters.inc('sightline_bridge_batches_total', { outcome: 'durable' })
       deps.counters.inc('sightline_bridge_events_total', { site: siteId }, batch.value.events.length)
       return c.json({ ok: true, batch_id: batchId, partition, offset: baseOffset })
     } catch (err) {
+      if (err instanceof SpoolFullError) {
+        deps.counters.inc('sightline_bridge_batches_total', { outcome: 'spool_full' })
+        return renderError(c, 'not_durable', err.message, { retryAfterS: err.retryAfterS })
+      }
       deps.log?.('error', 'stream append failed', { err: String(err), batch_id: batchId })
       deps.counters.inc('sightline_bridge_batches_total', { outcome: 'not_durable' })
       return renderError(c, 'not_durable', 'the batch could not be made durable; retry', { retryAfterS: 1 })
@@ -93,4 +112,20 @@ export function receiverRoutes(deps: ReceiverDeps): Hono<RequestIdEnv> {
   })
 
   return app
+}
+
+/**
+ * One append per person. The parts are appended together; the batch is durable when all are
+ * (a part that failed makes the edge retry the whole batch, and dedup drops what landed).
+ */
+async function appendPerPerson(deps: ReceiverDeps, value: Uint8Array) {
+  const batch = JSON.parse(new TextDecoder().decode(value)) as EdgeBatch
+  const parts = splitByPerson(batch)
+  if (parts.length === 1) return deps.stream.append(deps.topic, [{ key: parts[0]!.key, value }])
+  const results = await Promise.all(
+    parts.map((p) =>
+      deps.stream.append(deps.topic, [{ key: p.key, value: encoder.encode(JSON.stringify(p.batch)) }]),
+    ),
+  )
+  return results[0]!
 }

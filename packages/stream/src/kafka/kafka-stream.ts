@@ -145,19 +145,28 @@ export function kafkaStream(options: KafkaStreamOptions): EventStream {
       }
     }
 
-    const member: Promise<GroupMember | undefined> = driver
-      .join({
-        group,
-        topic,
-        maxWaitMs: Math.max(0, consumeOptions.maxWaitMs ?? DEFAULTS.maxWaitMs),
-        maxBytes: Math.max(maxBytes, 1024 * 1024),
-        onRecords,
-        onError: report,
-      })
-      .catch((err) => {
-        report(err)
-        return undefined
-      })
+    // A join that fails (the broker is down while a writer starts) is retried with backoff
+    // until it succeeds or the consumer stops: giving up would leave the group one member
+    // short for good, with nobody reading its partitions.
+    async function joinUntilStopped(): Promise<GroupMember | undefined> {
+      for (let attempt = 0; !stopping; attempt++) {
+        try {
+          return await driver.join({
+            group,
+            topic,
+            maxWaitMs: Math.max(0, consumeOptions.maxWaitMs ?? DEFAULTS.maxWaitMs),
+            maxBytes: Math.max(maxBytes, 1024 * 1024),
+            onRecords,
+            onError: report,
+          })
+        } catch (err) {
+          report(err)
+          await sleep(Math.min(backoffMaxMs, backoffInitialMs * 2 ** Math.min(attempt, 30)))
+        }
+      }
+      return undefined
+    }
+    const member = joinUntilStopped()
     let stopped: Promise<void> | undefined
     const consumer: Consumer = {
       stop() {

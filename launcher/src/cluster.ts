@@ -1,0 +1,206 @@
+// `npm start -- --cluster`: the cluster-mode stack on one machine. The pinned Kafka broker
+// (infra/kafka), the machine's Redis, N receiver-only bridges (each with its own spool), one
+// writer host (writer + query service over chdb, see cluster-hub.ts) and the edge, which
+// fails over across the bridges. Prints the same banner as embedded mode.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { ensureKafkaTopics } from '@sightline/ingest-bridge'
+import { connectRedis } from '@sightline/state'
+import { type KafkaBroker, startKafka } from '@sightline/testing'
+import { z } from 'zod'
+import { endpointsFor, renderBanner } from './banner.ts'
+import { writeEdgeEnv } from './edge-env.ts'
+import { sitesFromHub } from './hub-sites.ts'
+import { freePort, isPortFree, waitForHttp } from './ports.ts'
+import {
+  recordPids,
+  repoRoot,
+  type Started,
+  startEdgeProcess,
+  startHubProcess,
+  stopLeftovers,
+  stopProcess,
+} from './processes.ts'
+import { type DataLayout, dataLayout, loadOrCreateState, writeJsonAtomic } from './workspace.ts'
+
+const ClusterConfigSchema = z.object({
+  dataDir: z.string().default('.sightline-cluster'),
+  host: z.string().default('127.0.0.1'),
+  edgePort: z.coerce.number().int().min(1).max(65535).default(8787),
+  queryPort: z.coerce.number().int().min(1).max(65535).default(8789),
+  /** The first bridge's port; bridge i listens on bridgePort + i. */
+  bridgePort: z.coerce.number().int().min(1).max(65535).default(8790),
+  bridges: z.coerce.number().int().min(1).max(16).default(2),
+  redisUrl: z.string().default('redis://127.0.0.1:6379'),
+})
+
+/** One key prefix per data directory, so two local clusters never share dedup marks. */
+export function redisPrefixFor(root: string): string {
+  return `sl:${createHash('sha256').update(root).digest('hex').slice(0, 12)}:`
+}
+
+/** A role process under tsx; its stderr and stdout go to logs/<name>.log. */
+function spawnRole(layout: DataLayout, name: string, entry: string, args: string[], env: object): Started {
+  const log = createWriteStream(join(layout.logs, `${name}.log`), { flags: 'a' })
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', entry, ...args, `--sightline-data=${layout.root}`],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
+  )
+  child.stderr!.pipe(log)
+  let alive = true
+  child.once('exit', () => (alive = false))
+  child.once('error', () => (alive = false))
+  return { child, alive: () => alive }
+}
+
+export async function runCluster(argv: string[]): Promise<never> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      cluster: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      host: { type: 'string' },
+      'edge-port': { type: 'string' },
+      'bridge-port': { type: 'string' },
+      'query-port': { type: 'string' },
+      bridges: { type: 'string' },
+      'redis-url': { type: 'string' },
+    },
+  })
+  const config = ClusterConfigSchema.parse({
+    dataDir: values['data-dir'] ?? process.env.SIGHTLINE_DATA_DIR,
+    host: values.host ?? process.env.SIGHTLINE_HOST,
+    edgePort: values['edge-port'] ?? process.env.SIGHTLINE_EDGE_PORT,
+    bridgePort: values['bridge-port'] ?? process.env.SIGHTLINE_BRIDGE_PORT,
+    queryPort: values['query-port'] ?? process.env.SIGHTLINE_QUERY_PORT,
+    bridges: values.bridges ?? process.env.SIGHTLINE_BRIDGES,
+    redisUrl: values['redis-url'] ?? process.env.SIGHTLINE_REDIS_URL,
+  })
+  const say = (msg: string) => process.stderr.write(`[sightline] ${msg}\n`)
+  const layout = dataLayout(config.dataDir)
+  const { state, created } = loadOrCreateState(layout)
+  let siteList: Awaited<ReturnType<typeof sitesFromHub>> = []
+  stopLeftovers(layout)
+  const bridgePorts = Array.from({ length: config.bridges }, (_, i) => config.bridgePort + i)
+  for (const port of [config.edgePort, config.queryPort, ...bridgePorts]) {
+    if (!(await isPortFree(port, config.host))) {
+      say(`port ${port} is in use: stop what holds it, or pass --edge-port / --query-port / --bridge-port`)
+      process.exit(1)
+    }
+  }
+
+  let broker: KafkaBroker | undefined
+  const children: Record<string, Started> = {}
+  let shuttingDown = false
+  const pids = () => ({
+    launcher: process.pid,
+    ...Object.fromEntries(Object.entries(children).map(([name, s]) => [name, s.child.pid])),
+  })
+  async function shutdown(code: number, why?: string): Promise<never> {
+    if (!shuttingDown) {
+      shuttingDown = true
+      if (why) say(why)
+      say('stopping…')
+      const { edge, ...rest } = children
+      // Edge first (no new traffic), then bridges and writer (they drain), then the broker.
+      await stopProcess(edge, { group: true })
+      await Promise.all(Object.values(rest).map((s) => stopProcess(s)))
+      await broker?.stop()
+      process.exit(code)
+    }
+    return new Promise<never>(() => {})
+  }
+  process.on('SIGINT', () => void shutdown(0))
+  process.on('SIGTERM', () => void shutdown(0))
+
+  const urls = {
+    edge: `http://${config.host}:${config.edgePort}`,
+    bridges: bridgePorts.map((p) => `http://${config.host}:${p}`),
+    query: `http://${config.host}:${config.queryPort}`,
+  }
+  try {
+    say(`data directory ${layout.root}${created ? ' (new: demo site and keys created)' : ''}`)
+    const redisPrefix = redisPrefixFor(layout.root)
+    const redis = await connectRedis(config.redisUrl).catch((err: Error) => {
+      throw new Error(
+        `Redis at ${config.redisUrl} does not answer (${err.message}); start it or pass --redis-url`,
+      )
+    })
+    redis.disconnect()
+    say(`Redis ${config.redisUrl} (key prefix ${redisPrefix})`)
+    say('starting the Kafka broker (infra/kafka; the first start downloads its jars)…')
+    broker = await startKafka({ dataDir: join(layout.root, 'kafka'), heapMb: 512 })
+    await ensureKafkaTopics(broker.brokers)
+    say(`Kafka ${broker.brokers.join(',')}`)
+
+    say('starting the writer host (writer + query + admin over chdb)…')
+    children.writer = await startHubProcess(layout, {
+      dataDir: layout.root,
+      host: config.host,
+      queryPort: config.queryPort,
+      bridgePort: 0,
+      cluster: { brokers: broker.brokers, redisUrl: config.redisUrl, redisPrefix },
+    })
+    siteList = await sitesFromHub(layout, state)
+
+    say(`starting ${config.bridges} bridge(s) (receiver → Kafka, spool on local disk)…`)
+    await Promise.all(
+      bridgePorts.map(async (port, i) => {
+        const name = `bridge-${i + 1}`
+        children[name] = spawnRole(layout, name, join(repoRoot, 'ingest-bridge', 'src', 'main.ts'), [], {
+          BRIDGE_HOST: config.host,
+          BRIDGE_PORT: String(port),
+          BRIDGE_ROLES: 'receiver',
+          STREAM_DIR: join(layout.root, name),
+          KAFKA_BROKERS: broker!.brokers.join(','),
+          SIGNING_KEYS: JSON.stringify({ [state.signing.key_id]: state.signing.key }),
+          SITES_FILE: layout.state,
+          METRICS_TOKEN: state.metrics_token,
+        })
+        await waitForHttp(`${urls.bridges[i]}/healthz`, 120_000, children[name]!.alive)
+      }),
+    )
+    recordPids(layout, pids())
+
+    say('starting the edge (wrangler dev, local workerd)…')
+    const envFile = writeEdgeEnv(layout, state, siteList, urls.bridges)
+    children.edge = startEdgeProcess(layout, {
+      host: config.host,
+      port: config.edgePort,
+      inspectorPort: await freePort(),
+      envFile,
+    })
+    recordPids(layout, pids())
+    await waitForHttp(`${urls.edge}/healthz`, 120_000, children.edge.alive)
+  } catch (err) {
+    return shutdown(1, `could not start: ${(err as Error).message} (logs in ${layout.logs})`)
+  }
+
+  const endpoints = endpointsFor(
+    siteList,
+    { edge: urls.edge, query: urls.query, bridge: urls.bridges[0]! },
+    layout.root,
+    state.metrics_token,
+    loadOrCreateState(layout).state,
+  )
+  writeJsonAtomic(layout.endpoints, {
+    ...endpoints,
+    bridges: urls.bridges,
+    kafka: broker!.brokers,
+    pids: pids(),
+  })
+  process.stdout.write(renderBanner(endpoints, created, layout.endpoints, 'cluster'))
+  say(`cluster mode: ${config.bridges} bridges (${urls.bridges.join(', ')}), Kafka ${broker!.brokers[0]}`)
+  for (const [name, started] of Object.entries(children)) {
+    started.child.once(
+      'exit',
+      (code, signal) =>
+        void shutdown(1, `${name} stopped (${signal ?? code}); see ${layout.logs}/${name}.log`),
+    )
+  }
+  return new Promise<never>(() => {})
+}
