@@ -1,4 +1,10 @@
-import { type ErrorCode, SIGNATURE_HEADER, type SigningKeys, verifyBody } from '@sightline/contracts'
+import {
+  type EdgeBatch,
+  type ErrorCode,
+  SIGNATURE_HEADER,
+  type SigningKeys,
+  verifyBody,
+} from '@sightline/contracts'
 import { type RequestIdEnv, renderError } from '@sightline/http'
 import type { EventStream } from '@sightline/stream'
 import { Hono } from 'hono'
@@ -23,6 +29,8 @@ export interface ReceiverDeps {
   keepIp?: (siteId: string) => boolean
   /** Batch ids seen within the signature window; one per receiver (the default). */
   replays?: ReplayGuard
+  /** Told about every batch once it is durable (the live fan-out); must not throw or block. */
+  onAccepted?: (batch: EdgeBatch) => void
 }
 
 const encoder = new TextEncoder()
@@ -84,6 +92,7 @@ export function receiverRoutes(deps: ReceiverDeps): Hono<RequestIdEnv> {
       replays.remember(batchId, signed, now())
       deps.counters.inc('sightline_bridge_batches_total', { outcome: 'durable' })
       deps.counters.inc('sightline_bridge_events_total', { site: siteId }, batch.value.events.length)
+      deps.onAccepted?.(batch.value)
       return c.json({ ok: true, batch_id: batchId, partition, offset: baseOffset })
     } catch (err) {
       deps.log?.('error', 'stream append failed', { err: String(err), batch_id: batchId })
