@@ -105,7 +105,10 @@ describe('GET /v1/live', () => {
     c.subscribe({ id: 'v', site: 'site-a', channel: 'visitors' })
     const snap = await c.waitFor(is('snapshot', 'v'))
     expect(snap.data).toMatchObject({ active: 0, window_s: 300 })
-    const update = c.waitFor((m) => is('update', 'v')(m) && (m.data as { active: number }).active === 3)
+    const update = c.waitFor(
+      (m): m is ServerMessageOf<'update'> =>
+        is('update', 'v')(m) && (m.data as { active: number }).active === 3,
+    )
     await publish('site-a', [
       { person: 'x', path: '/pricing', country: 'DE', source: 'news.ycombinator.com' },
       { person: 'y', path: '/pricing', country: 'DE' },
