@@ -2,8 +2,8 @@
 // embedded hub and the benchmark servers all call composePipeline. Adapters are picked
 // here from the config's `kind`s, so cluster mode (Kafka, Redis) is a config change.
 import type { Server } from 'node:http'
-import type { SigningKeys } from '@sightline/contracts'
-import type { DedupStore } from '@sightline/state'
+import { type SigningKeys, toLiveEvent } from '@sightline/contracts'
+import { channels, type DedupStore, type PubSub } from '@sightline/state'
 import type { EventStream } from '@sightline/stream'
 import { migrate, openWarehouse, type Warehouse, type WarehouseConfig } from '@sightline/warehouse'
 import { type DedupConfig, type OpenedDedup, openDedup } from './adapters/dedup.ts'
@@ -41,6 +41,8 @@ export interface PipelineConfig {
   /** Decorates the opened warehouse (the benchmarks time inserts through it). */
   wrapWarehouse?: (warehouse: Warehouse) => Warehouse
   log?: LogFn
+  /** Accepted events are published here (`channels.live(site)`) for live subscribers. */
+  live?: PubSub
 }
 
 export interface Pipeline {
@@ -141,6 +143,7 @@ export async function composePipeline(config: PipelineConfig): Promise<Pipeline>
       ...(geo ? { geo } : {}),
       ...(r.metricsToken ? { metricsToken: r.metricsToken } : {}),
       ...(config.sites ? { keepIp: config.sites.keepIp } : {}),
+      ...(config.live ? { onAccepted: publishLive(config.live, log) } : {}),
     }
     bridge = await listen(createApp(deps).fetch, {
       host: r.host,
@@ -171,5 +174,16 @@ export async function composePipeline(config: PipelineConfig): Promise<Pipeline>
       stopped ??= stopInOrder()
       return stopped
     },
+  }
+}
+
+/** Fire-and-forget: a live subscriber missing an event never fails or slows an ingest. */
+function publishLive(pubsub: PubSub, log?: LogFn) {
+  return (batch: { site_id: string; events: Parameters<typeof toLiveEvent>[0][] }) => {
+    if (batch.events.length === 0) return
+    const message = JSON.stringify({ events: batch.events.map(toLiveEvent) })
+    pubsub.publish(channels.live(batch.site_id), message).catch((err) => {
+      log?.('warn', 'live publish failed', { err: String(err) })
+    })
   }
 }

@@ -5,7 +5,8 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { composePipeline, dbipCityPaths, type PipelineConfig, withBodyLimit } from '@sightline/ingest-bridge'
 import { openSiteCatalog } from '@sightline/metadata/sql'
-import { createApp as createQueryApp } from '@sightline/query-service'
+import { attachLive, createApp as createQueryApp } from '@sightline/query-service'
+import { memoryPubSub } from '@sightline/state'
 import pino from 'pino'
 import { z } from 'zod'
 import { startAdminListener } from './admin-listener.ts'
@@ -63,6 +64,8 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
   })
 
   const cluster = config.cluster
+  // Embedded: live fan-out in-process; cluster mode swaps in Redis behind the same port.
+  const livePubSub = memoryPubSub()
   const pipeline = await composePipeline({
     ...(cluster
       ? {
@@ -82,6 +85,7 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
     }),
     writer: {},
     log,
+    live: livePubSub,
   })
   const query = createQueryApp({
     warehouse: pipeline.warehouse!,
@@ -93,6 +97,11 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
     host: config.host,
     port: config.queryPort,
     limits: { maxBodyBytes: QUERY_MAX_BODY_BYTES },
+  })
+  const live = attachLive(queryServer, {
+    keys: catalog.readKeys,
+    pubsub: livePubSub,
+    onBug: (err) => log('error', 'live API bug', { err: String((err as Error)?.stack ?? err) }),
   })
   catalog.onChange((snapshot) => {
     try {
@@ -114,7 +123,10 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
   const stop = () => {
     stopped ??= (async () => {
       await admin.close()
+      // Before the listener closes: upgraded sockets would hold it open, and clients get 1012.
+      await live.close()
       await pipeline.stop()
+      await livePubSub.close()
       catalog.stop()
       await store.close()
     })()

@@ -7,6 +7,8 @@ export {
 export { type App, type AppDeps, createApp, DEFAULT_AUTH_THROTTLE } from './app.ts'
 export { loadConfig, type QueryServiceConfig } from './config.ts'
 export * from './insights/index.ts'
+export { DEFAULT_LIVE_OPTIONS, type LiveOptions } from './live/options.ts'
+export { attachLive, type LiveDeps, type LiveEndpoint } from './live/server.ts'
 export { openApiDocument } from './openapi.ts'
 export type { Clock, ReadKeyResolver } from './ports.ts'
 export { compile, type Fragment, join, type Planned, param, property, sql } from './sql/fragment.ts'

@@ -36,6 +36,8 @@ export interface ReceiverDeps {
   keyPerPerson?: boolean
   /** Batch ids seen within the signature window; one per receiver (the default). */
   replays?: ReplayGuard
+  /** Told about every batch once it is durable (the live fan-out); must not throw or block. */
+  onAccepted?: (batch: EdgeBatch) => void
 }
 
 const encoder = new TextEncoder()
@@ -99,6 +101,7 @@ export function receiverRoutes(deps: ReceiverDeps): Hono<RequestIdEnv> {
       replays.remember(batchId, signed, now())
       deps.counters.inc('sightline_bridge_batches_total', { outcome: 'durable' })
       deps.counters.inc('sightline_bridge_events_total', { site: siteId }, batch.value.events.length)
+      deps.onAccepted?.(batch.value)
       return c.json({ ok: true, batch_id: batchId, partition, offset: baseOffset })
     } catch (err) {
       if (err instanceof SpoolFullError) {
