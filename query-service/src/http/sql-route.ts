@@ -69,19 +69,27 @@ export function mountSql(app: Hono<RequestIdEnv>, deps: SqlRouteDeps): void {
       // ClickHouse's own parser is the judge of what the rewritten text means.
       const ast = await runPlanned(run, {
         name: 'sql.check',
-        planned: { sql: `EXPLAIN AST ${confined.sql}`, params },
+        planned: { sql: `EXPLAIN AST ${confined.shape}`, params: { [SITE_PARAM]: '' } },
         row: EXPLAIN_ROW,
         refused,
       })
       refusing(() => checkAst(parseExplainAst(ast), database, CONFINED_TABLES, confined.injected))
 
+      const limits = tighter(run, SQL_LIMITS)
       const rows = await runPlanned(run, {
         name: 'sql.user',
         planned: { sql: confined.sql, params },
         row: ANY_ROW,
-        limits: tighter(run, SQL_LIMITS),
+        limits,
         refused,
       })
+      // The engine checks max_result_rows per block, so one large block can slip past it.
+      if (rows.length > limits.maxResultRows) {
+        throw new HttpError(
+          'query_too_large',
+          `The answer has more than ${limits.maxResultRows} rows; add a LIMIT or aggregate.`,
+        )
+      }
       const answer = {
         rows,
         meta: {

@@ -11,6 +11,12 @@ export const CTE_PREFIX = '__sl_cte_'
 export interface Confined {
   /** The SQL the engine runs: re-emitted from tokens, every table read through a site filter. */
   sql: string
+  /**
+   * The same tokens with every string literal blanked, for EXPLAIN AST: a literal's content
+   * cannot change the tree (it is re-escaped), and chdb prints some escapes in EXPLAIN's
+   * output as JSON it cannot read back.
+   */
+  shape: string
   /** How many site-filtered subqueries were injected; the AST check expects exactly these. */
   injected: number
 }
@@ -80,6 +86,8 @@ export function confine(userSql: string, database: string): Confined {
   const ctes = cteNames(tokens)
   const tablePositions = findTablePositions(tokens)
   const out: string[] = []
+  const shape: string[] = []
+  const blanked = new Set<number>()
   let injected = 0
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!
@@ -124,8 +132,11 @@ export function confine(userSql: string, database: string): Confined {
       }
     }
     out.push(emit(t, tokens[i - 1], ctes))
+    if (t.kind === 'string') blanked.add(out.length - 1)
   }
-  return { sql: joinTokens(out), injected }
+  const sql = joinTokens(out)
+  for (const [i, part] of out.entries()) shape.push(blanked.has(i) ? "''" : part)
+  return { sql, shape: joinTokens(shape), injected }
 }
 
 /** `name AS ( SELECT|WITH` declares a CTE; any other `AS (` is an expression alias. */
