@@ -1,10 +1,11 @@
 import { installErrorHandling, type RequestIdEnv, requestId } from '@sightline/http'
 import type { Warehouse } from '@sightline/warehouse'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { type Logger, pino } from 'pino'
 import { type ClientAddress, requireReadKey, socketAddress } from './http/auth.ts'
 import { type AuthThrottleOptions, authThrottle } from './http/auth-throttle.ts'
 import { mountInsights } from './http/insight-routes.ts'
+import { mountSql } from './http/sql-route.ts'
 import type { AnyInsight } from './insights/define.ts'
 import { INSIGHTS } from './insights/registry.ts'
 import { openApiDocument } from './openapi.ts'
@@ -66,16 +67,14 @@ export function createApp(deps: AppDeps) {
 
   const throttle = authThrottle(deps.authThrottle ?? DEFAULT_AUTH_THROTTLE)
   app.use('/v1/sites/:site/*', requireReadKey(deps.keys, throttle, deps.clientAddress ?? socketAddress))
-  mountInsights(app, {
-    insights,
-    clock: deps.clock,
-    runContext: (c) => ({
-      warehouse: deps.warehouse,
-      logger,
-      requestId: c.get('requestId'),
-      signal: c.req.raw.signal,
-    }),
+  const runContext = (c: Context<RequestIdEnv>) => ({
+    warehouse: deps.warehouse,
+    logger,
+    requestId: c.get('requestId'),
+    signal: c.req.raw.signal,
   })
+  mountInsights(app, { insights, clock: deps.clock, runContext })
+  mountSql(app, { runContext })
   return app
 }
 

@@ -1,5 +1,6 @@
 import { ERROR_CODES } from '@sightline/contracts'
 import * as z from 'zod'
+import { SqlRequestSchema, SqlResponseSchema } from './http/sql-route.ts'
 import type { AnyInsight } from './insights/define.ts'
 import { INSIGHTS } from './insights/registry.ts'
 
@@ -110,6 +111,17 @@ export function openApiDocument(insights: readonly AnyInsight[] = INSIGHTS): Rec
     schemas[`${componentName(insight.kind)}Spec`] = specSchema(insight)
   }
   paths['/v1/sites/{site}/query'] = queryRoute(insights)
+  paths['/v1/sites/{site}/sql'] = {
+    post: {
+      summary: "Read-only SELECT over this site's events (rewritten to the site's rows; see docs/api.md)",
+      security: [{ readKey: [] }],
+      parameters: [siteParameter],
+      requestBody: { required: true, content: { 'application/json': { schema: ref('SqlRequest') } } },
+      responses: okResponse(ref('SqlResponse')),
+    },
+  }
+  schemas.SqlRequest = json(SqlRequestSchema)
+  schemas.SqlResponse = json(SqlResponseSchema)
   schemas.Error = json(ErrorResponseSchema)
   return {
     openapi: '3.1.0',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { HttpError } from '@sightline/http'
-import { type Warehouse, WarehouseError } from '@sightline/warehouse'
+import { type ReadLimits, type Warehouse, WarehouseError } from '@sightline/warehouse'
 import type { Logger } from 'pino'
 import type { z } from 'zod'
 import type { Planned } from '../sql/fragment.ts'
@@ -22,6 +22,13 @@ export interface PlannedRead<S extends z.ZodType> {
   name: string
   planned: Planned
   row: S
+  /** Bounds tighter than the warehouse's defaults, for reads whose cost the caller chose. */
+  limits?: Partial<ReadLimits>
+  /**
+   * For SQL a user wrote: turns an engine refusal (syntax, unknown column) into that user's
+   * 4xx before it would be read as an outage. Returns undefined for failures it does not own.
+   */
+  refused?: (err: unknown) => HttpError | undefined
 }
 
 /**
@@ -45,10 +52,13 @@ export async function runPlanned<S extends z.ZodType>(
         sql: read.planned.sql,
         params: read.planned.params,
         row: read.row as z.ZodType<z.output<S>>,
+        ...(read.limits === undefined ? {} : { limits: read.limits }),
       },
       { queryId, ...(run.signal === undefined ? {} : { signal: run.signal }) },
     )
   } catch (err) {
+    const refused = read.refused?.(err)
+    if (refused !== undefined) throw refused
     throw toHttpError(err, run, { request_id: run.requestId, query_id: queryId, query: read.name })
   }
 }
