@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '50' },
     out: { type: 'string', default: fileURLToPath(new URL('./results/', import.meta.url)) },
     'keep-data': { type: 'boolean', default: false },
+    /** workerd (npm start's default) or wrangler (wrangler dev, its dev proxy in front). */
+    'edge-runtime': { type: 'string', default: 'workerd' },
   },
 })
 const RUNS = Number(args.runs)
@@ -84,6 +86,8 @@ async function startStack(dataDir: string) {
       String(ports.bridge),
       '--query-port',
       String(ports.query),
+      '--edge-runtime',
+      args['edge-runtime']!,
     ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
   )
@@ -228,6 +232,7 @@ const doc = {
     segmentBatch: BATCH,
     segmentClients: concurrencyOf('segment'),
     browserClients: concurrencyOf('beacon'),
+    edgeRuntime: args['edge-runtime'],
   },
   delivery: { ackedEvents: acked, countedEvents: counted, allCounted: counted >= acked },
   runs: results,

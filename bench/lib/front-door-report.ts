@@ -17,7 +17,7 @@ interface Run {
 interface Doc {
   date: string
   machine: { cpus: number; cpuModel: string; node: string; commit?: string; loadAvgAtEnd: number[] }
-  parameters: { runs: number; secondsPerPhase: number; kinds: Kind[]; segmentBatch: number; segmentClients: number; browserClients: number }
+  parameters: { runs: number; secondsPerPhase: number; kinds: Kind[]; segmentBatch: number; segmentClients: number; browserClients: number; edgeRuntime?: string }
   delivery: { ackedEvents: number; countedEvents: number; allCounted: boolean }
   runs: Run[]
 }
@@ -67,7 +67,7 @@ export function renderFrontDoor(doc: Doc): string {
     '',
     `${doc.date} · ${doc.machine.cpus} × ${doc.machine.cpuModel} · Node ${doc.machine.node} · ${doc.machine.commit ?? ''} · load average at end ${doc.machine.loadAvgAtEnd.join(' / ')}`,
     '',
-    `${doc.parameters.runs} runs × ${doc.parameters.secondsPerPhase} s per phase; Segment batches of ${doc.parameters.segmentBatch} from ${doc.parameters.segmentClients} clients; beacons and pixels from ${doc.parameters.browserClients} clients. Baseline: bare node:http + JSON.parse in its own process, same load generator, same run, phases alternating.`,
+    `${doc.parameters.runs} runs × ${doc.parameters.secondsPerPhase} s per phase; Segment batches of ${doc.parameters.segmentBatch} from ${doc.parameters.segmentClients} clients; beacons and pixels from ${doc.parameters.browserClients} clients. Edge runtime: ${doc.parameters.edgeRuntime ?? 'workerd'}. Baseline: bare node:http + JSON.parse in its own process, same load generator, same run, phases alternating.`,
     '',
     '| kind | Sightline events/s | requests/s | baseline events/s | ratio (median; per run) | p50 / p99 ms | target |',
     '| --- | ---: | ---: | ---: | --- | ---: | --- |',

@@ -3,7 +3,8 @@
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { endpointsFor, renderBanner } from './banner.ts'
-import { writeEdgeEnv } from './edge-env.ts'
+import { edgeVars, writeEdgeEnv } from './edge-env.ts'
+import { startWorkerdEdge } from './edge-workerd.ts'
 import { sitesFromHub } from './hub-sites.ts'
 import { freePort, isPortFree, waitForHttp } from './ports.ts'
 import {
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     'edge-port': { type: 'string' },
     'bridge-port': { type: 'string' },
     'query-port': { type: 'string' },
+    'edge-runtime': { type: 'string' },
   },
 })
 
@@ -32,6 +34,8 @@ const StartConfigSchema = z.object({
   edgePort: z.coerce.number().int().min(1).max(65535).default(8787),
   bridgePort: z.coerce.number().int().min(1).max(65535).default(8788),
   queryPort: z.coerce.number().int().min(1).max(65535).default(8789),
+  /** workerd: `workerd serve` as self-hosted; wrangler: `wrangler dev` (its dev proxy in front). */
+  edgeRuntime: z.enum(['workerd', 'wrangler']).default('workerd'),
 })
 
 const config = StartConfigSchema.parse({
@@ -40,6 +44,7 @@ const config = StartConfigSchema.parse({
   edgePort: values['edge-port'] ?? process.env.SIGHTLINE_EDGE_PORT,
   bridgePort: values['bridge-port'] ?? process.env.SIGHTLINE_BRIDGE_PORT,
   queryPort: values['query-port'] ?? process.env.SIGHTLINE_QUERY_PORT,
+  edgeRuntime: values['edge-runtime'] ?? process.env.SIGHTLINE_EDGE_RUNTIME,
 })
 
 const say = (msg: string) => process.stderr.write(`[sightline] ${msg}\n`)
@@ -92,14 +97,19 @@ try {
   })
   recordPids(layout, { launcher: process.pid, hub: hub.child.pid })
   siteList = await sitesFromHub(layout, state)
-  say('starting the edge (wrangler dev, local workerd)…')
-  const envFile = writeEdgeEnv(layout, state, siteList, urls.bridge)
-  edge = startEdgeProcess(layout, {
-    host: config.host,
-    port: config.edgePort,
-    inspectorPort: await freePort(),
-    envFile,
-  })
+  const vars = edgeVars(layout, state, siteList, urls.bridge)
+  if (config.edgeRuntime === 'workerd') {
+    say('starting the edge (workerd serve)…')
+    edge = await startWorkerdEdge(layout, { host: config.host, port: config.edgePort, vars })
+  } else {
+    say('starting the edge (wrangler dev, local workerd)…')
+    edge = startEdgeProcess(layout, {
+      host: config.host,
+      port: config.edgePort,
+      inspectorPort: await freePort(),
+      envFile: writeEdgeEnv(layout, vars),
+    })
+  }
   recordPids(layout, { launcher: process.pid, hub: hub.child.pid, edge: edge.child.pid })
   await waitForHttp(`${urls.edge}/healthz`, 120_000, edge.alive)
 } catch (err) {
