@@ -8,7 +8,7 @@
 //   node scripts/run.mjs exec tsx bench/front-door.ts [--runs 3] [--seconds 15]
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -96,7 +96,8 @@ async function startStack(dataDir: string) {
   child.stderr!.on('data', (d) => (output += d))
   const deadline = Date.now() + 180_000
   while (!output.includes('Sightline is running')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`launcher did not start:\n${output}`)
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`launcher did not start:\n${output}`)
     await new Promise((r) => setTimeout(r, 250))
   }
   return { child, ports }
@@ -107,7 +108,9 @@ async function startBaseline(): Promise<{ child: ChildProcess; port: number }> {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve))
+  const line = await new Promise<string>((resolve) =>
+    createInterface({ input: child.stdout! }).once('line', resolve),
+  )
   return { child, port: JSON.parse(line).port }
 }
 
@@ -143,7 +146,10 @@ async function phase(
   }
   cpuMsByRole['load client'] = load.clientCpuMs
   const cpuUsPerEventByRole = Object.fromEntries(
-    Object.entries(cpuMsByRole).map(([role, ms]) => [role, Math.round((ms * 1000) / Math.max(1, load.events))]),
+    Object.entries(cpuMsByRole).map(([role, ms]) => [
+      role,
+      Math.round((ms * 1000) / Math.max(1, load.events)),
+    ]),
   )
   const seconds = load.elapsedMs / 1000
   const result: PhaseResult = {
@@ -187,15 +193,19 @@ try {
   const baseProcs = processTree(baseline.child.pid!)
   // Warm-up: JITs, connection pools, the writer's first inserts.
   for (const kind of KINDS) {
-    await drivePhase(stack.ports.edge, requestFactory(kind, keys.writeKey, BATCH), concurrencyOf(kind), 2000).then(
-      (l) => (acked += l.events),
-    )
+    await drivePhase(
+      stack.ports.edge,
+      requestFactory(kind, keys.writeKey, BATCH),
+      concurrencyOf(kind),
+      2000,
+    ).then((l) => (acked += l.events))
     await drivePhase(baseline.port, requestFactory(kind, keys.writeKey, BATCH), concurrencyOf(kind), 1000)
   }
   for (let run = 1; run <= RUNS; run++) {
     for (const kind of KINDS) {
       // Alternate which goes first, so drift in the machine's load does not favour one side.
-      const order = run % 2 === 1 ? (['baseline', 'sightline'] as const) : (['sightline', 'baseline'] as const)
+      const order =
+        run % 2 === 1 ? (['baseline', 'sightline'] as const) : (['sightline', 'baseline'] as const)
       for (const target of order) {
         const r =
           target === 'baseline'

@@ -29,7 +29,13 @@ function segmentEvent(i: number): object {
     anonymousId: `anon-${i % 997}`,
     ...(i % 3 === 0 ? { userId: `user-${i % 331}` } : {}),
     timestamp: '@@TS@@',
-    properties: { order_id: `o-${i}`, revenue: (i % 100) + 0.99, currency: 'EUR', plan: 'pro', sku: `sku-${i % 50}` },
+    properties: {
+      order_id: `o-${i}`,
+      revenue: (i % 100) + 0.99,
+      currency: 'EUR',
+      plan: 'pro',
+      sku: `sku-${i % 50}`,
+    },
     context: {
       library: { name: '@segment/analytics-node', version: '2.2.0' },
       page: { url: 'https://shop.example.com/pricing', path: '/pricing', title: 'Pricing' },
@@ -86,7 +92,12 @@ export function requestFactory(kind: Kind, writeKey: string, batchSize: number):
       timestamp: '@@TS@@',
       sent_at: '@@TS@@',
       context: {
-        page: { url: 'https://blog.example.com/post/42?utm_source=news', path: '/post/42', referrer: 'https://news.example.org/', title: 'Post 42' },
+        page: {
+          url: 'https://blog.example.com/post/42?utm_source=news',
+          path: '/post/42',
+          referrer: 'https://news.example.org/',
+          title: 'Post 42',
+        },
         screen: { width: 1920, height: 1080 },
         locale: 'en-US',
         timezone: 'Europe/Berlin',
@@ -174,7 +185,8 @@ export async function drivePhase(
   agent.destroy()
   const cpu = process.cpuUsage(cpu0)
   latencies.sort((a, b) => a - b)
-  const at = (q: number) => round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0)
+  const at = (q: number) =>
+    round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0)
   return {
     elapsedMs: Math.round(lastAck - started),
     requests,

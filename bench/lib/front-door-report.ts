@@ -17,17 +17,26 @@ interface Run {
 interface Doc {
   date: string
   machine: { cpus: number; cpuModel: string; node: string; commit?: string; loadAvgAtEnd: number[] }
-  parameters: { runs: number; secondsPerPhase: number; kinds: Kind[]; segmentBatch: number; segmentClients: number; browserClients: number; edgeRuntime?: string }
+  parameters: {
+    runs: number
+    secondsPerPhase: number
+    kinds: Kind[]
+    segmentBatch: number
+    segmentClients: number
+    browserClients: number
+    edgeRuntime?: string
+  }
   delivery: { ackedEvents: number; countedEvents: number; allCounted: boolean }
   runs: Run[]
 }
 
 /** Goals from the front-door issue: through the edge, on this machine. */
-export const TARGETS: Record<Kind, { metric: 'eventsPerSec' | 'requestsPerSec'; value: number } | undefined> = {
-  segment: { metric: 'eventsPerSec', value: 25_000 },
-  beacon: { metric: 'requestsPerSec', value: 5_000 },
-  pixel: undefined,
-}
+export const TARGETS: Record<Kind, { metric: 'eventsPerSec' | 'requestsPerSec'; value: number } | undefined> =
+  {
+    segment: { metric: 'eventsPerSec', value: 25_000 },
+    beacon: { metric: 'requestsPerSec', value: 5_000 },
+    pixel: undefined,
+  }
 
 export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b)
@@ -43,14 +52,32 @@ export function summarize(doc: Doc) {
     const b = of('baseline')
     const ratios = s.map((r, i) => r.eventsPerSec / Math.max(1, b[i]?.eventsPerSec ?? 1))
     const roles = [...new Set(s.flatMap((r) => Object.keys(r.cpuUsPerEventByRole)))].sort()
-    const cpu = Object.fromEntries(roles.map((role) => [role, median(s.map((r) => r.cpuUsPerEventByRole[role] ?? 0))]))
-    const baseCpu = median(b.map((r) => Object.entries(r.cpuUsPerEventByRole).filter(([k]) => k !== 'load client').reduce((a, [, v]) => a + v, 0)))
+    const cpu = Object.fromEntries(
+      roles.map((role) => [role, median(s.map((r) => r.cpuUsPerEventByRole[role] ?? 0))]),
+    )
+    const baseCpu = median(
+      b.map((r) =>
+        Object.entries(r.cpuUsPerEventByRole)
+          .filter(([k]) => k !== 'load client')
+          .reduce((a, [, v]) => a + v, 0),
+      ),
+    )
     const target = TARGETS[kind]
     const sMetric = target ? median(s.map((r) => r[target.metric])) : 0
     return {
       kind,
-      sightline: { eventsPerSec: median(s.map((r) => r.eventsPerSec)), requestsPerSec: median(s.map((r) => r.requestsPerSec)), p50: median(s.map((r) => r.latencyMs.p50)), p99: median(s.map((r) => r.latencyMs.p99)), failures: s.reduce((a, r) => a + r.failures, 0) },
-      baseline: { eventsPerSec: median(b.map((r) => r.eventsPerSec)), requestsPerSec: median(b.map((r) => r.requestsPerSec)), cpuUsPerEvent: baseCpu },
+      sightline: {
+        eventsPerSec: median(s.map((r) => r.eventsPerSec)),
+        requestsPerSec: median(s.map((r) => r.requestsPerSec)),
+        p50: median(s.map((r) => r.latencyMs.p50)),
+        p99: median(s.map((r) => r.latencyMs.p99)),
+        failures: s.reduce((a, r) => a + r.failures, 0),
+      },
+      baseline: {
+        eventsPerSec: median(b.map((r) => r.eventsPerSec)),
+        requestsPerSec: median(b.map((r) => r.requestsPerSec)),
+        cpuUsPerEvent: baseCpu,
+      },
       ratios: ratios.map((r) => Number(r.toFixed(3))),
       ratio: Number(median(ratios).toFixed(3)),
       cpuUsPerEvent: cpu,
@@ -78,8 +105,12 @@ export function renderFrontDoor(doc: Doc): string {
     '',
     'CPU per event (µs, median over runs) by process role of the stack, and the baseline server:',
     '',
-    '| kind | ' + [...new Set(rows.flatMap((r) => Object.keys(r.cpuUsPerEvent)))].sort().join(' | ') + ' | baseline server |',
-    '| --- |' + [...new Set(rows.flatMap((r) => Object.keys(r.cpuUsPerEvent)))].map(() => ' ---: |').join('') + ' ---: |',
+    '| kind | ' +
+      [...new Set(rows.flatMap((r) => Object.keys(r.cpuUsPerEvent)))].sort().join(' | ') +
+      ' | baseline server |',
+    '| --- |' +
+      [...new Set(rows.flatMap((r) => Object.keys(r.cpuUsPerEvent)))].map(() => ' ---: |').join('') +
+      ' ---: |',
     ...rows.map((r) => {
       const roles = [...new Set(rows.flatMap((x) => Object.keys(x.cpuUsPerEvent)))].sort()
       return `| ${r.kind} | ${roles.map((role) => r.cpuUsPerEvent[role] ?? 0).join(' | ')} | ${r.baseline.cpuUsPerEvent} |`

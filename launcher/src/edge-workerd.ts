@@ -36,7 +36,9 @@ export function bundleEdge(outdir: string): Promise<string> {
     child.stderr.on('data', (d) => (out += d))
     child.once('error', reject)
     child.once('exit', (code) =>
-      code === 0 ? resolve(join(outdir, 'index.js')) : reject(new Error(`bundling the edge failed (${code}):\n${out}`)),
+      code === 0
+        ? resolve(join(outdir, 'index.js'))
+        : reject(new Error(`bundling the edge failed (${code}):\n${out}`)),
     )
   })
 }
