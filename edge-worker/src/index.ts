@@ -48,7 +48,7 @@ function appFor(env: unknown): App | Error {
       if (bindings.RATE_LIMITER) {
         const limiter = rateLimitGuard({
           // Decided in the isolate, pooled through the Durable Object once a second per key
-          // (docs/adr/0016): no object round trip in front of any request.
+          // (docs/adr/0018): no object round trip in front of any request.
           limiter: locallyReconciledLimiter({ shared: durableObjectCounts(bindings.RATE_LIMITER) }),
           now,
           clientIp,

@@ -1,7 +1,7 @@
 // The embedded edge as it runs self-hosted: the Worker bundled exactly as `wrangler deploy`
 // bundles it, served by the `workerd` binary from the `workerd` npm package with a generated
 // config. No development proxy in front (wrangler dev's costs a second workerd hop per
-// request; docs/adr/0015-embedded-edge-under-workerd-serve.md).
+// request; docs/adr/0017-embedded-edge-under-workerd-serve.md).
 import { spawn } from 'node:child_process'
 import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'

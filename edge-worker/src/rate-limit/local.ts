@@ -30,7 +30,7 @@ interface Entry {
 
 /**
  * Rate limiting decided in the isolate, reconciled with the shared counter in the background
- * (docs/adr/0016): a request never waits for a Durable Object round trip. Each key counts
+ * (docs/adr/0018): a request never waits for a Durable Object round trip. Each key counts
  * locally in the same sliding window the object keeps; at most once per `syncMs` the isolate
  * reports what it let through and learns what the others did, which it subtracts from the
  * limit. In one isolate (the embedded edge) the limit holds exactly; across N isolates a key
