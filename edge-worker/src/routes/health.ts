@@ -9,6 +9,16 @@ import type { AppEnv } from '../respond.ts'
  * and at least one bridge this isolate has not seen fail in the last period — without
  * probing them, so a readiness poll never costs a bridge round trip.
  */
+/** Listed in the edge's OpenAPI document (openapi.ts). */
+export const HEALTH_ROUTES = [
+  { method: 'GET', path: '/healthz', summary: 'Liveness: the edge answers' },
+  {
+    method: 'GET',
+    path: '/readyz',
+    summary: 'Readiness: configured, and some bridge not seen failing (503 otherwise)',
+  },
+] as const
+
 export function registerHealthRoutes(
   app: Hono<AppEnv>,
   deps: { bridges: readonly Bridge[]; health?: BridgeHealth; now: () => number },
