@@ -135,10 +135,14 @@ function log(message) {
   process.stderr.write(`[sightline] ${message}\n`)
 }
 
-/** Runs a workspace binary under Node 24 (its shim picks node_modules/.bin/node). */
-function run(command, args, extraEnv = {}) {
+/**
+ * Runs a workspace binary under Node 24 (its shim picks node_modules/.bin/node).
+ * `forwardSignals`: pass SIGINT and SIGTERM sent to this process alone on to the child — a
+ * container or service manager signals only the main process, not a terminal's group.
+ */
+function run(command, args, extraEnv = {}, { forwardSignals = false } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(join(bin, command), args, {
+    const child = spawn(command.includes('/') ? command : join(bin, command), args, {
       cwd: root,
       stdio: 'inherit',
       env: {
@@ -148,12 +152,15 @@ function run(command, args, extraEnv = {}) {
         ...extraEnv,
       },
     })
-    // Ctrl-C reaches the child through the terminal's process group; we only wait for it.
-    const ignore = () => {}
-    process.on('SIGINT', ignore)
-    process.on('SIGTERM', () => child.kill('SIGTERM'))
+    // Ctrl-C reaches the child through the terminal's process group; by default we only wait
+    // for it. Forwarded, the child sees a terminal's Ctrl-C twice: its shutdown is idempotent.
+    const onInt = forwardSignals ? () => child.kill('SIGINT') : () => {}
+    const onTerm = () => child.kill('SIGTERM')
+    process.on('SIGINT', onInt)
+    process.on('SIGTERM', onTerm)
     child.on('exit', (code, signal) => {
-      process.off('SIGINT', ignore)
+      process.off('SIGINT', onInt)
+      process.off('SIGTERM', onTerm)
       resolve(code ?? (signal ? 1 : 0))
     })
   })
@@ -176,7 +183,11 @@ async function main() {
   const [task, ...rest] = process.argv.slice(2)
   ensureInstalled()
   if (task === 'start') {
-    process.exit(await run('tsx', ['launcher/src/start.ts', ...rest]))
+    // The pinned Node itself with tsx as a loader: not the tsx CLI nor the .bin/node shell
+    // shim, which do not pass signals on. One process, which handles them itself.
+    const node = join(root, 'node_modules', 'node', 'bin', 'node')
+    const args = ['--import', 'tsx', 'launcher/src/start.ts', ...rest]
+    process.exit(await run(node, args, {}, { forwardSignals: true }))
   }
   if (task === 'test') {
     const started = Date.now()

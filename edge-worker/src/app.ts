@@ -9,6 +9,7 @@ import { ingestOpenApiDocument } from './openapi.ts'
 import type { Enricher, Guard, PreAuthGuard } from './pipeline/surface.ts'
 import { type AppEnv, DEFAULT_RETRY_AFTER_S } from './respond.ts'
 import { registerClientConfigRoutes } from './routes/client-config.ts'
+import { registerHealthRoutes } from './routes/health.ts'
 import { registerIngestRoutes } from './routes/ingest.ts'
 import { registerScriptRoutes } from './routes/script.ts'
 import type { SiteDirectory } from './sites.ts'
@@ -48,6 +49,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   registerClientConfigRoutes(app, deps.sites)
   const openapi = ingestOpenApiDocument()
   app.get('/v1/openapi.json', (c) => c.json(openapi))
+  registerHealthRoutes(app, {
+    bridges: deps.bridges,
+    now: deps.now,
+    ...(deps.health ? { health: deps.health } : {}),
+  })
 
   registerIngestRoutes(app, {
     sites: deps.sites,

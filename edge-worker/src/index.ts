@@ -6,7 +6,8 @@ import { parseConfig } from './config.ts'
 import { createEnricher } from './enrich.ts'
 import type { Guard, PreAuthGuard } from './pipeline/surface.ts'
 import type { RateLimiter } from './rate-limit/durable-object.ts'
-import { durableObjectLimiter, observedIpRate, rateLimitGuard } from './rate-limit/guard.ts'
+import { observedIpRate, rateLimitGuard } from './rate-limit/guard.ts'
+import { durableObjectCounts, locallyReconciledLimiter } from './rate-limit/local.ts'
 import { requestIdFrom } from './request-id.ts'
 import { staticSites } from './sites.ts'
 import { kvSites } from './sites-kv.ts'
@@ -46,7 +47,9 @@ function appFor(env: unknown): App | Error {
       // (deploys always declare it; see wrangler.jsonc and docs/adr/0005).
       if (bindings.RATE_LIMITER) {
         const limiter = rateLimitGuard({
-          limiter: durableObjectLimiter(bindings.RATE_LIMITER),
+          // Decided in the isolate, pooled through the Durable Object once a second per key
+          // (docs/adr/0018): no object round trip in front of any request.
+          limiter: locallyReconciledLimiter({ shared: durableObjectCounts(bindings.RATE_LIMITER) }),
           now,
           clientIp,
           nameSecret: config.signing.secret,

@@ -1,5 +1,6 @@
 import { ERROR_CODES } from '@sightline/contracts'
 import { CLIENT_CONFIG_ROUTES } from './routes/client-config.ts'
+import { HEALTH_ROUTES } from './routes/health.ts'
 import { SURFACE_ROUTES } from './routes/ingest.ts'
 
 /**
@@ -86,6 +87,7 @@ export function documentedRoutes(): Array<{ method: string; path: string }> {
     ...SURFACE_ROUTES.map((r) => ({ method: r.method, path: r.path })),
     ...CLIENT_CONFIG_ROUTES,
     ...SCRIPT_ROUTES,
+    ...HEALTH_ROUTES,
     { method: 'GET', path: '/v1/openapi.json' },
   ]
 }
@@ -93,7 +95,7 @@ export function documentedRoutes(): Array<{ method: string; path: string }> {
 export function ingestOpenApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const route of documentedRoutes()) {
-    const script = SCRIPT_ROUTES.find((s) => s.path === route.path)
+    const script = [...SCRIPT_ROUTES, ...HEALTH_ROUTES].find((s) => s.path === route.path)
     const key = openApiPath(route.path)
     paths[key] ??= {}
     paths[key][route.method.toLowerCase()] = operation(

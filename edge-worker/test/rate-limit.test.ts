@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { clientIpPolicy } from '../src/client-ip.ts'
 import { SiteSchema } from '../src/config.ts'
 import { limiterIpKey } from '../src/rate-limit/client-ip.ts'
-import { durableObjectLimiter, type Limiter, rateLimitGuard } from '../src/rate-limit/guard.ts'
+import { type Limiter, rateLimitGuard } from '../src/rate-limit/guard.ts'
+import { durableObjectCounts, locallyReconciledLimiter } from '../src/rate-limit/local.ts'
 import { SlidingWindow } from '../src/rate-limit/window.ts'
 import { staticSites } from '../src/sites.ts'
 import { type ErrorJson, makeEvent, post, testApp } from './support/harness.ts'
@@ -19,7 +20,8 @@ function limitedApp(limits: { per_key_per_minute: number; per_ip_per_minute: num
   // The limiter's clock only: received_at and signatures keep real time for the bridge.
   const clock = { offsetMs: 0 }
   const guard = rateLimitGuard({
-    limiter: limiter ?? durableObjectLimiter(env.RATE_LIMITER),
+    // The production wiring (index.ts): local windows reconciled through the Durable Object.
+    limiter: limiter ?? locallyReconciledLimiter({ shared: durableObjectCounts(env.RATE_LIMITER) }),
     now: () => Date.now() + clock.offsetMs,
     timeoutMs: 300,
     // These tests stand in for Cloudflare, where CF-Connecting-IP is the platform's.
@@ -53,7 +55,7 @@ async function expectLimited(res: Response): Promise<number> {
   return retryAfter
 }
 
-describe('rate limits (Durable Object sliding window, in workerd)', () => {
+describe('rate limits (local sliding windows reconciled through the Durable Object, in workerd)', () => {
   it('per write key: over the limit → 429 + Retry-After; the site’s other key is unaffected', async () => {
     const { keys, send } = limitedApp({ per_key_per_minute: 3, per_ip_per_minute: 1000 })
     for (let i = 0; i < 3; i++) expect((await send(keys[0]!)).status).toBe(200)
@@ -138,7 +140,7 @@ describe('request rate as a bot signal', () => {
     const site = SiteSchema.parse({ site_id: `site_${crypto.randomUUID()}`, write_keys: keys })
     const clientIp = clientIpPolicy({ source: 'cloudflare', trustCfGeo: true })
     const guard = rateLimitGuard({
-      limiter: durableObjectLimiter(env.RATE_LIMITER),
+      limiter: locallyReconciledLimiter({ shared: durableObjectCounts(env.RATE_LIMITER) }),
       now: () => Date.now(),
       clientIp,
       nameSecret: 'test-limiter-names-0123456789abcdef',

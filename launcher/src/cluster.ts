@@ -12,7 +12,7 @@ import { connectRedis } from '@sightline/state'
 import { type KafkaBroker, startKafka } from '@sightline/testing'
 import { z } from 'zod'
 import { endpointsFor, renderBanner } from './banner.ts'
-import { writeEdgeEnv } from './edge-env.ts'
+import { edgeVars, writeEdgeEnv } from './edge-env.ts'
 import { sitesFromHub } from './hub-sites.ts'
 import { freePort, isPortFree, waitForHttp } from './ports.ts'
 import {
@@ -167,7 +167,7 @@ export async function runCluster(argv: string[]): Promise<never> {
     recordPids(layout, pids())
 
     say('starting the edge (wrangler dev, local workerd)…')
-    const envFile = writeEdgeEnv(layout, state, siteList, urls.bridges)
+    const envFile = writeEdgeEnv(layout, edgeVars(layout, state, siteList, urls.bridges))
     children.edge = startEdgeProcess(layout, {
       host: config.host,
       port: config.edgePort,

@@ -5,22 +5,22 @@ import { edgeView, type Site } from '@sightline/metadata'
 import type { DataLayout, InstallState } from './workspace.ts'
 
 /**
- * The edge's configuration for `wrangler dev --env-file`: sites and write keys, the
- * bridge to forward to, and the signing secret. Written 0600: it holds a secret.
+ * The embedded edge's configuration (its vars): sites and write keys, the bridge to forward
+ * to, and the signing secret.
  */
-export function writeEdgeEnv(
+export function edgeVars(
   layout: DataLayout,
   state: InstallState,
   sites: readonly Site[],
   /** One bridge, or several in failover order (cluster mode). */
   bridgeUrl: string | readonly string[],
-): string {
+): Record<string, string> {
   const bridges = (typeof bridgeUrl === 'string' ? [bridgeUrl] : bridgeUrl).map((url, i) => ({
     url,
     region: 'local',
     priority: i + 1,
   }))
-  const vars: Record<string, string> = {
+  return {
     // As of the start: the fallback while the hub's edge view (SITES_URL) cannot be reached.
     SITES: JSON.stringify(sites.map(edgeView)),
     ...sitesUrl(layout, state),
@@ -34,6 +34,10 @@ export function writeEdgeEnv(
     CLIENT_IP_SOURCE: 'proxy',
     TRUSTED_PROXY_SECRET: trustedProxySecret(state),
   }
+}
+
+/** The vars as a dotenv file for `wrangler dev --env-file`. Written 0600: it holds a secret. */
+export function writeEdgeEnv(layout: DataLayout, vars: Record<string, string>): string {
   const path = join(layout.root, 'edge.env')
   // Single-quoted dotenv values: JSON keeps its double quotes and no escapes are needed.
   const text = Object.entries(vars)

@@ -48,7 +48,7 @@ export interface Started {
   alive: () => boolean
 }
 
-function track(child: ChildProcess): Started {
+export function track(child: ChildProcess): Started {
   let alive = true
   child.once('exit', () => {
     alive = false
@@ -109,7 +109,7 @@ export async function startHubProcess(
   return started
 }
 
-/** The edge worker in a local workerd via `wrangler dev`. */
+/** The edge worker in a local workerd via `wrangler dev` (`--edge-runtime wrangler`). */
 export function startEdgeProcess(
   layout: DataLayout,
   options: { host: string; port: number; inspectorPort: number; envFile: string },

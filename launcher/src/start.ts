@@ -1,11 +1,14 @@
 // `npm start`: the embedded Sightline. Edge in a local workerd (wrangler dev), and one hub
 // process with bridge + writer + query over chdb. Prints where to send and where to query.
+import { mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { endpointsFor, renderBanner } from './banner.ts'
 import { runCluster } from './cluster.ts'
-import { writeEdgeEnv } from './edge-env.ts'
+import { edgeVars, writeEdgeEnv } from './edge-env.ts'
+import { startWorkerdEdge } from './edge-workerd.ts'
 import { sitesFromHub } from './hub-sites.ts'
+import { acquireLock } from './lock.ts'
 import { freePort, isPortFree, waitForHttp } from './ports.ts'
 import {
   recordPids,
@@ -20,15 +23,49 @@ import { dataLayout, loadOrCreateState, writeJsonAtomic } from './workspace.ts'
 // `npm start -- --cluster`: Kafka, Redis, N bridges, a writer (cluster.ts); never returns.
 if (process.argv.includes('--cluster')) await runCluster(process.argv.slice(2))
 
-const { values } = parseArgs({
-  options: {
-    'data-dir': { type: 'string' },
-    host: { type: 'string' },
-    'edge-port': { type: 'string' },
-    'bridge-port': { type: 'string' },
-    'query-port': { type: 'string' },
-  },
-})
+const USAGE = `Usage: npm start -- [options]
+
+Runs Sightline embedded: the edge (workerd), and one hub process with the ingest bridge,
+the writer and the query service over an in-process ClickHouse (chdb).
+
+Options (each also as an environment variable):
+  --data-dir <dir>         data directory (SIGHTLINE_DATA_DIR, default .sightline)
+  --host <addr>            address every service binds to (SIGHTLINE_HOST, default 127.0.0.1)
+  --edge-port <port>       edge: where clients send events (SIGHTLINE_EDGE_PORT, default 8787)
+  --bridge-port <port>     ingest bridge (SIGHTLINE_BRIDGE_PORT, default 8788)
+  --query-port <port>      query service (SIGHTLINE_QUERY_PORT, default 8789)
+  --edge-runtime <name>    workerd (default: workerd serve, as self-hosted) or wrangler
+                           (wrangler dev, slower: a development proxy in front)
+                           (SIGHTLINE_EDGE_RUNTIME)
+  -h, --help               this text
+
+One launcher per data directory: a second start on a running one says where it runs and
+exits. Ctrl-C, SIGINT or SIGTERM stops every service.
+`
+
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: {
+        'data-dir': { type: 'string' },
+        host: { type: 'string' },
+        'edge-port': { type: 'string' },
+        'bridge-port': { type: 'string' },
+        'query-port': { type: 'string' },
+        'edge-runtime': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`)
+    process.exit(2)
+  }
+}
+const values = parseCommandLine()
+if (values.help) {
+  process.stdout.write(USAGE)
+  process.exit(0)
+}
 
 const StartConfigSchema = z.object({
   dataDir: z.string().default('.sightline'),
@@ -36,18 +73,43 @@ const StartConfigSchema = z.object({
   edgePort: z.coerce.number().int().min(1).max(65535).default(8787),
   bridgePort: z.coerce.number().int().min(1).max(65535).default(8788),
   queryPort: z.coerce.number().int().min(1).max(65535).default(8789),
+  /** workerd: `workerd serve` as self-hosted; wrangler: `wrangler dev` (its dev proxy in front). */
+  edgeRuntime: z.enum(['workerd', 'wrangler']).default('workerd'),
 })
 
-const config = StartConfigSchema.parse({
+const parsedConfig = StartConfigSchema.safeParse({
   dataDir: values['data-dir'] ?? process.env.SIGHTLINE_DATA_DIR,
   host: values.host ?? process.env.SIGHTLINE_HOST,
   edgePort: values['edge-port'] ?? process.env.SIGHTLINE_EDGE_PORT,
   bridgePort: values['bridge-port'] ?? process.env.SIGHTLINE_BRIDGE_PORT,
   queryPort: values['query-port'] ?? process.env.SIGHTLINE_QUERY_PORT,
+  edgeRuntime: values['edge-runtime'] ?? process.env.SIGHTLINE_EDGE_RUNTIME,
 })
+if (!parsedConfig.success) {
+  process.stderr.write(`${z.prettifyError(parsedConfig.error)}\n\n${USAGE}`)
+  process.exit(2)
+}
+const config = parsedConfig.data
 
 const say = (msg: string) => process.stderr.write(`[sightline] ${msg}\n`)
 const layout = dataLayout(config.dataDir)
+const urls = {
+  edge: `http://${config.host}:${config.edgePort}`,
+  bridge: `http://${config.host}:${config.bridgePort}`,
+  query: `http://${config.host}:${config.queryPort}`,
+}
+mkdirSync(layout.root, { recursive: true, mode: 0o700 })
+// Before anything touches the data directory or its processes: one launcher per data dir.
+const lock = acquireLock(layout.root, urls)
+if (!lock.ok) {
+  const at = lock.holder.urls.edge ? ` at ${lock.holder.urls.edge} (query ${lock.holder.urls.query})` : ''
+  say(
+    `already running${at}, pid ${lock.holder.pid}, on data directory ${layout.root}; stop it first (Ctrl-C or kill ${lock.holder.pid})`,
+  )
+  process.exit(1)
+}
+const releaseLock = lock.release
+process.once('exit', releaseLock)
 const { state, created } = loadOrCreateState(layout)
 // The hub owns the metadata database: the sites are asked of it once it runs.
 let siteList: Awaited<ReturnType<typeof sitesFromHub>> = []
@@ -64,11 +126,6 @@ for (const [name, port] of [
   }
 }
 
-const urls = {
-  edge: `http://${config.host}:${config.edgePort}`,
-  bridge: `http://${config.host}:${config.bridgePort}`,
-  query: `http://${config.host}:${config.queryPort}`,
-}
 let hub: Started | undefined
 let edge: Started | undefined
 let shuttingDown = false
@@ -80,6 +137,7 @@ async function shutdown(code: number, why?: string): Promise<void> {
   if (why) say(why)
   say('stopping…')
   await Promise.all([stopProcess(edge, { group: true }), stopProcess(hub)])
+  releaseLock()
   process.exit(code)
 }
 process.on('SIGINT', () => void shutdown(0))
@@ -96,14 +154,19 @@ try {
   })
   recordPids(layout, { launcher: process.pid, hub: hub.child.pid })
   siteList = await sitesFromHub(layout, state)
-  say('starting the edge (wrangler dev, local workerd)…')
-  const envFile = writeEdgeEnv(layout, state, siteList, urls.bridge)
-  edge = startEdgeProcess(layout, {
-    host: config.host,
-    port: config.edgePort,
-    inspectorPort: await freePort(),
-    envFile,
-  })
+  const vars = edgeVars(layout, state, siteList, urls.bridge)
+  if (config.edgeRuntime === 'workerd') {
+    say('starting the edge (workerd serve)…')
+    edge = await startWorkerdEdge(layout, { host: config.host, port: config.edgePort, vars })
+  } else {
+    say('starting the edge (wrangler dev, local workerd)…')
+    edge = startEdgeProcess(layout, {
+      host: config.host,
+      port: config.edgePort,
+      inspectorPort: await freePort(),
+      envFile: writeEdgeEnv(layout, vars),
+    })
+  }
   recordPids(layout, { launcher: process.pid, hub: hub.child.pid, edge: edge.child.pid })
   await waitForHttp(`${urls.edge}/healthz`, 120_000, edge.alive)
 } catch (err) {

@@ -2,6 +2,7 @@ import { installErrorHandling, type RequestIdEnv, requestId } from '@sightline/h
 import type { Warehouse } from '@sightline/warehouse'
 import { type Context, Hono } from 'hono'
 import { type Logger, pino } from 'pino'
+import { z } from 'zod'
 import { type ClientAddress, requireReadKey, socketAddress } from './http/auth.ts'
 import { type AuthThrottleOptions, authThrottle } from './http/auth-throttle.ts'
 import { mountInsights } from './http/insight-routes.ts'
@@ -10,6 +11,9 @@ import type { AnyInsight } from './insights/define.ts'
 import { INSIGHTS } from './insights/registry.ts'
 import { openApiDocument } from './openapi.ts'
 import type { Clock, ReadKeyResolver } from './ports.ts'
+
+/** /readyz's probe: the smallest read the warehouse's read lane can answer. */
+const READY_PROBE = { name: 'readyz', sql: 'SELECT 1 AS ok', row: z.object({ ok: z.coerce.number() }) }
 
 export interface AppDeps {
   warehouse: Warehouse
@@ -60,6 +64,16 @@ export function createApp(deps: AppDeps) {
   // Liveness only: a warehouse outage is reported per query (503), so an orchestrator does
   // not restart a healthy process because ClickHouse is away.
   app.get('/healthz', (c) => c.json({ ok: true }))
+  // Readiness: the warehouse answers a trivial query now (an orchestrator stops routing
+  // queries here while it does not, without restarting the process).
+  app.get('/readyz', async (c) => {
+    try {
+      await deps.warehouse.query(READY_PROBE)
+      return c.json({ ok: true, warehouse: 'ok' })
+    } catch {
+      return c.json({ ok: false, warehouse: 'unavailable' }, 503)
+    }
+  })
   // Public: the document describes the API, it holds no data.
   const insights = deps.insights ?? INSIGHTS
   const openapi = openApiDocument(insights)

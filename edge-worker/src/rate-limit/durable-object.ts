@@ -20,4 +20,15 @@ export class RateLimiter extends DurableObject {
     }
     return this.window.hit(now, limit, windowMs)
   }
+
+  /**
+   * An isolate's periodic report (local.ts): `count` requests it let through since its last
+   * report. Returns the key's total in the window across every isolate that reported.
+   */
+  report(count: number, windowMs: number, now: number): number {
+    if (!Number.isFinite(now) || !(windowMs > 0) || !Number.isInteger(count) || count < 0) {
+      throw new RangeError('rate limiter: count, windowMs and now must be non-negative numbers')
+    }
+    return this.window.add(now, count, windowMs)
+  }
 }

@@ -9,7 +9,14 @@ import type { Verdict } from './window.ts'
 
 /** Counts one request against `name`; the port the guard needs (a Durable Object in production). */
 export interface Limiter {
-  hit(name: string, limit: number, windowMs: number, now: number): Promise<Verdict>
+  /** `defer` keeps background work (a reconciliation) alive past the response (waitUntil). */
+  hit(
+    name: string,
+    limit: number,
+    windowMs: number,
+    now: number,
+    defer?: (work: Promise<unknown>) => void,
+  ): Promise<Verdict>
 }
 
 export function durableObjectLimiter(namespace: DurableObjectNamespace<RateLimiter>): Limiter {
@@ -73,7 +80,19 @@ export function rateLimitGuard(options: RateLimitGuardOptions): RateLimitGuard {
   const windowMs = options.windowMs ?? 60_000
   const timeoutMs = options.timeoutMs ?? 1_000
   const anonymousLimit = options.anonymousPerIpPerMinute ?? DEFAULT_ANONYMOUS_PER_IP_PER_MINUTE
-  const nameOf = limiterNamer(options.nameSecret)
+  const hashName = limiterNamer(options.nameSecret)
+  // Names are a keyed hash per limiter key: computed once per key, not per request.
+  const names = new Map<string, Promise<string>>()
+  const nameOf = (key: string) => {
+    let name = names.get(key)
+    if (!name) {
+      if (names.size >= 10_000) names.clear()
+      name = hashName(key)
+      names.set(key, name)
+      name.catch(() => names.delete(key))
+    }
+    return name
+  }
   const stats: RateLimitStats = { failedOpen: 0, limited: 0 }
 
   /** The first refusal among the checks, in order; each is asked only if the ones before allowed it. */
@@ -83,7 +102,10 @@ export function rateLimitGuard(options: RateLimitGuardOptions): RateLimitGuard {
       let verdict: Verdict
       try {
         const name = await nameOf(check.key)
-        verdict = await withTimeout(options.limiter.hit(name, check.limit, windowMs, now), timeoutMs)
+        verdict = await withTimeout(
+          options.limiter.hit(name, check.limit, windowMs, now, (work) => deferOf(c)?.(work)),
+          timeoutMs,
+        )
       } catch (err) {
         stats.failedOpen += 1
         // No key or IP in the log (redaction rule); the site is enough to find the traffic.
@@ -137,6 +159,16 @@ export function rateLimitGuard(options: RateLimitGuardOptions): RateLimitGuard {
     return enforce(c, [check], undefined)
   }
   return Object.assign(guard, { stats, beforeKey })
+}
+
+/** waitUntil of the request, where the runtime has one (workerd); absent in plain Hono tests. */
+function deferOf(c: Context<AppEnv>): ((work: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx
+    return (work) => ctx.waitUntil(work)
+  } catch {
+    return undefined
+  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

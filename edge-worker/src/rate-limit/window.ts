@@ -51,6 +51,29 @@ export class SlidingWindow {
     return { allowed: false, remaining: 0, retryAfterMs: Math.max(1, freeAt - now) }
   }
 
+  /** Adds `n` requests counted elsewhere (another isolate's report), limit unchecked; returns the window's total. */
+  add(now: number, n: number, windowMs: number): number {
+    if (windowMs !== this.windowMs) this.reset(windowMs)
+    const bucketMs = Math.max(1, Math.floor(windowMs / BUCKETS))
+    const current = Math.floor(now / bucketMs)
+    this.expire(current - BUCKETS + 1)
+    if (n > 0) {
+      const last = this.starts.length - 1
+      if (last >= 0 && this.starts[last]! >= current) this.counts[last]! += n
+      else {
+        this.starts.push(current)
+        this.counts.push(n)
+      }
+      this.total += n
+    }
+    return this.total
+  }
+
+  /** Requests in the window as of `now`. */
+  count(now: number, windowMs: number): number {
+    return this.add(now, 0, windowMs)
+  }
+
   private expire(oldestLive: number): void {
     let drop = 0
     while (drop < this.starts.length && this.starts[drop]! < oldestLive) {
