@@ -47,12 +47,12 @@ export function locallyReconciledLimiter(options: LocalLimiterOptions): Limiter 
     windowMs: number,
     now: number,
     defer?: (p: Promise<unknown>) => void,
-  ) {
+  ): Promise<void> {
     e.syncing = true
     e.lastSync = now
     const count = e.pending
     e.pending = 0
-    const done = options.shared
+    const done: Promise<void> = options.shared
       .report(name, count, windowMs, now)
       .then((total) => {
         e.others = Math.max(0, total - e.local.count(now, windowMs))
@@ -65,7 +65,7 @@ export function locallyReconciledLimiter(options: LocalLimiterOptions): Limiter 
           return false
         },
       )
-      .then((reported) => {
+      .then((reported): Promise<void> | undefined => {
         e.syncing = false
         // A failed report waits for the next hit: retrying at once would spin on an outage.
         if (reported && e.pending > 0 && e.lastHit - e.lastSync >= syncMs)
