@@ -236,15 +236,28 @@ export const ATTACKS: readonly Attack[] = [
         events: [],
       })
       const signature = await signBody(body, t.signing.keyId, t.signing.key)
-      const send = () =>
-        fetchStatus(`${t.bridge}/v1/ingest`, {
+      const send = async () => {
+        const res = await fetch(`${t.bridge}/v1/ingest`, {
           method: 'POST',
           body,
           headers: { 'content-type': 'application/json', 'x-sightline-signature': signature },
         })
+        return { status: res.status, body: (await res.json().catch(() => ({}))) as { duplicate?: boolean } }
+      }
       const first = await send()
       const replay = await send()
-      return { status: replay, ok: first === 200 && replay >= 400 && replay < 500, note: `first ${first}` }
+      // A replay is answered like an edge's retry of the same batch id (2xx, so failover
+      // stays idempotent) but flagged a duplicate and never appended again (ADR 0010).
+      const ok =
+        first.status === 200 &&
+        !first.body.duplicate &&
+        replay.status === 200 &&
+        replay.body.duplicate === true
+      return {
+        status: replay.status,
+        ok,
+        note: `first ${first.status}, replay duplicate=${replay.body.duplicate}`,
+      }
     },
   },
   {
