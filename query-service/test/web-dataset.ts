@@ -87,7 +87,19 @@ function edgeCases(): InboundEvent[] {
 function enrich(e: InboundEvent): EnrichedEvent {
   const stamped = stampEvent(e, { siteId: WEB_SITE, receivedAt: e.timestamp!, ingestPath: 'native' })
   const bot = generator.isBot(e)
-  return { ...stamped, bot: { is_bot: bot, score: bot ? 1 : 0, reasons: bot ? ['ua_crawler'] : [] } }
+  // Enrichment is another package's concern; a stable stand-in gives the breakdowns values.
+  const ua = e.context?.userAgent ?? ''
+  const h = [...stamped.anonymous_id].reduce((n, c) => (n * 31 + c.charCodeAt(0)) >>> 0, 7)
+  return {
+    ...stamped,
+    bot: { is_bot: bot, score: bot ? 1 : 0, reasons: bot ? ['ua_crawler'] : [] },
+    geo: { country: ['DE', 'US', 'FR', 'JP', 'BR', ''][h % 6]! },
+    device: {
+      browser: /Firefox/.test(ua) ? 'Firefox' : /Edg/.test(ua) ? 'Edge' : /Chrome/.test(ua) ? 'Chrome' : /Safari/.test(ua) ? 'Safari' : '',
+      os: /Windows/.test(ua) ? 'Windows' : /Mac OS/.test(ua) ? 'macOS' : /Android/.test(ua) ? 'Android' : /Linux/.test(ua) ? 'Linux' : '',
+      device_type: /Mobile/.test(ua) ? 'mobile' : ua === '' ? '' : 'desktop',
+    },
+  }
 }
 
 /** Loaded as two blocks: the generated traffic (inserted twice, as a retried write) and the edge cases. */

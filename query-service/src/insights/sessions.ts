@@ -23,6 +23,14 @@ export interface SessionSource {
   timeoutMs?: number
   /** Adds the `channel` column (a long multiIf); kinds that never read it leave it out. */
   channel?: boolean
+  /** Adds `persons`: the distinct non-empty person ids of each visit (for visitors per group). */
+  persons?: boolean
+  /**
+   * An event-level dimension (page path, country, …) collected per visit: `event_values` (the
+   * distinct non-NULL values among its events) and `page_values` (the value of each page view,
+   * repeated), so a breakdown can count a visit once per value and page views per value.
+   */
+  eventValue?: Fragment
 }
 
 // One frame for every running computation: a device's events in order, up to the current row.
@@ -41,7 +49,11 @@ export function sessionsQuery(source: SessionSource): Fragment {
   toUnixTimestamp64Milli(ts) AS t_ms,
   message_id,
   type,
-  page_path,
+  page_path,${source.persons ? sql`
+  person_id,` : sql``}${
+    source.eventValue ? sql`
+  ${source.eventValue} AS event_value,` : sql``
+  }
   -- A referrer on the site's own host is navigation, not a source.
   if(referrer_host = replaceRegexpOne(lower(domain(page_url)), '^www[.]', ''), '', referrer_host) AS ref_host,
   utm_source,
@@ -91,7 +103,16 @@ WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ${
   argMin(ref_host, ${order}) AS referrer_host,
   argMin(utm_source, ${order}) AS source,
   argMin(utm_medium, ${order}) AS medium,
-  argMin(utm_campaign, ${order}) AS campaign
+  argMin(utm_campaign, ${order}) AS campaign${
+    source.persons ? sql`,
+  groupUniqArrayIf(person_id, person_id != '') AS persons` : sql``
+  }${
+    source.eventValue
+      ? sql`,
+  groupUniqArrayIf(assumeNotNull(event_value), event_value IS NOT NULL) AS event_values,
+  groupArrayIf(assumeNotNull(event_value), event_value IS NOT NULL AND ${isPage}) AS page_values`
+      : sql``
+  }
 FROM (
   ${numbered}
 )

@@ -92,6 +92,11 @@ export function channelOf(sourceIn: string, mediumIn: string, referrer: string):
 
 /** Visits by the definition: per device, in time order, split by > 30 min idle or a new UTM source/campaign. */
 export function visitsOf(rows: EventRow[]): RefVisit[] {
+  return splitVisits(rows).map((events) => summarize(events[0]!.anonymous_id, events))
+}
+
+/** The events of each visit, in order. */
+export function splitVisits(rows: EventRow[]): EventRow[][] {
   const byDevice = new Map<string, EventRow[]>()
   for (const r of rows) {
     if (r.anonymous_id === '') continue
@@ -99,8 +104,8 @@ export function visitsOf(rows: EventRow[]): RefVisit[] {
     list.push(r)
     byDevice.set(r.anonymous_id, list)
   }
-  const visits: RefVisit[] = []
-  for (const [device, events] of byDevice) {
+  const visits: EventRow[][] = []
+  for (const events of byDevice.values()) {
     events.sort((a, b) => msOf(a) - msOf(b) || (a.message_id < b.message_id ? -1 : a.message_id > b.message_id ? 1 : 0))
     let current: EventRow[] = []
     let campaign = ''
@@ -110,7 +115,7 @@ export function visitsOf(rows: EventRow[]): RefVisit[] {
       const idle = msOf(e) - last > THIRTY_MINUTES
       const newCampaign = pair !== '' && pair !== campaign
       if (current.length > 0 && (idle || newCampaign)) {
-        visits.push(summarize(device, current))
+        visits.push(current)
         current = []
       }
       if (idle) campaign = ''
@@ -118,12 +123,12 @@ export function visitsOf(rows: EventRow[]): RefVisit[] {
       current.push(e)
       last = msOf(e)
     }
-    if (current.length > 0) visits.push(summarize(device, current))
+    if (current.length > 0) visits.push(current)
   }
   return visits
 }
 
-function summarize(device: string, events: EventRow[]): RefVisit {
+export function summarize(device: string, events: EventRow[]): RefVisit {
   const first = events[0]!
   const pages = events.filter((e) => e.type === 'page')
   const referrer = first.referrer_host === host(first.page_url) ? '' : first.referrer_host
