@@ -35,7 +35,13 @@ const close = (g: { bounce_rate: number; visit_duration_s: number }) => ({
   visit_duration_s: expect.closeTo(g.visit_duration_s, 9),
 })
 
-function expectMatches(got: BreakdownResponse, by: string, filters: RefFilter[], limit: number, offset: number) {
+function expectMatches(
+  got: BreakdownResponse,
+  by: string,
+  filters: RefFilter[],
+  limit: number,
+  offset: number,
+) {
   const want = breakdownOf(rows, by, filters, limit, offset)
   expect(got.total_groups).toBe(want.total)
   expect(got.rows).toEqual(want.rows.map(close))
@@ -98,7 +104,13 @@ describe('breakdown, against the reference', () => {
 
   it('takes the same spec as a GET query string, filters as JSON', async () => {
     const filters: RefFilter[] = [{ dimension: 'source', op: 'is_not', value: 'google' }]
-    const qs = new URLSearchParams({ from: WEB_FROM, to: WEB_TO, by: 'channel', limit: '3', filters: JSON.stringify(filters) })
+    const qs = new URLSearchParams({
+      from: WEB_FROM,
+      to: WEB_TO,
+      by: 'channel',
+      limit: '3',
+      filters: JSON.stringify(filters),
+    })
     const res = await get(env.app, `/v1/sites/${WEB_SITE}/breakdown?${qs}`, KEY_A)
     expect(res.status).toBe(200)
     expectMatches((await res.json()) as BreakdownResponse, 'channel', filters, 3, 0)

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { CHANNELS, channelExpression, DEFAULT_LISTS, DEFAULT_RULES } from '../src/insights/channels/channels.ts'
+import {
+  CHANNELS,
+  channelExpression,
+  DEFAULT_LISTS,
+  DEFAULT_RULES,
+} from '../src/insights/channels/channels.ts'
 import { compile, param, sql } from '../src/sql/fragment.ts'
 import { channelOf } from './reference/web-metrics.ts'
 import { openTestEnv, type TestEnv } from './support.ts'
@@ -17,8 +22,31 @@ beforeAll(async () => {
 afterAll(() => env?.close())
 
 const SOURCES = ['', 'google', 'facebook', 'newsletter', 'youtube', 'partnerco', 'x', 'weird']
-const MEDIUMS = ['', 'cpc', 'paid', 'display', 'cpm', 'affiliate', 'email', 'video', 'organic', 'social', 'referral', 'banner', 'other']
-const REFERRERS = ['', 'google.com', 'news.google.com', 'notgoogle.com', 't.co', 'vimeo.com', 'blog.example.org', 'bing.com']
+const MEDIUMS = [
+  '',
+  'cpc',
+  'paid',
+  'display',
+  'cpm',
+  'affiliate',
+  'email',
+  'video',
+  'organic',
+  'social',
+  'referral',
+  'banner',
+  'other',
+]
+const REFERRERS = [
+  '',
+  'google.com',
+  'news.google.com',
+  'notgoogle.com',
+  't.co',
+  'vimeo.com',
+  'blog.example.org',
+  'bing.com',
+]
 
 const cases = SOURCES.flatMap((s) => MEDIUMS.flatMap((m) => REFERRERS.map((r) => [s, m, r] as const)))
 
@@ -41,10 +69,23 @@ describe('default channel grouping', () => {
   })
 
   it(`classifies ${cases.length} source × medium × referrer combinations as the reference does`, async () => {
-    const planned = compile(sql`SELECT s, m, r, ${channelExpression({ source: sql`s`, medium: sql`m`, referrerHost: sql`r` })} AS channel
+    const planned =
+      compile(sql`SELECT s, m, r, ${channelExpression({ source: sql`s`, medium: sql`m`, referrerHost: sql`r` })} AS channel
 FROM (
   SELECT t.1 AS s, t.2 AS m, t.3 AS r
-  FROM (SELECT arrayJoin(arrayZip(${param('s', 'Array(String)', cases.map((c) => c[0]))}, ${param('m', 'Array(String)', cases.map((c) => c[1]))}, ${param('r', 'Array(String)', cases.map((c) => c[2]))})) AS t)
+  FROM (SELECT arrayJoin(arrayZip(${param(
+    's',
+    'Array(String)',
+    cases.map((c) => c[0]),
+  )}, ${param(
+    'm',
+    'Array(String)',
+    cases.map((c) => c[1]),
+  )}, ${param(
+    'r',
+    'Array(String)',
+    cases.map((c) => c[2]),
+  )})) AS t)
 )`)
     const row = z.object({ s: z.string(), m: z.string(), r: z.string(), channel: z.string() })
     const got = await env.warehouse.query({ name: 'test.channels', ...planned, row }, {})

@@ -95,8 +95,24 @@ function enrich(e: InboundEvent): EnrichedEvent {
     bot: { is_bot: bot, score: bot ? 1 : 0, reasons: bot ? ['ua_crawler'] : [] },
     geo: { country: ['DE', 'US', 'FR', 'JP', 'BR', ''][h % 6]! },
     device: {
-      browser: /Firefox/.test(ua) ? 'Firefox' : /Edg/.test(ua) ? 'Edge' : /Chrome/.test(ua) ? 'Chrome' : /Safari/.test(ua) ? 'Safari' : '',
-      os: /Windows/.test(ua) ? 'Windows' : /Mac OS/.test(ua) ? 'macOS' : /Android/.test(ua) ? 'Android' : /Linux/.test(ua) ? 'Linux' : '',
+      browser: /Firefox/.test(ua)
+        ? 'Firefox'
+        : /Edg/.test(ua)
+          ? 'Edge'
+          : /Chrome/.test(ua)
+            ? 'Chrome'
+            : /Safari/.test(ua)
+              ? 'Safari'
+              : '',
+      os: /Windows/.test(ua)
+        ? 'Windows'
+        : /Mac OS/.test(ua)
+          ? 'macOS'
+          : /Android/.test(ua)
+            ? 'Android'
+            : /Linux/.test(ua)
+              ? 'Linux'
+              : '',
       device_type: /Mobile/.test(ua) ? 'mobile' : ua === '' ? '' : 'desktop',
     },
   }

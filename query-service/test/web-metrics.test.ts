@@ -89,7 +89,9 @@ describe('visits, against the reference', () => {
     expect(of('dev-self')).toMatchObject([{ channel: 'direct', referrer_host: '' }])
     expect(of('dev-video')).toMatchObject([{ channel: 'video' }])
     expect(of('dev-sub')).toMatchObject([{ channel: 'organic search' }])
-    expect(of('dev-tie')).toMatchObject([{ entry_page: '/first', exit_page: '/second', ended: Date.parse('2024-03-31T16:00:00Z') }])
+    expect(of('dev-tie')).toMatchObject([
+      { entry_page: '/first', exit_page: '/second', ended: Date.parse('2024-03-31T16:00:00Z') },
+    ])
     expect(of('dev-edge')).toMatchObject([{ entry_page: '/after', pageviews: 1 }])
     const channels = new Set(visits.map((v) => v.channel))
     for (const c of ['direct', 'organic search', 'organic social', 'referral', 'paid search', 'email']) {
@@ -101,7 +103,9 @@ describe('visits, against the reference', () => {
 describe('stats, against the reference', () => {
   for (const includeBots of [false, true]) {
     it(`matches every metric and its previous period (include_bots=${includeBots})`, async () => {
-      const got = await stats(`from=${encodeURIComponent(WEB_FROM)}&to=${encodeURIComponent(WEB_TO)}&include_bots=${includeBots}`)
+      const got = await stats(
+        `from=${encodeURIComponent(WEB_FROM)}&to=${encodeURIComponent(WEB_TO)}&include_bots=${includeBots}`,
+      )
       const current = statsOf(inRange(rows, WEB_SITE, from, to, includeBots))
       const previous = statsOf(inRange(rows, WEB_SITE, previousFrom, from, includeBots))
       expect(current.visits).toBeGreaterThan(0)

@@ -2,8 +2,8 @@ import { z } from 'zod'
 import { compile, type Fragment, param, sql } from '../sql/fragment.ts'
 import { defineInsight } from './define.ts'
 import {
-  dimension,
   type Dimension,
+  dimension,
   type EventDimension,
   eventFilters,
   eventValue,
@@ -142,14 +142,17 @@ function group(row: BreakdownRow) {
 }
 
 // The GET form carries filters as JSON text: filters=[{"dimension":"page","op":"is","value":"/"}].
-const filtersParam = z.preprocess((value) => {
-  if (typeof value !== 'string') return value
-  try {
-    return JSON.parse(value)
-  } catch {
-    return value
-  }
-}, z.array(FilterSchema).max(MAX_FILTERS, { error: `at most ${MAX_FILTERS} filters` }))
+const filtersParam = z.preprocess(
+  (value) => {
+    if (typeof value !== 'string') return value
+    try {
+      return JSON.parse(value)
+    } catch {
+      return value
+    }
+  },
+  z.array(FilterSchema).max(MAX_FILTERS, { error: `at most ${MAX_FILTERS} filters` }),
+)
 
 export const breakdown = defineInsight({
   kind: 'breakdown',

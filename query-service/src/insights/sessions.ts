@@ -49,10 +49,16 @@ export function sessionsQuery(source: SessionSource): Fragment {
   toUnixTimestamp64Milli(ts) AS t_ms,
   message_id,
   type,
-  page_path,${source.persons ? sql`
-  person_id,` : sql``}${
-    source.eventValue ? sql`
-  ${source.eventValue} AS event_value,` : sql``
+  page_path,${
+    source.persons
+      ? sql`
+  person_id,`
+      : sql``
+  }${
+    source.eventValue
+      ? sql`
+  ${source.eventValue} AS event_value,`
+      : sql``
   }
   -- A referrer on the site's own host is navigation, not a source.
   if(referrer_host = replaceRegexpOne(lower(domain(page_url)), '^www[.]', ''), '', referrer_host) AS ref_host,
@@ -104,8 +110,10 @@ WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ${
   argMin(utm_source, ${order}) AS source,
   argMin(utm_medium, ${order}) AS medium,
   argMin(utm_campaign, ${order}) AS campaign${
-    source.persons ? sql`,
-  groupUniqArrayIf(person_id, person_id != '') AS persons` : sql``
+    source.persons
+      ? sql`,
+  groupUniqArrayIf(person_id, person_id != '') AS persons`
+      : sql``
   }${
     source.eventValue
       ? sql`,

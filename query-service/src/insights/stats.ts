@@ -1,7 +1,15 @@
 import { z } from 'zod'
 import { compile, sql } from '../sql/fragment.ts'
 import { defineInsight } from './define.ts'
-import { DAY_MS, explainParam, flag, type Resolved, rangeParams, resolveRange, WINDOW_START } from './params.ts'
+import {
+  DAY_MS,
+  explainParam,
+  flag,
+  type Resolved,
+  rangeParams,
+  resolveRange,
+  WINDOW_START,
+} from './params.ts'
 import { eventsWhere, instantParam, windowParams } from './predicates.ts'
 import { sessionsQuery } from './sessions.ts'
 
@@ -40,7 +48,11 @@ const metrics = {
     .describe('distinct persons: user_id when known, else anonymous_id; an empty id is nobody'),
   visits: z.number().int().describe('sessions, see docs/metrics.md'),
   views_per_visit: z.number().describe('page views inside visits / visits; 0 without visits'),
-  bounce_rate: z.number().min(0).max(1).describe('share of visits with exactly one page view; 0 without visits'),
+  bounce_rate: z
+    .number()
+    .min(0)
+    .max(1)
+    .describe('share of visits with exactly one page view; 0 without visits'),
   visit_duration_s: z.number().describe('mean of (last event − first event) per visit, in seconds'),
 }
 

@@ -82,7 +82,13 @@ export function breakdownOf(
       }
     }
     for (const [value, pageviews] of pagesBy) {
-      const acc = groups.get(value) ?? { persons: new Set(), visits: 0, pageviews: 0, bounces: 0, durationMs: 0 }
+      const acc = groups.get(value) ?? {
+        persons: new Set(),
+        visits: 0,
+        pageviews: 0,
+        bounces: 0,
+        durationMs: 0,
+      }
       for (const e of events) if (e.person_id !== '') acc.persons.add(e.person_id)
       acc.visits++
       acc.pageviews += pageviews
@@ -91,7 +97,9 @@ export function breakdownOf(
       groups.set(value, acc)
     }
   }
-  const ranked = [...groups].sort(([va, a], [vb, b]) => b.visits - a.visits || (va < vb ? -1 : va > vb ? 1 : 0))
+  const ranked = [...groups].sort(
+    ([va, a], [vb, b]) => b.visits - a.visits || (va < vb ? -1 : va > vb ? 1 : 0),
+  )
   const summary = (accs: Acc[]): RefGroup => {
     const persons = new Set(accs.flatMap((a) => [...a.persons]))
     const visits = accs.reduce((n, a) => n + a.visits, 0)

@@ -41,7 +41,13 @@ export function msOf(row: EventRow): number {
   return Date.parse(`${row.ts.replace(' ', 'T')}Z`)
 }
 
-export function inRange(rows: EventRow[], site: string, from: Date, to: Date, includeBots = false): EventRow[] {
+export function inRange(
+  rows: EventRow[],
+  site: string,
+  from: Date,
+  to: Date,
+  includeBots = false,
+): EventRow[] {
   return rows.filter(
     (r) =>
       r.site_id === site && msOf(r) >= from.getTime() && msOf(r) < to.getTime() && (includeBots || !r.is_bot),
@@ -68,7 +74,10 @@ export function channelOf(sourceIn: string, mediumIn: string, referrer: string):
   const noSource = source === '' && medium === ''
   const paid = ['cpc', 'ppc', 'paid'].includes(medium)
   if (noSource && referrer === '') return 'direct'
-  if ((paid || ['paidsearch', 'paid-search', 'paid_search', 'sem'].includes(medium)) && listed(search, source, referrer))
+  if (
+    (paid || ['paidsearch', 'paid-search', 'paid_search', 'sem'].includes(medium)) &&
+    listed(search, source, referrer)
+  )
     return 'paid search'
   if (
     (paid || ['paidsocial', 'paid-social', 'paid_social', 'social-paid', 'cpm'].includes(medium)) &&
@@ -106,12 +115,15 @@ export function splitVisits(rows: EventRow[]): EventRow[][] {
   }
   const visits: EventRow[][] = []
   for (const events of byDevice.values()) {
-    events.sort((a, b) => msOf(a) - msOf(b) || (a.message_id < b.message_id ? -1 : a.message_id > b.message_id ? 1 : 0))
+    events.sort(
+      (a, b) => msOf(a) - msOf(b) || (a.message_id < b.message_id ? -1 : a.message_id > b.message_id ? 1 : 0),
+    )
     let current: EventRow[] = []
     let campaign = ''
     let last = Number.NEGATIVE_INFINITY
     for (const e of events) {
-      const pair = e.utm_source === '' && e.utm_campaign === '' ? '' : `${e.utm_source}\u0000${e.utm_campaign}`
+      const pair =
+        e.utm_source === '' && e.utm_campaign === '' ? '' : `${e.utm_source}\u0000${e.utm_campaign}`
       const idle = msOf(e) - last > THIRTY_MINUTES
       const newCampaign = pair !== '' && pair !== campaign
       if (current.length > 0 && (idle || newCampaign)) {

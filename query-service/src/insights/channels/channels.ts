@@ -37,7 +37,14 @@ export type SiteList = z.output<typeof SiteListSchema>
 export const LIST_NAMES = ['search', 'social', 'video'] as const
 export type ListName = (typeof LIST_NAMES)[number]
 
-const lowerWords = z.array(z.string().min(1).regex(/^[^A-Z]+$/, 'lower-case')).min(1)
+const lowerWords = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .regex(/^[^A-Z]+$/, 'lower-case'),
+  )
+  .min(1)
 const ConditionSchema = z.strictObject({
   medium_in: lowerWords.optional(),
   medium_contains: lowerWords.optional(),
@@ -102,11 +109,15 @@ export function channelExpression(
     if (when.no_source) parts.push(sql`(${source} = '' AND ${medium} = '')`)
     if (when.no_referrer) parts.push(sql`${referrerHost} = ''`)
     if (when.has_referrer) parts.push(sql`${referrerHost} != ''`)
-    if (when.medium_in) parts.push(sql`has(${param('medium_in', 'Array(String)', when.medium_in)}, ${medium})`)
+    if (when.medium_in)
+      parts.push(sql`has(${param('medium_in', 'Array(String)', when.medium_in)}, ${medium})`)
     if (when.medium_contains) {
-      parts.push(sql`multiSearchAny(${medium}, ${param('medium_contains', 'Array(String)', when.medium_contains)})`)
+      parts.push(
+        sql`multiSearchAny(${medium}, ${param('medium_contains', 'Array(String)', when.medium_contains)})`,
+      )
     }
-    if (when.source_in) parts.push(sql`has(${param('source_in', 'Array(String)', when.source_in)}, ${source})`)
+    if (when.source_in)
+      parts.push(sql`has(${param('source_in', 'Array(String)', when.source_in)}, ${source})`)
     if (when.source_or_referrer_in) {
       const { sources, hosts } = listParams(when.source_or_referrer_in)
       parts.push(
@@ -115,7 +126,9 @@ export function channelExpression(
     }
     return join(parts, sql` AND `)
   }
-  const arms = rules.rules.map((rule) => sql`${conditionSql(rule.when)}, ${param('channel', 'String', rule.channel)}`)
+  const arms = rules.rules.map(
+    (rule) => sql`${conditionSql(rule.when)}, ${param('channel', 'String', rule.channel)}`,
+  )
   return sql`multiIf(
   ${join(arms, sql`,\n  `)},
   ${param('channel', 'String', 'other')}
