@@ -19,6 +19,9 @@ describe('?explain=1', () => {
       site: 'site_a',
       from: '2024-01-01 00:00:00.000',
       to: '2024-01-04 00:00:00.000',
+      // The previous period of equal length, and the visit timeout (docs/metrics.md).
+      previous_from: '2023-12-29 00:00:00.000',
+      session_timeout_ms: 1_800_000,
     })
     expect(body.sql).toContain('site_id = {site:String}')
     expect(body.sql).not.toContain('site_a')

@@ -19,7 +19,8 @@ import { type EventRow, toEventRow } from '@sightline/warehouse'
  *   2024-01-04 00:00:00.000    site_a  dave    page   $pageview       ← exactly `to`: excluded
  *
  * site_a in range, bots excluded: 7 events (alice 3, bob 2, carol 2), 4 pageviews
- * (alice 2, bob 1, carol 1), 3 visitors. With bots: 8 events, 5 pageviews, 4 visitors.
+ * (alice 2, bob 1, carol 1), 3 visitors, 5 visits (4 bounces; durations 5 min, 10 min, 0, 0, 0).
+ * The previous three days hold dave's one page view (1 visit, a bounce). With bots: 8 events, 5 pageviews, 4 visitors.
  * Daily (UTC): 01 → 3 events / 2 visitors; 02 → 0 / 0 (bot only); 03 → 4 / 3.
  * Daily (America/New_York, UTC−5; buckets start 05:00Z): 12-31 → 0/0; 01-01 → 3/2;
  *   01-02 → 2/1 (carol's 03:00Z is 22:00 the day before); 01-03 → 2/2 (alice, bob).

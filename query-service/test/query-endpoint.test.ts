@@ -62,12 +62,15 @@ describe('POST /v1/sites/:site/query', () => {
       site: 'site_a',
       from: '2024-01-01 00:00:00.000',
       to: '2024-01-04 00:00:00.000',
+      // The previous period of equal length, and the visit timeout (docs/metrics.md).
+      previous_from: '2023-12-29 00:00:00.000',
+      session_timeout_ms: 1_800_000,
     })
   })
 
   it('refuses an unknown kind, unknown fields and wrong types with the field named', async () => {
     expect(await error(await post(env.app, QUERY, KEY_A, { kind: 'funnel' }), 400, 'invalid_query')).toMatch(
-      /kind: expected one of stats, trends, rejected/,
+      /kind: expected one of stats, trends, breakdown, rejected/,
     )
     expect(await error(await post(env.app, QUERY, KEY_A, {}), 400, 'invalid_query')).toMatch(/kind:/)
     expect(

@@ -28,7 +28,9 @@ async function trends(query: string): Promise<TrendsResponse['buckets']> {
 }
 
 describe('GET /v1/sites/:site/stats', () => {
-  it('counts events, pageviews and visitors in [from, to), bots excluded', async () => {
+  it('counts events, pageviews, visitors and visits in [from, to), bots excluded, with the previous period', async () => {
+    // Visits (see fixture.ts): alice 10:00–10:05, alice 01-03 23:30, bob 11:00, bob 01-03
+    // 23:59:59.999 (a track only: no page view, not a bounce), carol 03:00–03:10.
     expect(await stats(range)).toEqual({
       site: 'site_a',
       from: FIXTURE_FROM,
@@ -37,6 +39,22 @@ describe('GET /v1/sites/:site/stats', () => {
       events: 7,
       pageviews: 4,
       visitors: 3,
+      visits: 5,
+      views_per_visit: 4 / 5,
+      bounce_rate: 4 / 5,
+      visit_duration_s: (300 + 600) / 5,
+      // Only dave's 2023-12-31 23:59:59.999 page view lies in the three days before.
+      previous: {
+        from: '2023-12-29T00:00:00.000Z',
+        to: FIXTURE_FROM,
+        events: 1,
+        pageviews: 1,
+        visitors: 1,
+        visits: 1,
+        views_per_visit: 1,
+        bounce_rate: 1,
+        visit_duration_s: 0,
+      },
     })
   })
 

@@ -12,18 +12,101 @@ describe('planStats', () => {
       {
         "params": {
           "from": "2024-01-01 00:00:00.000",
+          "previous_from": "2023-12-29 00:00:00.000",
+          "session_timeout_ms": 1800000,
           "site": "site_a",
           "to": "2024-01-04 00:00:00.000",
         },
         "sql": "SELECT
-        count() AS events,
-        countIf(type = 'page') AS pageviews,
-        uniqExact(person_id) AS visitors
-      FROM events
-      WHERE site_id = {site:String}
-        AND ts >= {from:DateTime64(3, 'UTC')}
-        AND ts < {to:DateTime64(3, 'UTC')}
-        AND NOT is_bot",
+        e.period AS period,
+        e.events AS events,
+        e.pageviews AS pageviews,
+        e.visitors AS visitors,
+        s.visits AS visits,
+        s.bounces AS bounces,
+        s.visit_pageviews AS visit_pageviews,
+        s.duration_ms AS duration_ms
+      FROM (
+        SELECT
+          toUInt8(ts >= {from:DateTime64(3, 'UTC')}) AS period,
+          count() AS events,
+          countIf(type = 'page') AS pageviews,
+          uniqExactIf(person_id, person_id != '') AS visitors
+        FROM events
+        WHERE site_id = {site:String}
+          AND ts >= {previous_from:DateTime64(3, 'UTC')}
+          AND ts < {to:DateTime64(3, 'UTC')}
+          AND NOT is_bot
+        GROUP BY period
+      ) AS e
+      LEFT JOIN (
+        SELECT
+          period,
+          count() AS visits,
+          countIf(pageviews = 1) AS bounces,
+          sum(pageviews) AS visit_pageviews,
+          sum(ended - started) AS duration_ms
+        FROM (
+          SELECT
+            period,
+            anonymous_id,
+            visit,
+            min(t_ms) AS started,
+            max(t_ms) AS ended,
+            count() AS events,
+            countIf(type = 'page') AS pageviews,
+            argMinIf(page_path, (t_ms, message_id), type = 'page') AS entry_page,
+            argMaxIf(page_path, (t_ms, message_id), type = 'page') AS exit_page,
+            argMin(ref_host, (t_ms, message_id)) AS referrer_host,
+            argMin(utm_source, (t_ms, message_id)) AS source,
+            argMin(utm_medium, (t_ms, message_id)) AS medium,
+            argMin(utm_campaign, (t_ms, message_id)) AS campaign
+          FROM (
+            SELECT *, sum(toUInt32(starts)) OVER device AS visit
+            FROM (
+              SELECT
+                *,
+                after_gap OR (utm_pair IS NOT NULL AND utm_pair != ifNull(last_value(utm_pair) OVER earlier, '')) AS starts
+              FROM (
+                SELECT *, sum(toUInt32(after_gap)) OVER device AS idle_visit
+                FROM (
+                  SELECT
+                    *,
+                    row_number() OVER device = 1 OR t_ms - lagInFrame(t_ms) OVER device > {session_timeout_ms:Int64} AS after_gap
+                  FROM (
+                    SELECT
+                      toUInt8(ts >= {from:DateTime64(3, 'UTC')}) AS period,
+                      anonymous_id,
+                      toUnixTimestamp64Milli(ts) AS t_ms,
+                      message_id,
+                      type,
+                      page_path,
+                      -- A referrer on the site's own host is navigation, not a source.
+                      if(referrer_host = replaceRegexpOne(lower(domain(page_url)), '^www[.]', ''), '', referrer_host) AS ref_host,
+                      utm_source,
+                      utm_medium,
+                      utm_campaign,
+                      if(utm_source = '' AND utm_campaign = '', NULL, concat(utm_source, '\\0', utm_campaign)) AS utm_pair
+                    FROM events
+                    WHERE site_id = {site:String}
+                      AND ts >= {previous_from:DateTime64(3, 'UTC')}
+                      AND ts < {to:DateTime64(3, 'UTC')}
+                      AND NOT is_bot
+                      AND anonymous_id != ''
+                  )
+                  WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                )
+                WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+              )
+              WINDOW earlier AS (PARTITION BY period, anonymous_id, idle_visit ORDER BY t_ms, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+            )
+            WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+          )
+          GROUP BY period, anonymous_id, visit
+        )
+        GROUP BY period
+      ) AS s USING (period)
+      ORDER BY period",
       }
     `)
   })
