@@ -2,7 +2,7 @@ import { type Fragment, param, type SqlValue, sql } from '../sql/fragment.ts'
 import { channelExpression } from './channels/channels.ts'
 
 /**
- * Visits computed at query time from the events table (docs/adr/0017-sessions-at-query-time.md,
+ * Visits computed at query time from the events table (docs/adr/0019-sessions-at-query-time.md,
  * definitions in docs/metrics.md). Per device (`anonymous_id`), ordered by time and then
  * message id (so equal timestamps order the same way every run), a visit starts at a device's
  * first event in the period, after a gap of MORE than the timeout (exactly 30:00 continues), or
