@@ -198,7 +198,9 @@ describe('read concurrency', () => {
       reads: { maxConcurrentReads: 1, maxExecutionTimeS: 2 },
     })
     try {
-      const first = w.query(HEAVY)
+      // The slot holder outlasts the queued read's 2 s deadline by far, so under any load the
+      // queued read meets its deadline before the slot frees.
+      const first = w.query({ ...HEAVY, limits: { maxExecutionTimeS: 6 } })
       const started = Date.now()
       const queued = await failureOf(
         w.query({ name: 'test.small', sql: 'SELECT 1 AS one', row: z.object({ one: z.coerce.number() }) }),
