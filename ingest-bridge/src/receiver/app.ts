@@ -8,7 +8,7 @@ import {
 import { type RequestIdEnv, renderError } from '@sightline/http'
 import type { EventStream } from '@sightline/stream'
 import { Hono } from 'hono'
-import { readCappedBody } from '../http/body.ts'
+import { readBoundedBody } from '../http/body.ts'
 import type { Counters } from '../metrics.ts'
 import { SpoolFullError } from '../spool/spooling-stream.ts'
 import { MAX_EDGE_BATCH_BYTES, readEdgeBatch } from './edge-batch.ts'
@@ -64,7 +64,7 @@ export function receiverRoutes(deps: ReceiverDeps): Hono<RequestIdEnv> {
     // Before the signature: an unsigned sender must not get to make us hold more than this.
     const declared = Number(c.req.header('content-length') ?? '0')
     if (declared > MAX_EDGE_BATCH_BYTES) return refuse('payload_too_large', 'edge batch is too large')
-    const body = await readCappedBody(c.req.raw.body, MAX_EDGE_BATCH_BYTES)
+    const body = await readBoundedBody(c.req.raw, MAX_EDGE_BATCH_BYTES)
     if (!body) return refuse('payload_too_large', 'edge batch is too large')
 
     const header = c.req.header(SIGNATURE_HEADER)
