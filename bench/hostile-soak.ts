@@ -141,7 +141,7 @@ async function hostileClient(t: Target, until: number, seed: number, tallies: Ma
       ).unref(),
     )
     const outcome = await Promise.race([
-      attack.run(t, rng).catch((err) => ({ status: -2, ok: false, note: String(err).slice(0, 200) })),
+      attack.run(t, rng).catch((err) => ({ status: -2, ok: false, note: describeError(err) })),
       timer,
     ])
     const ms = Date.now() - started
@@ -233,3 +233,13 @@ async function main() {
 }
 
 await main()
+
+/** The error and its causes: undici's "fetch failed" says nothing without its cause's code. */
+function describeError(err: unknown): string {
+  const parts: string[] = []
+  for (let e: unknown = err; e instanceof Error && parts.length < 3; e = e.cause) {
+    const code = (e as { code?: unknown }).code
+    parts.push(`${e.name}: ${e.message}${typeof code === 'string' ? ` (${code})` : ''}`)
+  }
+  return (parts.join(' ← ') || String(err)).slice(0, 300)
+}

@@ -109,7 +109,7 @@ export function requestFactory(kind: Kind, writeKey: string, batchSize: number):
     return () => {
       const ts = new Date().toISOString()
       const id = nextId()
-      const bytes = Buffer.from((parts[0]! + id + parts[1]! + `v-${id}` + parts[2]!).replaceAll('@@TS@@', ts))
+      const bytes = Buffer.from(`${parts[0]! + id + parts[1]!}v-${id}${parts[2]!}`.replaceAll('@@TS@@', ts))
       return {
         method: 'POST',
         path,

@@ -3,7 +3,7 @@
 // here from the config's `kind`s, so cluster mode (Kafka, Redis) is a config change.
 import type { Server } from 'node:http'
 import { type SigningKeys, toLiveEvent } from '@sightline/contracts'
-import { channels, type DedupStore, type PubSub } from '@sightline/state'
+import { channels, type PubSub } from '@sightline/state'
 import type { EventStream } from '@sightline/stream'
 import { migrate, openWarehouse, type Warehouse, type WarehouseConfig } from '@sightline/warehouse'
 import { type DedupConfig, type OpenedDedup, openDedup } from './adapters/dedup.ts'

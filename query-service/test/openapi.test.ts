@@ -4,6 +4,7 @@ import { DEFAULT_READ_LIMITS as DEFAULT_QUERY_LIMITS } from '@sightline/warehous
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_AUTH_THROTTLE } from '../src/app.ts'
 import { BreakdownResponseSchema } from '../src/insights/breakdown.ts'
+import { EventNamesResponseSchema } from '../src/insights/event-names.ts'
 import { WINDOW_END, WINDOW_START } from '../src/insights/params.ts'
 import { INSIGHTS } from '../src/insights/registry.ts'
 import { RejectedResponseSchema } from '../src/insights/rejected.ts'
@@ -52,6 +53,7 @@ describe('GET /v1/openapi.json', () => {
     )
     expect(Object.keys(expected).sort()).toEqual([
       '/v1/sites/{site}/breakdown',
+      '/v1/sites/{site}/events',
       '/v1/sites/{site}/rejected',
       '/v1/sites/{site}/stats',
       '/v1/sites/{site}/trends',
@@ -69,6 +71,7 @@ describe('GET /v1/openapi.json', () => {
       [`/v1/sites/site_a/trends?${range}&interval=day`, TrendsResponseSchema],
       [`/v1/sites/site_a/rejected?${range}`, RejectedResponseSchema],
       [`/v1/sites/site_a/breakdown?${range}&by=page`, BreakdownResponseSchema],
+      [`/v1/sites/site_a/events?${range}`, EventNamesResponseSchema],
     ] as const
     for (const [path, schema] of cases) {
       const res = await get(env.app, path, KEY_A)
