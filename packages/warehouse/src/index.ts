@@ -1,3 +1,4 @@
+export * from './cluster-ddl.ts'
 export * from './errors.ts'
 export * from './event-row.ts'
 export * from './limits.ts'
