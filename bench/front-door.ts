@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { freePort } from '@sightline/testing'
+import { launcherPorts, startSightline } from '../launcher/test/launcher-harness.ts'
 import { drivePhase, type Kind, type PhaseLoad, requestFactory } from './lib/front-door-load.ts'
 import { renderFrontDoor } from './lib/front-door-report.ts'
 import { cpuOf, type ProcInfo, processTree, roleOf } from './lib/proc-cpu.ts'
@@ -71,36 +71,9 @@ function seedDataDir(dir: string): { writeKey: string; readKey: string } {
 }
 
 async function startStack(dataDir: string) {
-  const ports = { edge: await freePort(), bridge: await freePort(), query: await freePort() }
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(root, 'launcher/src/start.ts'),
-      '--data-dir',
-      dataDir,
-      '--edge-port',
-      String(ports.edge),
-      '--bridge-port',
-      String(ports.bridge),
-      '--query-port',
-      String(ports.query),
-      '--edge-runtime',
-      args['edge-runtime']!,
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
-  )
-  let output = ''
-  child.stdout!.on('data', (d) => (output += d))
-  child.stderr!.on('data', (d) => (output += d))
-  const deadline = Date.now() + 180_000
-  while (!output.includes('Sightline is running')) {
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`launcher did not start:\n${output}`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  return { child, ports }
+  const ports = await launcherPorts()
+  const running = await startSightline(dataDir, ports, { args: ['--edge-runtime', args['edge-runtime']!] })
+  return { child: running.child, ports }
 }
 
 async function startBaseline(): Promise<{ child: ChildProcess; port: number }> {

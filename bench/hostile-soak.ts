@@ -2,14 +2,15 @@
 // while hostile clients hit all three services for --minutes (default 10). Passes when no
 // hostile request got a 5xx or hung, every legitimate event acknowledged 2xx is countable
 // afterwards, and the hub's memory stayed bounded. See bench/README.md.
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { freePort, Rng } from '@sightline/testing'
+import { Rng } from '@sightline/testing'
+import { launcherPorts, startSightline } from '../launcher/test/launcher-harness.ts'
 import { ATTACKS, type Target } from './lib/hostile-attacks.ts'
 import { machineInfo } from './lib/report.ts'
 
@@ -29,37 +30,10 @@ const HOSTILE = Number(args.hostile)
 const RATE = Number(args.rate)
 const DEADLINE_MS = Number(args['deadline-ms'])
 const BATCH = 20
-const root = fileURLToPath(new URL('..', import.meta.url))
 const log = (msg: string) => process.stderr.write(`[hostile-soak] ${msg}\n`)
 
 async function startStack(dataDir: string): Promise<{ child: ChildProcess; target: Target; hubPid: number }> {
-  const ports = { edge: await freePort(), bridge: await freePort(), query: await freePort() }
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(root, 'launcher/src/start.ts'),
-      '--data-dir',
-      dataDir,
-      '--edge-port',
-      String(ports.edge),
-      '--bridge-port',
-      String(ports.bridge),
-      '--query-port',
-      String(ports.query),
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
-  )
-  let output = ''
-  child.stdout!.on('data', (d) => (output += d))
-  child.stderr!.on('data', (d) => (output += d))
-  const deadline = Date.now() + 180_000
-  while (!output.includes('Sightline is running')) {
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`launcher did not start:\n${output}`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
+  const { child } = await startSightline(dataDir, await launcherPorts())
   const endpoints = JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8'))
   const state = JSON.parse(readFileSync(join(dataDir, 'sightline.json'), 'utf8'))
   const site = endpoints.sites[0]

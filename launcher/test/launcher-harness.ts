@@ -17,12 +17,16 @@ export async function launcherPorts() {
   return { edge: await freePort(), bridge: await freePort(), query: await freePort() }
 }
 
-/** `npm start`'s launcher as a real process (Node 24 + tsx), on private ports and data dir. */
+/**
+ * `npm start`'s launcher as a real process (Node 24 + tsx), on private ports and data dir;
+ * the tests and the benchmarks that drive a whole stack start it here.
+ */
 export async function startSightline(
   dataDir: string,
   ports: { edge: number; bridge: number; query: number },
-  timeoutMs = 180_000,
+  options: { timeoutMs?: number; args?: string[] } = {},
 ): Promise<RunningSightline> {
+  const timeoutMs = options.timeoutMs ?? 180_000
   const endpointsFile = join(dataDir, 'endpoints.json')
   rmSync(endpointsFile, { force: true })
   const child = spawn(
@@ -39,8 +43,13 @@ export async function startSightline(
       String(ports.bridge),
       '--query-port',
       String(ports.query),
+      ...(options.args ?? []),
     ],
-    { cwd: join(import.meta.dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: join(import.meta.dirname, '..', '..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    },
   )
   let output = ''
   child.stdout!.on('data', (d) => (output += d))
