@@ -17,6 +17,8 @@ export interface ClusterOptions {
   zooPrefix?: string
   /** Sharding expression per table; tables without one get `rand()`. */
   shardingKeys?: Readonly<Record<string, string>>
+  /** Tables copied whole to every node instead of sharded; default DEFAULT_EVERYWHERE. */
+  everywhere?: ReadonlySet<string>
 }
 
 /**
@@ -26,6 +28,12 @@ export interface ClusterOptions {
 export const DEFAULT_SHARDING_KEYS: Readonly<Record<string, string>> = {
   events: 'cityHash64(site_id, anonymous_id)',
 }
+
+/**
+ * Small tables every shard joins its events with: a full replica on each node keeps those
+ * joins shard-local (a sharded right side would miss the rows that live on other shards).
+ */
+export const DEFAULT_EVERYWHERE: ReadonlySet<string> = new Set(['person_overrides'])
 
 export const LOCAL_SUFFIX = '_local'
 
@@ -50,13 +58,16 @@ export function clusterStatements(
     const engine = ENGINE.exec(statement)
     if (!engine) throw new Error(`cluster DDL: table ${name} is not a MergeTree-family table`)
     const [engineText, family = '', , args = ''] = engine as unknown as [string, string, string?, string?]
-    const path = `'${options.zooPrefix ?? '/clickhouse/tables'}/{shard}/{database}/${name}'`
+    const everywhere = (options.everywhere ?? DEFAULT_EVERYWHERE).has(name)
+    // One Keeper path for the whole cluster makes every node a replica of the same table.
+    const path = `'${options.zooPrefix ?? '/clickhouse/tables'}/${everywhere ? 'all' : '{shard}'}/{database}/${name}'`
     const replicatedArgs = [path, "'{replica}'", ...(args.trim() ? [args.trim()] : [])].join(', ')
     const local = statement
-      .replace(head, `CREATE TABLE ${ifNotExists}${name}${LOCAL_SUFFIX} ${on}`)
+      .replace(head, `CREATE TABLE ${ifNotExists}${name}${everywhere ? '' : LOCAL_SUFFIX} ${on}`)
       .replace(engineText, `ENGINE = Replicated${family}MergeTree(${replicatedArgs})`)
       // The replicated engines keep their own dedup window (replicated_deduplication_window).
       .replace(/\bnon_replicated_deduplication_window\s*=\s*(\d+)/, 'replicated_deduplication_window = $1')
+    if (everywhere) return [local]
     const key = options.shardingKeys?.[name] ?? DEFAULT_SHARDING_KEYS[name] ?? 'rand()'
     const distributed = `CREATE TABLE ${ifNotExists}${name} ${on} AS ${name}${LOCAL_SUFFIX}
 ENGINE = Distributed(${quoteIdent(options.cluster)}, currentDatabase(), ${name}${LOCAL_SUFFIX}, ${key})`
@@ -82,6 +93,7 @@ ENGINE = Distributed(${quoteIdent(options.cluster)}, currentDatabase(), ${name}$
   if (alter) {
     const name = alter[1]!
     const rest = statement.slice(alter[0].length)
+    if ((options.everywhere ?? DEFAULT_EVERYWHERE).has(name)) return [`ALTER TABLE ${name} ${on}${rest}`]
     const local = `ALTER TABLE ${name}${LOCAL_SUFFIX} ${on}${rest}`
     // A Distributed table mirrors its local table's columns; it has no indexes, TTL or data.
     return /^\s*(ADD|DROP|MODIFY|RENAME) COLUMN\b/i.test(rest)
@@ -102,7 +114,7 @@ export function clusterMigration(
   for (const m of migrations)
     for (const s of m.statements) {
       const name = CREATE_TABLE.exec(s)?.[2]
-      if (name) tables.add(name)
+      if (name && !(options.everywhere ?? DEFAULT_EVERYWHERE).has(name)) tables.add(name)
     }
   return migrations.map((m) => ({
     file: m.file,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { clusterMigration, clusterStatements } from '../src/cluster-ddl.ts'
+import { clusterMigration, clusterStatements, DEFAULT_EVERYWHERE } from '../src/cluster-ddl.ts'
 import { loadMigrations } from '../src/migrate.ts'
 import type { Warehouse } from '../src/port.ts'
 import { chdbFixture } from './chdb-fixture.ts'
@@ -43,6 +43,13 @@ describe('cluster DDL generated from the migrations', () => {
       expect(formatted).not.toMatch(/non_replicated_deduplication_window/)
     }
     for (const table of sourceTables) {
+      if (DEFAULT_EVERYWHERE.has(table)) {
+        expect(
+          statements.some((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS ${table} ON CLUSTER`)),
+          table,
+        ).toBe(true)
+        continue
+      }
       const local = statements.find((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS ${table}_local `))
       expect(local, table).toMatch(
         new RegExp(
@@ -95,8 +102,28 @@ describe('cluster DDL generated from the migrations', () => {
     for (const s of [local!, view!, ...addColumn, ...addIndex]) await parses(s)
   })
 
+  it('copies the identity table whole to every node, so each shard joins it locally', async () => {
+    const tables = new Set(['events'])
+    const statements = clusterStatements(
+      'CREATE TABLE IF NOT EXISTS person_overrides (site_id String, id String, person String, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY (site_id, id)',
+      OPTIONS,
+      tables,
+    )
+    expect(statements).toHaveLength(1)
+    expect(statements[0]).toContain('CREATE TABLE IF NOT EXISTS person_overrides ON CLUSTER sightline')
+    expect(statements[0]).toContain(
+      "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/person_overrides', '{replica}', version)",
+    )
+    expect(clusterStatements('ALTER TABLE person_overrides ADD COLUMN x UInt8', OPTIONS, tables)).toEqual([
+      'ALTER TABLE person_overrides ON CLUSTER sightline ADD COLUMN x UInt8',
+    ])
+    await parses(statements[0]!)
+  })
+
   it('the parse check is real: ClickHouse refuses a broken statement', async () => {
-    await expect(parses('CREATE TABLE t ON CLUSTER c (x UInt8) ENGINE = ReplicatedMergeTree(')).rejects.toThrow()
+    await expect(
+      parses('CREATE TABLE t ON CLUSTER c (x UInt8) ENGINE = ReplicatedMergeTree('),
+    ).rejects.toThrow()
   })
 
   it('refuses what it has no rule for, naming the migration, instead of skipping it', () => {
