@@ -12,12 +12,28 @@ export class ApiError extends Error {
   }
 }
 
+const SITES_STORAGE = 'sightline.sites'
+
 export function storedKey(): string | undefined {
   return sessionStorage.getItem(KEY_STORAGE) ?? undefined
 }
 export function storeKey(key: string | undefined): void {
-  if (key === undefined) sessionStorage.removeItem(KEY_STORAGE)
-  else sessionStorage.setItem(KEY_STORAGE, key)
+  if (key === undefined) {
+    sessionStorage.removeItem(KEY_STORAGE)
+    sessionStorage.removeItem(SITES_STORAGE)
+  } else sessionStorage.setItem(KEY_STORAGE, key)
+}
+/** The key's sites as last seen in this tab: a reload renders at once, then checks again. */
+export function storedSites(): string[] | undefined {
+  try {
+    const sites = JSON.parse(sessionStorage.getItem(SITES_STORAGE) ?? 'null') as unknown
+    return Array.isArray(sites) && sites.every((s) => typeof s === 'string') ? sites : undefined
+  } catch {
+    return undefined
+  }
+}
+export function storeSites(sites: string[]): void {
+  sessionStorage.setItem(SITES_STORAGE, JSON.stringify(sites))
 }
 
 export type Params = Record<string, string>

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
-import { Api, storedKey, storeKey } from './api.ts'
+import { Api, storedKey, storedSites, storeKey, storeSites } from './api.ts'
 import { lazyView } from './lazy.tsx'
 import { Overview } from './overview.tsx'
 import { CARDS } from './queries.ts'
@@ -43,24 +43,31 @@ const DIMENSION_LABELS: Record<string, string> = {
 
 export function App({ theme }: { theme: Theme }) {
   const [state, setState] = useState<ViewState>(() => parseState(location.search))
-  const [session, setSession] = useState<{ api: Api; sites: string[] } | undefined>()
-  const [checking, setChecking] = useState(() => storedKey() !== undefined)
+  const [session, setSession] = useState<{ api: Api; sites: string[] } | undefined>(() => {
+    const key = storedKey()
+    const sites = storedSites()
+    return key && sites ? { api: new Api(key), sites } : undefined
+  })
+  const [checking, setChecking] = useState(() => storedKey() !== undefined && session === undefined)
   const [tabs, setTabs] = useState<Record<string, Dimension>>(() =>
     Object.fromEntries(CARDS.map((c) => [c.id, c.tabs[0]!])),
   )
 
-  // A key from an earlier sign-in in this tab: check it is still good.
+  // A key from an earlier sign-in in this tab: check it is still good (and its sites current)
+  // while the view renders from what this tab saw last.
   useEffect(() => {
     const key = storedKey()
     if (!key) return
-    const api = new Api(key)
+    const api = session?.api ?? new Api(key)
     api.sites().then(
       (r) => {
+        storeSites(r.sites)
         setSession({ api, sites: r.sites })
         setChecking(false)
       },
       () => {
         storeKey(undefined)
+        setSession(undefined)
         setChecking(false)
       },
     )
@@ -96,6 +103,7 @@ export function App({ theme }: { theme: Theme }) {
       <SignIn
         onSignedIn={(api, sites) => {
           storeKey(api.key)
+          storeSites(sites)
           setSession({ api, sites })
         }}
       />

@@ -6,4 +6,7 @@ import { applyTheme, storedTheme } from './theme.tsx'
 
 const theme = storedTheme()
 applyTheme(theme)
-render(<App theme={theme} />, document.getElementById('app')!)
+const root = document.getElementById('app')!
+// The "Loading…" placeholder from index.html goes; Preact appends to what it finds.
+root.textContent = ''
+render(<App theme={theme} />, root)

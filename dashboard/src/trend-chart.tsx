@@ -2,6 +2,16 @@ import { useEffect, useRef } from 'preact/hooks'
 import uPlot from 'uplot'
 import type { Interval } from './ranges.ts'
 
+const H = 3600
+const D = 24 * H
+/** Tick steps per bucket size: whole buckets only (no "Nov 26" three times a day). */
+const TICKS: Record<Interval, number[]> = {
+  hour: [H, 2 * H, 3 * H, 6 * H, 12 * H],
+  day: [D, 2 * D, 7 * D, 14 * D],
+  week: [7 * D, 14 * D, 28 * D],
+  month: [28 * D, 91 * D, 365 * D],
+}
+
 interface Props {
   buckets: { bucket: string; visitors: number; count: number }[]
   interval: Interval
@@ -29,7 +39,7 @@ export function TrendChart({ buckets, interval, label }: Props) {
         cursor: { drag: { x: false, y: false } },
         scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
         axes: [
-          { ...axis, values: interval === 'hour' ? '{HH}:{mm}' : '{MMM} {D}' },
+          { ...axis, values: interval === 'hour' ? '{HH}:{mm}' : '{MMM} {D}', incrs: TICKS[interval] },
           { ...axis, size: 50 },
         ],
         series: [
