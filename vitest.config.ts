@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     projects: [
       'packages/*/vitest.config.ts',
-      '{ingest-bridge,query-service,launcher,edge-worker}/vitest.config.ts',
+      '{ingest-bridge,query-service,launcher,edge-worker,dashboard}/vitest.config.ts',
     ],
   },
 })

@@ -5,6 +5,8 @@ export interface Endpoints {
   edge: string
   ingest: string
   query: string
+  /** The web dashboard, served by the query service (sign in with a read key). */
+  dashboard: string
   bridge: string
   /** Bearer token for `${bridge}/metrics`. */
   metrics_token: string
@@ -46,6 +48,7 @@ export function endpointsFor(
     edge: urls.edge,
     ingest: `${urls.edge}/v1/batch`,
     query: urls.query,
+    dashboard: `${urls.query}/dashboard/`,
     bridge: urls.bridge,
     metrics_token: metricsToken,
     data_dir: dataDir,
@@ -73,6 +76,7 @@ export function renderBanner(
     '',
     `  Sightline is running (${mode} mode)`,
     '',
+    `  Dashboard     ${e.dashboard}   (sign in with the read key below)`,
     `  Send events   ${e.ingest}`,
     `  Query         ${e.query}/v1/sites/${site.site_id}/stats`,
     `  Data          ${e.data_dir}${created ? '   (created just now, with the demo site)' : ''}`,

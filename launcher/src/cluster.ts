@@ -12,6 +12,7 @@ import { connectRedis } from '@sightline/state'
 import { type KafkaBroker, startKafka } from '@sightline/testing'
 import { z } from 'zod'
 import { endpointsFor, renderBanner } from './banner.ts'
+import { dashboardBuild } from './dashboard.ts'
 import { edgeVars, writeEdgeEnv } from './edge-env.ts'
 import { sitesFromHub } from './hub-sites.ts'
 import { freePort, isPortFree, waitForHttp } from './ports.ts'
@@ -144,6 +145,7 @@ export async function runCluster(argv: string[]): Promise<never> {
       queryPort: config.queryPort,
       bridgePort: 0,
       cluster: { brokers: broker.brokers, redisUrl: config.redisUrl, redisPrefix },
+      ...(await dashboardBuild(say)),
     })
     siteList = await sitesFromHub(layout, state)
 

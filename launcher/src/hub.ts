@@ -5,7 +5,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { composePipeline, dbipCityPaths, type PipelineConfig, withBodyLimit } from '@sightline/ingest-bridge'
 import { openSiteCatalog } from '@sightline/metadata/sql'
-import { attachLive, createApp as createQueryApp } from '@sightline/query-service'
+import { attachLive, createApp as createQueryApp, loadDashboardDir } from '@sightline/query-service'
 import { memoryPubSub } from '@sightline/state'
 import pino from 'pino'
 import { z } from 'zod'
@@ -43,6 +43,10 @@ const HubConfigSchema = z.object({
       redisPrefix: z.string().min(1),
     })
     .optional(),
+  /** The built dashboard (start.ts builds it); without one the query service says so at /dashboard/. */
+  dashboardDir: z.string().min(1).optional(),
+  /** Why there is no dashboard build, when start.ts tried and failed. */
+  dashboardMissing: z.string().optional(),
 })
 export type HubConfig = z.infer<typeof HubConfigSchema>
 
@@ -92,6 +96,9 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
     keys: catalog.readKeys,
     clock: () => new Date(),
     logger,
+    dashboard: config.dashboardMissing
+      ? { missing: config.dashboardMissing }
+      : loadDashboardDir(config.dashboardDir),
   })
   const queryServer = await pipeline.listen(withBodyLimit(query.fetch, QUERY_MAX_BODY_BYTES), {
     host: config.host,

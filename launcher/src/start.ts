@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { endpointsFor, renderBanner } from './banner.ts'
 import { runCluster } from './cluster.ts'
+import { dashboardBuild } from './dashboard.ts'
 import { edgeVars, writeEdgeEnv } from './edge-env.ts'
 import { startWorkerdEdge } from './edge-workerd.ts'
 import { sitesFromHub } from './hub-sites.ts'
@@ -151,6 +152,7 @@ try {
     host: config.host,
     bridgePort: config.bridgePort,
     queryPort: config.queryPort,
+    ...(await dashboardBuild(say)),
   })
   recordPids(layout, { launcher: process.pid, hub: hub.child.pid })
   siteList = await sitesFromHub(layout, state)

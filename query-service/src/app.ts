@@ -5,12 +5,14 @@ import { type Logger, pino } from 'pino'
 import { z } from 'zod'
 import { type ClientAddress, requireReadKey, socketAddress } from './http/auth.ts'
 import { type AuthThrottleOptions, authThrottle } from './http/auth-throttle.ts'
+import { mountDashboard } from './http/dashboard-route.ts'
 import { mountInsights } from './http/insight-routes.ts'
+import { mountKeySites } from './http/key-sites.ts'
 import { mountSql } from './http/sql-route.ts'
 import type { AnyInsight } from './insights/define.ts'
 import { INSIGHTS } from './insights/registry.ts'
 import { openApiDocument } from './openapi.ts'
-import type { Clock, ReadKeyResolver } from './ports.ts'
+import type { Clock, DashboardAssets, ReadKeyResolver } from './ports.ts'
 
 /** /readyz's probe: the smallest read the warehouse's read lane can answer. */
 const READY_PROBE = { name: 'readyz', sql: 'SELECT 1 AS ok', row: z.object({ ok: z.coerce.number() }) }
@@ -26,6 +28,8 @@ export interface AppDeps {
   clientAddress?: ClientAddress
   /** The insight kinds served; the registry's INSIGHTS by default. */
   insights?: readonly AnyInsight[]
+  /** The dashboard's built files (adapters/dashboard-dir.ts); without them its paths say so. */
+  dashboard?: DashboardAssets
 }
 
 /** 20 wrong or missing keys in a burst, then one more every 3 s. */
@@ -79,8 +83,15 @@ export function createApp(deps: AppDeps) {
   const openapi = openApiDocument(insights)
   app.get('/v1/openapi.json', (c) => c.json(openapi))
 
+  mountDashboard(
+    app,
+    deps.dashboard ?? { missing: 'This query service was started without a dashboard build.' },
+  )
+
   const throttle = authThrottle(deps.authThrottle ?? DEFAULT_AUTH_THROTTLE)
-  app.use('/v1/sites/:site/*', requireReadKey(deps.keys, throttle, deps.clientAddress ?? socketAddress))
+  const clientAddress = deps.clientAddress ?? socketAddress
+  mountKeySites(app, { keys: deps.keys, throttle, clientAddress })
+  app.use('/v1/sites/:site/*', requireReadKey(deps.keys, throttle, clientAddress))
   const runContext = (c: Context<RequestIdEnv>) => ({
     warehouse: deps.warehouse,
     logger,

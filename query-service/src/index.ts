@@ -1,3 +1,4 @@
+export { loadDashboardDir } from './adapters/dashboard-dir.ts'
 export {
   type ReadKeysFile,
   ReadKeysFileSchema,
@@ -10,5 +11,5 @@ export * from './insights/index.ts'
 export { DEFAULT_LIVE_OPTIONS, type LiveOptions } from './live/options.ts'
 export { attachLive, type LiveDeps, type LiveEndpoint } from './live/server.ts'
 export { openApiDocument } from './openapi.ts'
-export type { Clock, ReadKeyResolver } from './ports.ts'
+export type { Clock, DashboardAssets, ReadKeyResolver, StaticAsset } from './ports.ts'
 export { compile, type Fragment, join, type Planned, param, property, sql } from './sql/fragment.ts'

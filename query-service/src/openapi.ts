@@ -1,5 +1,6 @@
 import { ERROR_CODES } from '@sightline/contracts'
 import * as z from 'zod'
+import { KeySitesResponseSchema } from './http/key-sites.ts'
 import { SqlRequestSchema, SqlResponseSchema } from './http/sql-route.ts'
 import type { AnyInsight } from './insights/define.ts'
 import { INSIGHTS } from './insights/registry.ts'
@@ -120,6 +121,14 @@ export function openApiDocument(insights: readonly AnyInsight[] = INSIGHTS): Rec
       responses: okResponse(ref('SqlResponse')),
     },
   }
+  paths['/v1/sites'] = {
+    get: {
+      summary: 'The sites this read key may read (for a sign-in form or a site switcher)',
+      security: [{ readKey: [] }],
+      responses: okResponse(ref('KeySites')),
+    },
+  }
+  schemas.KeySites = json(KeySitesResponseSchema)
   schemas.SqlRequest = json(SqlRequestSchema)
   schemas.SqlResponse = json(SqlResponseSchema)
   schemas.Error = json(ErrorResponseSchema)

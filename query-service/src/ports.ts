@@ -8,3 +8,17 @@ export interface ReadKeyResolver {
 }
 
 export type Clock = () => Date
+
+/** One file of the dashboard, held in memory (a few files, built before the service starts). */
+export interface StaticAsset {
+  body: Uint8Array<ArrayBuffer>
+  /** Precompressed body, when compressing pays (text). */
+  gzip?: Uint8Array<ArrayBuffer>
+  type: string
+  etag: string
+  /** Content-hashed name: cacheable for good. */
+  immutable: boolean
+}
+
+/** The dashboard's files by path under /dashboard/, or why there are none. */
+export type DashboardAssets = { files: ReadonlyMap<string, StaticAsset> } | { missing: string }

@@ -38,7 +38,7 @@ describe('GET /v1/openapi.json', () => {
     expect(d.openapi).toBe('3.1.0')
     // Middleware is registered as method ALL; every real route (GET conveniences, POST query) counts.
     const served = env.app.routes
-      .filter((r) => r.method !== 'ALL' && r.path.startsWith('/v1/sites/:site/'))
+      .filter((r) => r.method !== 'ALL' && (r.path === '/v1/sites' || r.path.startsWith('/v1/sites/:site/')))
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(':site', '{site}')}`)
     const documented = Object.entries(d.paths).flatMap(([path, item]) =>
       Object.keys(item).map((method) => `${method} ${path}`),

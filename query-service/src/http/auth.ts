@@ -29,28 +29,42 @@ export function requireReadKey(
   clientAddress: ClientAddress,
 ): MiddlewareHandler {
   return async (c, next) => {
-    const address = clientAddress(c)
-    const waitS = throttle.waitS(address)
-    if (waitS > 0) {
-      throw new HttpError('rate_limited', 'Too many failed read-key attempts from this address.', {
-        retryAfterS: waitS,
-      })
-    }
-    const header = c.req.header('authorization')
-    const key = header === undefined ? undefined : BEARER.exec(header)?.[1]
-    if (key === undefined) {
-      throttle.fail(address)
-      throw new HttpError('missing_read_key', 'Send the read key as `Authorization: Bearer <read_key>`.')
-    }
-    const grant = await keys.resolve(key)
-    if (grant === undefined) {
-      throttle.fail(address)
-      throw new HttpError('unknown_read_key', 'The read key is not recognised.')
-    }
+    const grant = await authenticate(c, keys, throttle, clientAddress)
     const site = c.req.param('site')
     if (site === undefined || !grant.siteIds.includes(site)) {
       throw new HttpError('forbidden_site', 'The read key is not allowed to read this site.')
     }
     await next()
   }
+}
+
+/**
+ * The read key of the request, resolved, or the 401/429 that says why not. Shared by the
+ * per-site middleware and `GET /v1/sites`, so both spend the same failure budget.
+ */
+export async function authenticate(
+  c: Context,
+  keys: ReadKeyResolver,
+  throttle: AuthThrottle,
+  clientAddress: ClientAddress,
+): Promise<{ siteIds: string[] }> {
+  const address = clientAddress(c)
+  const waitS = throttle.waitS(address)
+  if (waitS > 0) {
+    throw new HttpError('rate_limited', 'Too many failed read-key attempts from this address.', {
+      retryAfterS: waitS,
+    })
+  }
+  const header = c.req.header('authorization')
+  const key = header === undefined ? undefined : BEARER.exec(header)?.[1]
+  if (key === undefined) {
+    throttle.fail(address)
+    throw new HttpError('missing_read_key', 'Send the read key as `Authorization: Bearer <read_key>`.')
+  }
+  const grant = await keys.resolve(key)
+  if (grant === undefined) {
+    throttle.fail(address)
+    throw new HttpError('unknown_read_key', 'The read key is not recognised.')
+  }
+  return grant
 }

@@ -1,0 +1,116 @@
+// The only way the page reaches Sightline: its public API, same origin, the user's read key
+// as a Bearer header. The key lives in sessionStorage (gone with the tab), never in a URL.
+const KEY_STORAGE = 'sightline.read_key'
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const SITES_STORAGE = 'sightline.sites'
+
+export function storedKey(): string | undefined {
+  return sessionStorage.getItem(KEY_STORAGE) ?? undefined
+}
+export function storeKey(key: string | undefined): void {
+  if (key === undefined) {
+    sessionStorage.removeItem(KEY_STORAGE)
+    sessionStorage.removeItem(SITES_STORAGE)
+  } else sessionStorage.setItem(KEY_STORAGE, key)
+}
+/** The key's sites as last seen in this tab: a reload renders at once, then checks again. */
+export function storedSites(): string[] | undefined {
+  try {
+    const sites = JSON.parse(sessionStorage.getItem(SITES_STORAGE) ?? 'null') as unknown
+    return Array.isArray(sites) && sites.every((s) => typeof s === 'string') ? sites : undefined
+  } catch {
+    return undefined
+  }
+}
+export function storeSites(sites: string[]): void {
+  sessionStorage.setItem(SITES_STORAGE, JSON.stringify(sites))
+}
+
+export type Params = Record<string, string>
+
+export class Api {
+  constructor(
+    readonly key: string,
+    private readonly base = location.origin,
+  ) {}
+
+  sites(): Promise<{ sites: string[] }> {
+    return this.request('GET', '/v1/sites')
+  }
+
+  /** GET /v1/sites/:site/<kind>?…: an insight's convenience route. */
+  insight<T>(site: string, kind: string, params: Params, signal?: AbortSignal): Promise<T> {
+    const query = new URLSearchParams(params).toString()
+    return this.request('GET', `/v1/sites/${encodeURIComponent(site)}/${kind}?${query}`, undefined, signal)
+  }
+
+  sql<T>(site: string, body: { sql: string; explain?: boolean }, signal?: AbortSignal): Promise<T> {
+    return this.request('POST', `/v1/sites/${encodeURIComponent(site)}/sql`, body, signal)
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const res = await fetch(`${this.base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(signal ? { signal } : {}),
+    })
+    const json = (await res.json().catch(() => undefined)) as
+      | { error?: { code: string; message: string } }
+      | undefined
+    if (!res.ok) {
+      const error = json?.error
+      throw new ApiError(res.status, error?.code ?? 'internal', error?.message ?? `HTTP ${res.status}`)
+    }
+    return json as T
+  }
+}
+
+/** The answers the views read (docs/api.md); only the fields they use. */
+export interface Metrics {
+  events: number
+  pageviews: number
+  visitors: number
+  visits: number
+  bounce_rate: number
+  visit_duration_s: number
+}
+export interface StatsAnswer extends Metrics {
+  previous: Metrics
+}
+export interface TrendsAnswer {
+  buckets: { bucket: string; count: number; visitors: number }[]
+}
+export interface BreakdownRow {
+  value: string
+  visitors: number
+  visits: number
+  pageviews: number
+  bounce_rate: number
+  visit_duration_s: number
+}
+export interface BreakdownAnswer {
+  rows: BreakdownRow[]
+  total_groups: number
+}
+export interface RejectedAnswer {
+  total: number
+  groups: { stage: string; code: string; count: number; last_at: string; example_message: string }[]
+}
+export interface Explained {
+  sql: string
+  params: Record<string, unknown>
+}

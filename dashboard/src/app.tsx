@@ -1,0 +1,254 @@
+import { useEffect, useMemo, useState } from 'preact/hooks'
+import { Api, storedKey, storedSites, storeKey, storeSites } from './api.ts'
+import { lazyView } from './lazy.tsx'
+import { Overview } from './overview.tsx'
+import { CARDS } from './queries.ts'
+import { isoDate, resolveWindow } from './ranges.ts'
+import { SignIn } from './sign-in.tsx'
+import { type Theme, ThemeToggle } from './theme.tsx'
+import {
+  type Dimension,
+  type Filter,
+  parseState,
+  RANGE_KINDS,
+  type RangeKind,
+  serializeState,
+  type View,
+  type ViewState,
+  withFilter,
+} from './url-state.ts'
+
+const Live = lazyView(() => import('./live.tsx').then((m) => m.Live))
+const Health = lazyView(() => import('./health.tsx').then((m) => m.Health))
+const Audit = lazyView(() => import('./audit.tsx').then((m) => m.Audit))
+
+const VIEW_LABELS: Record<View, string> = {
+  overview: 'Overview',
+  live: 'Live',
+  health: 'Ingestion',
+  audit: 'Audit',
+}
+const RANGE_LABELS: Record<RangeKind, string> = {
+  today: 'Today',
+  '7d': 'Last 7 days',
+  '30d': 'Last 30 days',
+  month: 'This month',
+  custom: 'Custom…',
+}
+const DIMENSION_LABELS: Record<string, string> = {
+  device_type: 'device',
+  entry_page: 'entry page',
+  exit_page: 'exit page',
+}
+
+export function App({ theme }: { theme: Theme }) {
+  const [state, setState] = useState<ViewState>(() => parseState(location.search))
+  const [session, setSession] = useState<{ api: Api; sites: string[] } | undefined>(() => {
+    const key = storedKey()
+    const sites = storedSites()
+    return key && sites ? { api: new Api(key), sites } : undefined
+  })
+  const [checking, setChecking] = useState(() => storedKey() !== undefined && session === undefined)
+  const [tabs, setTabs] = useState<Record<string, Dimension>>(() =>
+    Object.fromEntries(CARDS.map((c) => [c.id, c.tabs[0]!])),
+  )
+
+  // A key from an earlier sign-in in this tab: check it is still good (and its sites current)
+  // while the view renders from what this tab saw last.
+  useEffect(() => {
+    const key = storedKey()
+    if (!key) return
+    const api = session?.api ?? new Api(key)
+    api.sites().then(
+      (r) => {
+        storeSites(r.sites)
+        setSession({ api, sites: r.sites })
+        setChecking(false)
+      },
+      () => {
+        storeKey(undefined)
+        setSession(undefined)
+        setChecking(false)
+      },
+    )
+  }, [])
+  useEffect(() => {
+    const onPop = () => setState(parseState(location.search))
+    addEventListener('popstate', onPop)
+    return () => removeEventListener('popstate', onPop)
+  }, [])
+
+  const site = session && (state.site && session.sites.includes(state.site) ? state.site : session.sites[0])
+  // The URL always says what is on screen (without the key): copy it to share the view.
+  useEffect(() => {
+    if (!site) return
+    const next = `${location.pathname}${serializeState({ ...state, site })}`
+    if (next !== `${location.pathname}${location.search}`) history.replaceState(null, '', next)
+  }, [state, site])
+
+  useEffect(() => {
+    // Signed in and the controls on screen: the page's own part of the first view.
+    if (session && !performance.getEntriesByName('sightline:shell').length)
+      performance.mark('sightline:shell')
+  }, [session])
+
+  const window = useMemo(
+    () => resolveWindow(state.range, new Date(), { from: state.from, to: state.to }),
+    [state.range, state.from, state.to],
+  )
+
+  if (checking) return <p class="boot">Loading Sightline…</p>
+  if (!session || !site) {
+    return (
+      <SignIn
+        onSignedIn={(api, sites) => {
+          storeKey(api.key)
+          storeSites(sites)
+          setSession({ api, sites })
+        }}
+      />
+    )
+  }
+  // Navigation is a new history entry; editing the range or filters replaces it.
+  const go = (patch: Partial<ViewState>) => {
+    const next = { ...state, site, ...patch }
+    history.pushState(null, '', `${location.pathname}${serializeState(next)}`)
+    setState(next)
+  }
+  const addFilter = (f: Filter) => go({ filters: withFilter(state.filters, f) })
+  const removeFilter = (f: Filter) => go({ filters: state.filters.filter((x) => x !== f) })
+  const signOut = () => {
+    storeKey(undefined)
+    setSession(undefined)
+  }
+
+  return (
+    <div class="shell">
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <div class="brand">Sightline</div>
+        <label class="field">
+          <span class="sr-only">Site</span>
+          <select
+            aria-label="Site"
+            value={site}
+            onChange={(e) => go({ site: (e.target as HTMLSelectElement).value, filters: [] })}
+          >
+            {session.sites.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        {site === 'demo' && (
+          <span class="badge" title="The demo site that npm start creates">
+            demo
+          </span>
+        )}
+        <nav aria-label="Views" class="views">
+          {(Object.keys(VIEW_LABELS) as View[]).map((v) => (
+            <a
+              key={v}
+              href={serializeState({ ...state, site, view: v }) || '?'}
+              aria-current={state.view === v ? 'page' : undefined}
+              onClick={(e) => {
+                e.preventDefault()
+                go({ view: v })
+              }}
+            >
+              {VIEW_LABELS[v]}
+            </a>
+          ))}
+        </nav>
+        <div class="spacer" />
+        <ThemeToggle initial={theme} />
+        <button type="button" class="link" onClick={signOut}>
+          Sign out
+        </button>
+      </header>
+      {state.view !== 'live' && (
+        <div class="controls">
+          <label class="field">
+            <span>Range</span>
+            <select
+              value={state.range}
+              onChange={(e) => {
+                const range = (e.target as HTMLSelectElement).value as RangeKind
+                go(
+                  range === 'custom'
+                    ? { range, from: isoDate(window.from), to: isoDate(new Date(window.to.getTime() - 1)) }
+                    : { range, from: undefined, to: undefined },
+                )
+              }}
+            >
+              {RANGE_KINDS.map((r) => (
+                <option key={r} value={r}>
+                  {RANGE_LABELS[r]}
+                </option>
+              ))}
+            </select>
+          </label>
+          {state.range === 'custom' && (
+            <>
+              <label class="field">
+                <span>From</span>
+                <input
+                  type="date"
+                  value={state.from}
+                  onChange={(e) => go({ from: (e.target as HTMLInputElement).value })}
+                />
+              </label>
+              <label class="field">
+                <span>To</span>
+                <input
+                  type="date"
+                  value={state.to}
+                  onChange={(e) => go({ to: (e.target as HTMLInputElement).value })}
+                />
+              </label>
+            </>
+          )}
+          {state.filters.length > 0 && (
+            <ul class="chips" aria-label="Filters">
+              {state.filters.map((f) => (
+                <li key={f.dimension} class="chip" data-filter={`${f.dimension}:${f.value}`}>
+                  <span>
+                    {DIMENSION_LABELS[f.dimension] ?? f.dimension} is <strong>{f.value || '(none)'}</strong>
+                  </span>
+                  <button
+                    type="button"
+                    aria-label={`Remove filter ${f.dimension} is ${f.value || '(none)'}`}
+                    onClick={() => removeFilter(f)}
+                  >
+                    ×
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      <main id="main" tabIndex={-1}>
+        {state.view === 'overview' && (
+          <Overview
+            api={session.api}
+            site={site}
+            window={window}
+            filters={state.filters}
+            tabs={tabs}
+            onTab={(card, tab) => setTabs({ ...tabs, [card]: tab })}
+            onFilter={addFilter}
+          />
+        )}
+        {state.view === 'live' && <Live api={session.api} site={site} />}
+        {state.view === 'health' && <Health api={session.api} site={site} window={window} />}
+        {state.view === 'audit' && (
+          <Audit api={session.api} site={site} window={window} filters={state.filters} tabs={tabs} />
+        )}
+      </main>
+    </div>
+  )
+}

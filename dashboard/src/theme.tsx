@@ -1,0 +1,36 @@
+import { useState } from 'preact/hooks'
+
+export type Theme = 'auto' | 'light' | 'dark'
+const STORAGE = 'sightline.theme'
+
+export function storedTheme(): Theme {
+  const t = localStorage.getItem(STORAGE)
+  return t === 'light' || t === 'dark' ? t : 'auto'
+}
+
+/** `auto` follows the system (prefers-color-scheme); the choice is kept per browser. */
+export function applyTheme(theme: Theme): void {
+  if (theme === 'auto') delete document.documentElement.dataset.theme
+  else document.documentElement.dataset.theme = theme
+}
+
+const NEXT: Record<Theme, Theme> = { auto: 'dark', dark: 'light', light: 'auto' }
+
+export function ThemeToggle({ initial }: { initial: Theme }) {
+  const [theme, setTheme] = useState(initial)
+  return (
+    <button
+      type="button"
+      class="link"
+      aria-label={`Theme: ${theme}. Switch to ${NEXT[theme]}`}
+      onClick={() => {
+        const next = NEXT[theme]
+        localStorage.setItem(STORAGE, next)
+        applyTheme(next)
+        setTheme(next)
+      }}
+    >
+      {theme === 'dark' ? '☾ Dark' : theme === 'light' ? '☀ Light' : '◐ Auto'}
+    </button>
+  )
+}
