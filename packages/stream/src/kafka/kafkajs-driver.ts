@@ -26,7 +26,7 @@ async function retriable<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call()
     } catch (err) {
-      if (attempt >= 20 || (err as { retriable?: boolean }).retriable !== true) throw err
+      if (attempt >= 40 || (err as { retriable?: boolean }).retriable !== true) throw err
       await new Promise((r) => setTimeout(r, 100 * Math.min(attempt + 1, 5)))
     }
   }
@@ -73,7 +73,8 @@ export function kafkajsDriver(settings: ClientSettings): KafkaDriver {
     name: 'kafkajs',
 
     async partitionCount(topic) {
-      const { topics } = await (await connectedAdmin()).fetchTopicMetadata({ topics: [topic] })
+      const a = await connectedAdmin()
+      const { topics } = await retriable(() => a.fetchTopicMetadata({ topics: [topic] }))
       const count = topics[0]?.partitions.length ?? 0
       if (count === 0) throw new Error(`topic ${topic} does not exist`)
       return count
@@ -146,7 +147,8 @@ export function kafkajsDriver(settings: ClientSettings): KafkaDriver {
     },
 
     async offsetRange(topic) {
-      const offsets = await (await connectedAdmin()).fetchTopicOffsets(topic)
+      const a = await connectedAdmin()
+      const offsets = await retriable(() => a.fetchTopicOffsets(topic))
       return new Map(offsets.map((o) => [o.partition, { start: Number(o.low), end: Number(o.high) }]))
     },
 
@@ -156,22 +158,33 @@ export function kafkajsDriver(settings: ClientSettings): KafkaDriver {
       const wanted = names.filter((n) => existing.has(n))
       const found = new Map<string, { partitions: number }>()
       if (wanted.length === 0) return found
-      const { topics } = await a.fetchTopicMetadata({ topics: wanted })
+      const { topics } = await retriable(() => a.fetchTopicMetadata({ topics: wanted }))
       for (const t of topics) found.set(t.name, { partitions: t.partitions.length })
       return found
     },
 
     async createTopic(topic: TopicConfig) {
-      await (await connectedAdmin()).createTopics({
-        waitForLeaders: true,
-        topics: [
-          {
-            topic: topic.name,
-            numPartitions: topic.partitions,
-            replicationFactor: topic.replicationFactor,
-            configEntries: Object.entries(topic.config).map(([name, value]) => ({ name, value })),
-          },
-        ],
+      const a = await connectedAdmin()
+      await retriable(() =>
+        a.createTopics({
+          topics: [
+            {
+              topic: topic.name,
+              numPartitions: topic.partitions,
+              replicationFactor: topic.replicationFactor,
+              configEntries: Object.entries(topic.config).map(([name, value]) => ({ name, value })),
+            },
+          ],
+        }),
+      )
+      // Not kafkajs's waitForLeaders: it retries only "leader not available", while a KRaft
+      // broker that is busy answers "does not host this topic-partition" for a while after
+      // the create (seen under load in the fault test). Both are waited out here.
+      await retriable(async () => {
+        const { topics } = await a.fetchTopicMetadata({ topics: [topic.name] })
+        const partitions = topics[0]?.partitions ?? []
+        if (partitions.length < topic.partitions || partitions.some((p) => p.leader < 0))
+          throw Object.assign(new Error(`topic ${topic.name} has no leaders yet`), { retriable: true })
       })
     },
 
