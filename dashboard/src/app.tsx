@@ -22,6 +22,9 @@ const Live = lazyView(() => import('./live.tsx').then((m) => m.Live))
 const Health = lazyView(() => import('./health.tsx').then((m) => m.Health))
 const Audit = lazyView(() => import('./audit.tsx').then((m) => m.Audit))
 
+/** The site npm start fills with generated traffic (launcher/src/workspace.ts, DEMO_DATA_SITE). */
+const DEMO_DATA_SITE = 'demo-shop'
+
 const VIEW_LABELS: Record<View, string> = {
   overview: 'Overview',
   live: 'Live',
@@ -144,8 +147,16 @@ export function App({ theme }: { theme: Theme }) {
           </select>
         </label>
         {site === 'demo' && (
-          <span class="badge" title="The demo site that npm start creates">
+          <span class="badge" title="The first site that npm start creates (empty until you send events)">
             demo
+          </span>
+        )}
+        {site === DEMO_DATA_SITE && (
+          <span
+            class="badge badge-demo-data"
+            title="Made-up traffic that npm start generates for a new install"
+          >
+            demo data (generated)
           </span>
         )}
         <nav aria-label="Views" class="views">

@@ -69,6 +69,7 @@ export function renderBanner(
   created: boolean,
   endpointsFile: string,
   mode: 'embedded' | 'cluster' = 'embedded',
+  demo?: { site: string; days: number; loading: boolean },
 ): string {
   const site = e.sites[0]!
   const width = Math.max(...e.sites.map((s) => s.site_id.length))
@@ -77,6 +78,12 @@ export function renderBanner(
     `  Sightline is running (${mode} mode)`,
     '',
     `  Dashboard     ${e.dashboard}   (sign in with the read key below)`,
+    ...(demo
+      ? [
+          `  Demo data     site ${demo.site}: ${demo.days} days of generated traffic (made up, not yours)${demo.loading ? ', loading in the background' : ''}`,
+          '                sign in with its read key to see a full dashboard; npm start -- --no-demo on a new data directory skips it',
+        ]
+      : []),
     `  Send events   ${e.ingest}`,
     `  Query         ${e.query}/v1/sites/${site.site_id}/stats`,
     `  Data          ${e.data_dir}${created ? '   (created just now, with the demo site)' : ''}`,

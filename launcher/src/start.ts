@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { endpointsFor, renderBanner } from './banner.ts'
 import { runCluster } from './cluster.ts'
 import { dashboardBuild } from './dashboard.ts'
+import { demoSize, demoWanted, readDemoRecord, startDemoLoad } from './demo/run.ts'
 import { edgeVars, writeEdgeEnv } from './edge-env.ts'
 import { startWorkerdEdge } from './edge-workerd.ts'
 import { sitesFromHub } from './hub-sites.ts'
@@ -19,7 +20,7 @@ import {
   stopLeftovers,
   stopProcess,
 } from './processes.ts'
-import { dataLayout, loadOrCreateState, writeJsonAtomic } from './workspace.ts'
+import { DEMO_DATA_SITE, dataLayout, loadOrCreateState, writeJsonAtomic } from './workspace.ts'
 
 // `npm start -- --cluster`: Kafka, Redis, N bridges, a writer (cluster.ts); never returns.
 if (process.argv.includes('--cluster')) await runCluster(process.argv.slice(2))
@@ -38,6 +39,8 @@ Options (each also as an environment variable):
   --edge-runtime <name>    workerd (default: workerd serve, as self-hosted) or wrangler
                            (wrangler dev, slower: a development proxy in front)
                            (SIGHTLINE_EDGE_RUNTIME)
+  --no-demo                on a new data directory, make no demo-shop site with 30 days
+                           of generated traffic (SIGHTLINE_DEMO=off; default on)
   -h, --help               this text
 
 One launcher per data directory: a second start on a running one says where it runs and
@@ -54,8 +57,10 @@ function parseCommandLine() {
         'bridge-port': { type: 'string' },
         'query-port': { type: 'string' },
         'edge-runtime': { type: 'string' },
+        demo: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
+      allowNegative: true,
     }).values
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${USAGE}`)
@@ -92,6 +97,11 @@ if (!parsedConfig.success) {
 }
 const config = parsedConfig.data
 
+/** Sites a new state file lists before the hub imports them (to word the first log line). */
+function siteIdsIn(s: { sites?: unknown[] }): string[] {
+  return (s.sites ?? []).map((x) => (x as { site_id?: string }).site_id ?? '')
+}
+
 const say = (msg: string) => process.stderr.write(`[sightline] ${msg}\n`)
 const layout = dataLayout(config.dataDir)
 const urls = {
@@ -111,7 +121,9 @@ if (!lock.ok) {
 }
 const releaseLock = lock.release
 process.once('exit', releaseLock)
-const { state, created } = loadOrCreateState(layout)
+const { state, created } = loadOrCreateState(layout, {
+  demoData: demoWanted(values.demo, process.env.SIGHTLINE_DEMO),
+})
 // The hub owns the metadata database: the sites are asked of it once it runs.
 let siteList: Awaited<ReturnType<typeof sitesFromHub>> = []
 stopLeftovers(layout)
@@ -129,6 +141,7 @@ for (const [name, port] of [
 
 let hub: Started | undefined
 let edge: Started | undefined
+let demoLoad: Started | undefined
 let shuttingDown = false
 
 async function shutdown(code: number, why?: string): Promise<void> {
@@ -137,6 +150,8 @@ async function shutdown(code: number, why?: string): Promise<void> {
   shuttingDown = true
   if (why) say(why)
   say('stopping…')
+  // The demo loader first: the hub must not stop while it still forwards batches.
+  await stopProcess(demoLoad)
   await Promise.all([stopProcess(edge, { group: true }), stopProcess(hub)])
   releaseLock()
   process.exit(code)
@@ -145,7 +160,8 @@ process.on('SIGINT', () => void shutdown(0))
 process.on('SIGTERM', () => void shutdown(0))
 
 try {
-  say(`data directory ${layout.root}${created ? ' (new: demo site and keys created)' : ''}`)
+  const made = siteIdsIn(state).includes(DEMO_DATA_SITE) ? 'demo and demo-shop sites' : 'demo site'
+  say(`data directory ${layout.root}${created ? ` (new: ${made} and keys created)` : ''}`)
   say('starting the hub (bridge + writer + query over chdb)…')
   hub = await startHubProcess(layout, {
     dataDir: layout.root,
@@ -186,7 +202,17 @@ writeJsonAtomic(layout.endpoints, {
   ...endpoints,
   pids: { launcher: process.pid, hub: hub!.child.pid, edge: edge!.child.pid },
 })
-process.stdout.write(renderBanner(endpoints, created, layout.endpoints))
+// After the banner, in the background: the stack is usable at once, the demo fills in.
+demoLoad = startDemoLoad(layout, state, siteList, urls.bridge, demoSize(process.env), say)
+const demoRecord = readDemoRecord(layout)
+const demo = siteList.some((s) => s.site_id === DEMO_DATA_SITE)
+  ? {
+      site: DEMO_DATA_SITE,
+      days: demoRecord?.days ?? demoSize(process.env).days,
+      loading: demoLoad !== undefined,
+    }
+  : undefined
+process.stdout.write(renderBanner(endpoints, created, layout.endpoints, 'embedded', demo))
 
 hub!.child.once(
   'exit',

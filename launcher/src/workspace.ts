@@ -19,6 +19,8 @@ export interface DataLayout {
   chdb: string
   stream: string
   endpoints: string
+  /** The demo data's load: seed, window, status (start.ts / demo/main.ts). */
+  demo: string
   pids: string
   logs: string
 }
@@ -33,6 +35,7 @@ export function dataLayout(dataDir: string): DataLayout {
     chdb: join(root, 'chdb'),
     stream: join(root, 'stream'),
     endpoints: join(root, 'endpoints.json'),
+    demo: join(root, 'demo.json'),
     pids: join(root, 'pids.json'),
     logs: join(root, 'logs'),
   }
@@ -71,7 +74,17 @@ const ADDED_SECRETS = { metrics_token: 'mt', admin_token: 'at' } as const
  * path for new and old installs). The data directory is private (0700) and every file in
  * it 0600: it holds write, read and signing keys.
  */
-export function loadOrCreateState(layout: DataLayout): { state: InstallState; created: boolean } {
+/**
+ * The site that holds generated demo traffic (demo/traffic.ts), made on a new install unless
+ * turned off. Its own site, so made-up numbers never mix with what a user sends to `demo`.
+ * The dashboard labels this site id as demo data.
+ */
+export const DEMO_DATA_SITE = 'demo-shop'
+
+export function loadOrCreateState(
+  layout: DataLayout,
+  options: { demoData?: boolean } = {},
+): { state: InstallState; created: boolean } {
   for (const dir of [layout.root, layout.logs]) {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     chmodSync(dir, 0o700)
@@ -91,13 +104,24 @@ export function loadOrCreateState(layout: DataLayout): { state: InstallState; cr
   }
   const demo = SiteSchema.parse({ site_id: 'demo', name: 'Demo site', write_keys: [token('wk')] })
   const readKey = token('rk')
+  const sites: unknown[] = [{ ...demo, read_keys: [readKey] }]
+  const localReadKeys: Record<string, string> = { demo: readKey }
+  if (options.demoData) {
+    const shop = SiteSchema.parse({
+      site_id: DEMO_DATA_SITE,
+      name: 'Demo shop (generated data)',
+      write_keys: [token('wk')],
+    })
+    localReadKeys[DEMO_DATA_SITE] = token('rk')
+    sites.push({ ...shop, read_keys: [localReadKeys[DEMO_DATA_SITE]] })
+  }
   const state: InstallState = {
     version: 1,
     signing: { key_id: 'k1', key: randomBytes(32).toString('base64url') },
     metrics_token: token('mt'),
     admin_token: token('at'),
-    local_read_keys: { demo: readKey },
-    sites: [{ ...demo, read_keys: [readKey] }],
+    local_read_keys: localReadKeys,
+    sites,
   }
   writeSecretJson(layout.state, state)
   return { state, created: true }

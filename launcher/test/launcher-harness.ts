@@ -24,7 +24,7 @@ export async function launcherPorts() {
 export async function startSightline(
   dataDir: string,
   ports: { edge: number; bridge: number; query: number },
-  options: { timeoutMs?: number; args?: string[] } = {},
+  options: { timeoutMs?: number; args?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RunningSightline> {
   const timeoutMs = options.timeoutMs ?? 180_000
   const endpointsFile = join(dataDir, 'endpoints.json')
@@ -48,7 +48,8 @@ export async function startSightline(
     {
       cwd: join(import.meta.dirname, '..', '..'),
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+      // No generated demo site unless a test asks for one (its own numbers are what most check).
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', SIGHTLINE_DEMO: 'off', ...options.env },
     },
   )
   let output = ''
