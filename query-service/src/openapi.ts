@@ -1,5 +1,6 @@
 import { ERROR_CODES } from '@sightline/contracts'
 import * as z from 'zod'
+import { servedResponse } from './http/answer-meta.ts'
 import { SqlRequestSchema, SqlResponseSchema } from './http/sql-route.ts'
 import type { AnyInsight } from './insights/define.ts'
 import { INSIGHTS } from './insights/registry.ts'
@@ -107,7 +108,7 @@ export function openApiDocument(insights: readonly AnyInsight[] = INSIGHTS): Rec
   const schemas: Record<string, unknown> = {}
   for (const insight of insights) {
     paths[`/v1/sites/{site}/${insight.kind}`] = getRoute(insight)
-    schemas[componentName(insight.kind)] = json(insight.response)
+    schemas[componentName(insight.kind)] = json(servedResponse(insight.response))
     schemas[`${componentName(insight.kind)}Spec`] = specSchema(insight)
   }
   paths['/v1/sites/{site}/query'] = queryRoute(insights)
