@@ -75,7 +75,10 @@ describe('GET /v1/openapi.json', () => {
       const res = await get(env.app, path, KEY_A)
       expect(res.status, path).toBe(200)
       const body = await res.json()
-      expect(() => schema.extend({ meta: AnswerMetaSchema.strict() }).strict().parse(body), path).not.toThrow()
+      expect(
+        () => schema.extend({ meta: AnswerMetaSchema.strict() }).strict().parse(body),
+        path,
+      ).not.toThrow()
     }
   })
 

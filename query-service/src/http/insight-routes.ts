@@ -1,6 +1,8 @@
 import { HttpError, type RequestIdEnv } from '@sightline/http'
+import { WarehouseError } from '@sightline/warehouse'
 import type { Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import * as z from 'zod'
 import type { AnyInsight } from '../insights/define.ts'
 import { describeIssues } from '../insights/params.ts'
 import { insightIndex } from '../insights/registry.ts'
@@ -8,6 +10,8 @@ import type { Clock } from '../ports.ts'
 import type { AnswerMeta } from './answer-meta.ts'
 import type { ResultCache } from './result-cache.ts'
 import { type RunContext, runPlanned } from './run.ts'
+
+const ANY_ROW = z.unknown()
 
 /** A query spec is a few hundred bytes; anything near this is not one. */
 export const MAX_SPEC_BYTES = 16 * 1024
@@ -79,10 +83,21 @@ async function answer(c: Context<RequestIdEnv>, deps: InsightRouteDeps, insight:
     const hit = await cache.get(site, key)
     if (hit !== undefined) return withMeta(c, hit, { cache: 'hit', started })
   }
-  const rows = await runPlanned(deps.runContext(c), {
+  const run = deps.runContext(c)
+  const preflight = insight.preflight?.(resolved.spec)
+  if (preflight !== undefined) {
+    await runPlanned(run, {
+      name: `insight.${insight.kind}.preflight`,
+      planned: preflight,
+      row: ANY_ROW,
+      refused: patternRefusal,
+    })
+  }
+  const rows = await runPlanned(run, {
     name: `insight.${insight.kind}`,
     planned,
     row: insight.row,
+    refused: patternRefusal,
   })
   const body = JSON.stringify(insight.respond(resolved.spec, rows))
   if (cache !== undefined && key !== undefined) await cache.set(site, key, body)
@@ -103,4 +118,22 @@ function withMeta(
   const head = body === '{}' ? '{' : `${body.slice(0, -1)},`
   const text = `${head}"meta":${JSON.stringify({ cache: meta.cache, elapsed_ms: elapsed } satisfies AnswerMeta)}}`
   return c.body(text, 200, { 'content-type': 'application/json' })
+}
+
+/** ClickHouse's CANNOT_COMPILE_REGEXP: the only engine error a valid spec can cause. */
+const CANNOT_COMPILE_REGEXP = '427'
+
+/**
+ * A `matches` filter's pattern is checked by the engine's own RE2 (a JavaScript check would
+ * refuse valid RE2 and pass invalid RE2), so its refusal is the user's 400, with RE2's reason.
+ */
+function patternRefusal(err: unknown): HttpError | undefined {
+  if (!(err instanceof WarehouseError) || err.kind !== 'failed') return undefined
+  const cause = err.cause as { code?: unknown; message?: unknown } | undefined
+  if (String(cause?.code) !== CANNOT_COMPILE_REGEXP) return undefined
+  const reason = /error: ([^.]*)/.exec(String(cause?.message ?? ''))?.[1] ?? 'invalid pattern'
+  return new HttpError(
+    'invalid_query',
+    `filters: a matches pattern is not valid RE2 (${reason.slice(0, 200)})`,
+  )
 }

@@ -11,6 +11,7 @@ import {
   FilterSchema,
   isVisitDimension,
   MAX_FILTERS,
+  patternPreflight,
   VISIT_DIMENSIONS,
   type VisitDimension,
   visitFilters,
@@ -124,7 +125,9 @@ export const BreakdownResponseSchema = z.object({
   by: z.string(),
   limit: z.number().int(),
   offset: z.number().int(),
-  filters: z.array(z.object({ dimension: z.string(), op: z.string(), value: z.string() })),
+  filters: z.array(
+    z.object({ dimension: z.string(), op: z.string(), value: z.union([z.string(), z.number()]) }),
+  ),
   total_groups: z.number().int().describe('distinct values of `by`, for pagination'),
   rows: z.array(GroupSchema.extend({ value: z.string() })),
   other: GroupSchema.nullable().describe('every group after this page, as one row; null when there is none'),
@@ -173,6 +176,7 @@ export const breakdown = defineInsight({
     return { spec: { site, ...range, includeBots: params.include_bots, by, limit, offset, filters } }
   },
   plan: planBreakdown,
+  preflight: (spec) => patternPreflight(spec.filters),
   row: BreakdownRowSchema,
   respond(spec, rows): BreakdownResponse {
     const other = rows.find((r) => r.bucket === 2)
