@@ -128,7 +128,7 @@ describe('the result cache', () => {
       await addPageview()
       const after = await ask(spec)
       expect(after.meta.cache).toBe('miss')
-      expect(metric(after)).toBe(metric(before) + 1)
+      expect(metric(after)).toBe((metric(before) as number) + 1)
       // The new answer is cached in turn, until the next commit.
       expect(without(await ask(spec))).toEqual(without(after))
     },

@@ -8,7 +8,7 @@ import {
   eventFilters,
   eventValue,
   type Filter,
-  FilterSchema,
+  filtersParam,
   isVisitDimension,
   MAX_FILTERS,
   patternPreflight,
@@ -143,19 +143,6 @@ function group(row: BreakdownRow) {
     visit_duration_s: row.visits === 0 ? 0 : row.duration_ms / row.visits / 1000,
   }
 }
-
-// The GET form carries filters as JSON text: filters=[{"dimension":"page","op":"is","value":"/"}].
-const filtersParam = z.preprocess(
-  (value) => {
-    if (typeof value !== 'string') return value
-    try {
-      return JSON.parse(value)
-    } catch {
-      return value
-    }
-  },
-  z.array(FilterSchema).max(MAX_FILTERS, { error: `at most ${MAX_FILTERS} filters` }),
-)
 
 export const breakdown = defineInsight({
   kind: 'breakdown',

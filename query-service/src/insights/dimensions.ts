@@ -113,6 +113,22 @@ export type Filter = z.output<typeof FilterSchema>
 
 export const MAX_FILTERS = 20
 
+/** The GET form carries JSON values as text (filters=[{"dimension":"page",…}]); the POST form as JSON. */
+export function jsonText<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => {
+    if (typeof value !== 'string') return value
+    try {
+      return JSON.parse(value)
+    } catch {
+      return value
+    }
+  }, schema)
+}
+
+export const filtersParam = jsonText(
+  z.array(FilterSchema).max(MAX_FILTERS, { error: `at most ${MAX_FILTERS} filters` }),
+)
+
 function test(column: Fragment, filter: Filter): Fragment {
   if (isNumericOp(filter.op)) {
     // A property holding a number, or text that reads as one; anything else never matches.

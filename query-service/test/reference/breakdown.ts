@@ -31,7 +31,7 @@ const VISIT_KEYS: Record<string, keyof RefVisit> = {
   channel: 'channel',
 }
 
-function eventValueOf(row: EventRow, dimension: string): string | null {
+export function eventValueOf(row: EventRow, dimension: string): string | null {
   if (dimension.startsWith('properties.')) {
     const value = (row.properties as Record<string, unknown>)[dimension.slice('properties.'.length)]
     return value === undefined || value === null ? null : String(value)
