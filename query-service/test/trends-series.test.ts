@@ -21,7 +21,7 @@ function oddCheckouts(): EventRow[] {
   const odd = (n: number, amount: unknown): EventRow => ({
     ...model,
     message_id: `odd-checkout-${n}`,
-    ts: '2024-03-31 09:0' + n + ':00.000',
+    ts: `2024-03-31 09:0${n}:00.000`,
     properties: amount === undefined ? { plan: 'pro' } : { plan: 'pro', amount },
   })
   return [odd(1, '12.5'), odd(2, 'n/a'), odd(3, undefined), odd(4, -3)]
