@@ -197,6 +197,28 @@ describe('trends series, against the reference', () => {
     expect(got.series![1]!.points.every((p) => p.value === null)).toBe(true)
   })
 
+  it('binds every value: hostile names, keys and patterns reach params, never the SQL text', async () => {
+    const evil = "x' OR 1=1 --"
+    const res = await post(env.app, `/v1/sites/${WEB_SITE}/query`, KEY_A, {
+      kind: 'trends',
+      explain: true,
+      series: [
+        { math: 'sum', event: evil, property: `${evil}.k` },
+        { math: 'sessions', event: `${evil}2` },
+      ],
+      filters: [{ dimension: `properties.${evil}`, op: 'matches', value: `^${evil}` }],
+      breakdown: `properties.${evil}3`,
+      breakdown_limit: 7,
+    })
+    expect(res.status).toBe(200)
+    const planned = (await res.json()) as { sql: string; params: Record<string, unknown> }
+    expect(planned.sql).not.toContain(evil)
+    expect(planned.sql).not.toContain('1=1')
+    const bound = Object.values(planned.params).map(String)
+    for (const value of [evil, `${evil}2`, `^${evil}`, '7']) expect(bound).toContain(value)
+    expect(bound.some((v) => v.includes(`${evil}3`))).toBe(true)
+  })
+
   it('refuses specs that do not make sense, naming the field', async () => {
     for (const [spec, field] of [
       [{ series: [{ math: 'sum' }] }, 'series.0.property'],
