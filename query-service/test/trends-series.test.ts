@@ -4,7 +4,7 @@ import type { TrendsResponse } from '../src/insights/trends.ts'
 import type { RefFilter } from './reference/breakdown.ts'
 import { type RefSeries, trendLines } from './reference/trends.ts'
 import { inRange } from './reference/web-metrics.ts'
-import { KEY_A, openTestEnv, post, type TestEnv } from './support.ts'
+import { get, KEY_A, openTestEnv, post, type TestEnv } from './support.ts'
 import { WEB_FROM, WEB_SITE, WEB_TO, webBlocks } from './web-dataset.ts'
 
 /**
@@ -184,6 +184,30 @@ describe('trends series, against the reference', () => {
     expect(total(top) + total(other)).toBe(
       inRange(all, WEB_SITE, new Date(DAYS_FROM), new Date(DAYS_TO)).length,
     )
+  })
+
+  it('takes the same spec as a GET query string, series and filters as JSON', async () => {
+    const spec = {
+      from: DAYS_FROM,
+      to: DAYS_TO,
+      tz: 'Europe/Berlin',
+      series: [{ math: 'persons' }, { math: 'avg', event: 'checkout', property: 'amount' }],
+      filters: [{ dimension: 'browser', op: 'is_not', value: 'Safari' }],
+      breakdown: 'os',
+      breakdown_limit: 2,
+    }
+    const qs = new URLSearchParams({
+      ...spec,
+      series: JSON.stringify(spec.series),
+      filters: JSON.stringify(spec.filters),
+      breakdown_limit: '2',
+    })
+    const viaGet = await get(env.app, `/v1/sites/${WEB_SITE}/trends?${qs}`, KEY_A)
+    expect(viaGet.status).toBe(200)
+    const { meta: _g, ...getBody } = (await viaGet.json()) as TrendsResponse & { meta: unknown }
+    const { meta: _p, ...postBody } = (await trends(spec)) as TrendsResponse & { meta: unknown }
+    expect(getBody).toEqual(postBody)
+    expect(postBody.series!.length).toBe(6)
   })
 
   it('keeps one zero line for a series nothing matches', async () => {
