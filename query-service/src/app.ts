@@ -1,4 +1,5 @@
 import { installErrorHandling, type RequestIdEnv, requestId } from '@sightline/http'
+import { type Cache, memoryCache } from '@sightline/state'
 import type { Warehouse } from '@sightline/warehouse'
 import { type Context, Hono } from 'hono'
 import { type Logger, pino } from 'pino'
@@ -7,12 +8,14 @@ import { type ClientAddress, requireReadKey, socketAddress } from './http/auth.t
 import { type AuthThrottleOptions, authThrottle } from './http/auth-throttle.ts'
 import { mountDashboard } from './http/dashboard-route.ts'
 import { mountInsights } from './http/insight-routes.ts'
+import { type KeyConcurrencyOptions, keyConcurrency } from './http/key-concurrency.ts'
 import { mountKeySites } from './http/key-sites.ts'
+import { resultCache } from './http/result-cache.ts'
 import { mountSql } from './http/sql-route.ts'
 import type { AnyInsight } from './insights/define.ts'
 import { INSIGHTS } from './insights/registry.ts'
 import { openApiDocument } from './openapi.ts'
-import type { Clock, DashboardAssets, ReadKeyResolver } from './ports.ts'
+import type { Clock, DashboardAssets, ReadKeyResolver, Watermark } from './ports.ts'
 
 /** /readyz's probe: the smallest read the warehouse's read lane can answer. */
 const READY_PROBE = { name: 'readyz', sql: 'SELECT 1 AS ok', row: z.object({ ok: z.coerce.number() }) }
@@ -30,7 +33,24 @@ export interface AppDeps {
   insights?: readonly AnyInsight[]
   /** The dashboard's built files (adapters/dashboard-dir.ts); without them its paths say so. */
   dashboard?: DashboardAssets
+  /**
+   * What moves when data commits (insertWatermark() fed by the writer's inserts). Without it
+   * the result cache is off: a cache that cannot tell new data from old would serve stale
+   * answers.
+   */
+  watermark?: Watermark
+  /** Where answers are cached; an in-memory cache by default (when there is a watermark). */
+  cache?: Cache
+  /** How long an answer may be kept (memory only; the watermark decides freshness). */
+  cacheTtlMs?: number
+  /** Requests in flight per read key; DEFAULT_KEY_CONCURRENCY by default. */
+  keyConcurrency?: KeyConcurrencyOptions
 }
+
+/** Four queries in flight per read key; the fifth is told to retry in a second. */
+export const DEFAULT_KEY_CONCURRENCY: KeyConcurrencyOptions = { maxInFlight: 4, retryAfterS: 1 }
+/** Ten minutes: a dashboard reopened within that time, with no new data, answers from memory. */
+export const DEFAULT_CACHE_TTL_MS = 10 * 60 * 1000
 
 /** 20 wrong or missing keys in a burst, then one more every 3 s. */
 export const DEFAULT_AUTH_THROTTLE: AuthThrottleOptions = { burst: 20, refillS: 3 }
@@ -92,13 +112,22 @@ export function createApp(deps: AppDeps) {
   const clientAddress = deps.clientAddress ?? socketAddress
   mountKeySites(app, { keys: deps.keys, throttle, clientAddress })
   app.use('/v1/sites/:site/*', requireReadKey(deps.keys, throttle, clientAddress))
+  app.use('/v1/sites/:site/*', keyConcurrency(deps.keyConcurrency ?? DEFAULT_KEY_CONCURRENCY))
   const runContext = (c: Context<RequestIdEnv>) => ({
     warehouse: deps.warehouse,
     logger,
     requestId: c.get('requestId'),
     signal: c.req.raw.signal,
   })
-  mountInsights(app, { insights, clock: deps.clock, runContext })
+  const cache =
+    deps.watermark === undefined
+      ? undefined
+      : resultCache({
+          cache: deps.cache ?? memoryCache({ maxEntries: 2_000 }),
+          watermark: deps.watermark,
+          ttlMs: deps.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
+        })
+  mountInsights(app, { insights, clock: deps.clock, runContext, ...(cache ? { cache } : {}) })
   mountSql(app, { runContext })
   return app
 }

@@ -22,3 +22,12 @@ export interface StaticAsset {
 
 /** The dashboard's files by path under /dashboard/, or why there are none. */
 export type DashboardAssets = { files: ReadonlyMap<string, StaticAsset> } | { missing: string }
+
+/**
+ * The data watermark: a token that changes whenever data a query could read has committed
+ * (the writer's last loaded batch, dead letters included). The result cache keys every
+ * answer by it, so an answer computed before a commit is never found after it.
+ */
+export interface Watermark {
+  current(): string
+}

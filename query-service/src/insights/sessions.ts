@@ -31,17 +31,19 @@ export interface SessionSource {
    * repeated), so a breakdown can count a visit once per value and page views per value.
    */
   eventValue?: Fragment
+  /** More columns of each event (`expr AS name, …`), for kinds that read the events of visits. */
+  columns?: Fragment
 }
 
 // One frame for every running computation: a device's events in order, up to the current row.
 const RUNNING = sql`ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW`
 
 /**
- * One row per visit: period, anonymous_id, started/ended (ms since epoch), events, pageviews,
- * entry/exit page, landing referrer host, source/medium/campaign (of its first event), channel.
- * Events without an anonymous id (server-side group calls) belong to no visit.
+ * One row per event (of a device with an anonymous id) with its visit: `period`,
+ * `anonymous_id`, `visit` (numbered from 1 per device and period), `t_ms`, `message_id`,
+ * `type`, `page_path` and the source's extra columns. `sessionsQuery` folds these into visits.
  */
-export function sessionsQuery(source: SessionSource): Fragment {
+export function sessionEvents(source: SessionSource): Fragment {
   const timeout = param('session_timeout_ms', 'Int64', source.timeoutMs ?? SESSION_TIMEOUT_MS)
   const inner = sql`SELECT
   ${source.period} AS period,
@@ -58,6 +60,11 @@ export function sessionsQuery(source: SessionSource): Fragment {
     source.eventValue
       ? sql`
   ${source.eventValue} AS event_value,`
+      : sql``
+  }${
+    source.columns
+      ? sql`
+  ${source.columns},`
       : sql``
   }
   -- A referrer on the site's own host is navigation, not a source.
@@ -89,11 +96,20 @@ FROM (
   ${idle}
 )
 WINDOW earlier AS (PARTITION BY period, anonymous_id, idle_visit ORDER BY t_ms, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)`
-  const numbered = sql`SELECT *, sum(toUInt32(starts)) OVER device AS visit
+  return sql`SELECT *, sum(toUInt32(starts)) OVER device AS visit
 FROM (
   ${campaigns}
 )
 WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ${RUNNING})`
+}
+
+/**
+ * One row per visit: period, anonymous_id, started/ended (ms since epoch), events, pageviews,
+ * entry/exit page, landing referrer host, source/medium/campaign (of its first event), channel.
+ * Events without an anonymous id (server-side group calls) belong to no visit.
+ */
+export function sessionsQuery(source: SessionSource): Fragment {
+  const numbered = sessionEvents(source)
   const order = sql`(t_ms, message_id)`
   const isPage = sql`type = 'page'`
   const visits = sql`SELECT
