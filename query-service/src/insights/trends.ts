@@ -82,7 +82,7 @@ export function bucketCount(from: Date, to: Date, interval: Interval): number {
  * midnight: one column type for every interval keeps WITH FILL and the output uniform.
  * Weeks start on Monday (ISO 8601).
  */
-function bucketOf(interval: Interval, expr: SqlValue, tz: SqlValue): Fragment {
+export function bucketOf(interval: Interval, expr: SqlValue, tz: SqlValue): Fragment {
   switch (interval) {
     case 'hour':
       return sql`toStartOfHour(${expr}, ${tz})`
