@@ -1,6 +1,7 @@
 import type { EventRow } from '@sightline/warehouse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FunnelResponse } from '../src/insights/funnel.ts'
+import type { FunnelPersonsResponse } from '../src/insights/funnel-persons.ts'
 import { PRODUCT_FROM, PRODUCT_SITE, PRODUCT_TO, PRODUCT_TZ, productBlocks } from './funnel-dataset.ts'
 import { attemptsOf, bestOf, funnelOf, type RefFunnelSpec, type RefStep } from './reference/funnels.ts'
 import { get, KEY_A, openTestEnv, post, type TestEnv } from './support.ts'
@@ -21,9 +22,9 @@ beforeAll(async () => {
 })
 afterAll(() => env?.close())
 
-async function query(spec: Record<string, unknown>): Promise<FunnelResponse> {
+async function query(spec: Record<string, unknown>, kind = 'funnel'): Promise<FunnelResponse> {
   const res = await post(env.app, `/v1/sites/${PRODUCT_SITE}/query`, KEY_A, {
-    kind: 'funnel',
+    kind,
     from: PRODUCT_FROM,
     to: PRODUCT_TO,
     ...spec,
@@ -217,4 +218,41 @@ describe('breakdown and trend', () => {
     const body = (await res.json()) as FunnelResponse
     expectSteps(body.steps, funnelOf(rows, ref({ steps: ABC, windowMs: HOUR_S * 1000 }), personOf).steps)
   })
+})
+
+describe('funnel persons', () => {
+  for (const order of ['ordered', 'any_order'] as const) {
+    it(`pages through the persons who converted or dropped at a step (${order})`, async () => {
+      const spec = ref({ steps: SIGNUP_REF, order, windowMs: 2 * HOUR_S * 1000 })
+      const best = [...bestOf(attemptsOf(rows, spec, personOf), () => '').values()]
+      for (const [step, status] of [
+        [1, 'converted'],
+        [2, 'converted'],
+        [3, 'converted'],
+        [2, 'dropped'],
+        [3, 'dropped'],
+      ] as const) {
+        const want = best
+          .filter((a) => (status === 'converted' ? a.times.length >= step : a.times.length === step - 1))
+          .sort((a, b) => (a.person < b.person ? -1 : 1))
+        expect(want.length).toBeGreaterThan(0)
+        const wantPeople = want.map((a) => ({
+          person: a.person,
+          steps_reached: a.times.length,
+          started_at: new Date(a.times[0]!).toISOString(),
+          last_step_at: new Date(a.times.at(-1)!).toISOString(),
+        }))
+        // The first two pages, the last one and one past the end.
+        const last = Math.floor((want.length - 1) / 7) * 7
+        for (const offset of new Set([0, 7, last, last + 7])) {
+          const page = (await query(
+            { steps: SIGNUP, order, window_s: 2 * HOUR_S, step, status, limit: 7, offset },
+            'funnel_persons',
+          )) as unknown as FunnelPersonsResponse
+          expect(page.persons).toEqual(wantPeople.slice(offset, offset + 7))
+          if (page.persons.length > 0) expect(page.total).toBe(want.length)
+        }
+      }
+    })
+  }
 })
