@@ -8,14 +8,14 @@ import { type EventRow, toEventRow } from '@sightline/warehouse'
  * commented with the rule it pins down. Funnels under test: $pageview → signup_started →
  * signup_completed (generated), and a → b → c (edge cases below).
  */
-export const PRODUCT_SITE = 'site_a'
-export const PRODUCT_FROM = '2024-03-25T00:00:00+01:00'
-export const PRODUCT_TO = '2024-04-08T00:00:00+02:00'
-export const PRODUCT_TZ = 'Europe/Berlin'
+export const FUNNEL_SITE = 'site_a'
+export const FUNNEL_FROM = '2024-03-25T00:00:00+01:00'
+export const FUNNEL_TO = '2024-04-08T00:00:00+02:00'
+export const FUNNEL_TZ = 'Europe/Berlin'
 
 const generator = createGenerator({
   seed: 'funnels-retention',
-  sites: [PRODUCT_SITE],
+  sites: [FUNNEL_SITE],
   visitors: 250,
   start: new Date('2024-03-24T00:00:00Z'),
   spanMs: 16 * 86_400_000,
@@ -92,7 +92,7 @@ function edgeCases(): InboundEvent[] {
 }
 
 function enrich(e: InboundEvent): EnrichedEvent {
-  const stamped = stampEvent(e, { siteId: PRODUCT_SITE, receivedAt: e.timestamp!, ingestPath: 'native' })
+  const stamped = stampEvent(e, { siteId: FUNNEL_SITE, receivedAt: e.timestamp!, ingestPath: 'native' })
   const bot = generator.isBot(e)
   const h = [...stamped.anonymous_id].reduce((n, c) => (n * 31 + c.charCodeAt(0)) >>> 0, 7)
   return {
@@ -103,7 +103,7 @@ function enrich(e: InboundEvent): EnrichedEvent {
 }
 
 /** Generated traffic (load it twice under one dedup token: a retried write) and the edge cases. */
-export function productBlocks(): { generated: EventRow[]; edges: EventRow[] } {
+export function funnelBlocks(): { generated: EventRow[]; edges: EventRow[] } {
   const toRow = (e: InboundEvent) => toEventRow(enrich(e), { retentionDays: 10_000 })
   return { generated: generator.events(8_000).map(toRow), edges: edgeCases().map(toRow) }
 }

@@ -189,11 +189,11 @@ FROM (
   FROM (
     SELECT
       person,
-      arraySort(e -> (e.1, e.2), groupArray((t, id, mask, excluded, value))) AS ev,
-      arrayMap(e -> e.1, ev) AS ts,
-      arrayMap(e -> e.3, ev) AS masks,
-      arrayMap(e -> e.4, ev) AS excl,
-      arrayMap(e -> e.5, ev) AS vals,
+      arraySort(e -> (e.1, e.2), groupArray((t, mid, mask, excluded, value))) AS sorted_events,
+      arrayMap(e -> e.1, sorted_events) AS ts,
+      arrayMap(e -> e.3, sorted_events) AS masks,
+      arrayMap(e -> e.4, sorted_events) AS excl,
+      arrayMap(e -> e.5, sorted_events) AS vals,
       arrayFilter((t, m) -> m != 0, ts, masks) AS fts,
       arrayFilter(m -> m != 0, masks) AS fmasks,
       arrayCumSum(arrayMap(m -> toUInt32(m != 0), masks)) AS fpositions
@@ -201,7 +201,7 @@ FROM (
       SELECT
         person,
         toUnixTimestamp64Milli(ts) AS t,
-        message_id AS id,
+        message_id AS mid,
         ${stepMask(spec.steps)} AS mask,
         toUInt8(${excluded}) AS excluded,
         ${value} AS value

@@ -2,14 +2,18 @@ import type { EventRow } from '@sightline/warehouse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FunnelResponse } from '../src/insights/funnel.ts'
 import type { FunnelPersonsResponse } from '../src/insights/funnel-persons.ts'
-import { PRODUCT_FROM, PRODUCT_SITE, PRODUCT_TO, PRODUCT_TZ, productBlocks } from './funnel-dataset.ts'
+import { FUNNEL_FROM, FUNNEL_SITE, FUNNEL_TO, FUNNEL_TZ, funnelBlocks } from './funnel-dataset.ts'
 import { attemptsOf, bestOf, funnelOf, type RefFunnelSpec, type RefStep } from './reference/funnels.ts'
 import { get, KEY_A, openTestEnv, post, type TestEnv } from './support.ts'
 
-/** Funnels on chdb against the plain-TypeScript reference (test/reference/funnels.ts). */
+/**
+ * Funnels on chdb against the plain-TypeScript reference (test/reference/funnels.ts) over
+ * generated traffic and the hand-made edge cases of funnel-dataset.ts (no identity merges:
+ * persons are the stored ids; funnels.test.ts covers merged persons).
+ */
 
 let env: TestEnv
-const { generated, edges } = productBlocks()
+const { generated, edges } = funnelBlocks()
 const rows = [...generated, ...edges]
 const personOf = (r: EventRow) => r.person_id
 
@@ -23,10 +27,10 @@ beforeAll(async () => {
 afterAll(() => env?.close())
 
 async function query(spec: Record<string, unknown>, kind = 'funnel'): Promise<FunnelResponse> {
-  const res = await post(env.app, `/v1/sites/${PRODUCT_SITE}/query`, KEY_A, {
+  const res = await post(env.app, `/v1/sites/${FUNNEL_SITE}/query`, KEY_A, {
     kind,
-    from: PRODUCT_FROM,
-    to: PRODUCT_TO,
+    from: FUNNEL_FROM,
+    to: FUNNEL_TO,
     ...spec,
   })
   if (res.status !== 200) throw new Error(`${res.status}: ${await res.text()}`)
@@ -40,9 +44,9 @@ const HOUR_S = 3600
 
 function ref(spec: Partial<RefFunnelSpec> & Pick<RefFunnelSpec, 'steps'>): RefFunnelSpec {
   return {
-    site: PRODUCT_SITE,
-    from: new Date(PRODUCT_FROM),
-    to: new Date(PRODUCT_TO),
+    site: FUNNEL_SITE,
+    from: new Date(FUNNEL_FROM),
+    to: new Date(FUNNEL_TO),
     windowMs: 14 * 86_400_000,
     order: 'ordered',
     ...spec,
@@ -189,11 +193,11 @@ describe('breakdown and trend', () => {
   })
 
   for (const interval of ['day', 'week'] as const) {
-    it(`conversion trend per ${interval} in ${PRODUCT_TZ}`, async () => {
-      const got = await query({ steps: SIGNUP, interval, tz: PRODUCT_TZ, window_s: 2 * HOUR_S })
+    it(`conversion trend per ${interval} in ${FUNNEL_TZ}`, async () => {
+      const got = await query({ steps: SIGNUP, interval, tz: FUNNEL_TZ, window_s: 2 * HOUR_S })
       const want = funnelOf(
         rows,
-        ref({ steps: SIGNUP_REF, interval, tz: PRODUCT_TZ, windowMs: 2 * HOUR_S * 1000 }),
+        ref({ steps: SIGNUP_REF, interval, tz: FUNNEL_TZ, windowMs: 2 * HOUR_S * 1000 }),
         personOf,
       )
       expect(want.trend!.length).toBeGreaterThan(1)
@@ -208,12 +212,12 @@ describe('breakdown and trend', () => {
 
   it('answers the GET form with JSON steps', async () => {
     const q = new URLSearchParams({
-      from: PRODUCT_FROM,
-      to: PRODUCT_TO,
+      from: FUNNEL_FROM,
+      to: FUNNEL_TO,
       steps: JSON.stringify(ABC),
       window_s: '3600',
     })
-    const res = await get(env.app, `/v1/sites/${PRODUCT_SITE}/funnel?${q}`, KEY_A)
+    const res = await get(env.app, `/v1/sites/${FUNNEL_SITE}/funnel?${q}`, KEY_A)
     expect(res.status).toBe(200)
     const body = (await res.json()) as FunnelResponse
     expectSteps(body.steps, funnelOf(rows, ref({ steps: ABC, windowMs: HOUR_S * 1000 }), personOf).steps)
