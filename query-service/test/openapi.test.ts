@@ -4,9 +4,12 @@ import { DEFAULT_READ_LIMITS as DEFAULT_QUERY_LIMITS } from '@sightline/warehous
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_AUTH_THROTTLE } from '../src/app.ts'
 import { BreakdownResponseSchema } from '../src/insights/breakdown.ts'
+import { FunnelResponseSchema } from '../src/insights/funnel.ts'
+import { FunnelPersonsResponseSchema } from '../src/insights/funnel-persons.ts'
 import { WINDOW_END, WINDOW_START } from '../src/insights/params.ts'
 import { INSIGHTS } from '../src/insights/registry.ts'
 import { RejectedResponseSchema } from '../src/insights/rejected.ts'
+import { RetentionResponseSchema } from '../src/insights/retention.ts'
 import { StatsResponseSchema } from '../src/insights/stats.ts'
 import { earliestFrom, INTERVALS, MAX_BUCKETS, TrendsResponseSchema } from '../src/insights/trends.ts'
 import { FIXTURE_FROM, FIXTURE_TO } from './fixture.ts'
@@ -52,7 +55,10 @@ describe('GET /v1/openapi.json', () => {
     )
     expect(Object.keys(expected).sort()).toEqual([
       '/v1/sites/{site}/breakdown',
+      '/v1/sites/{site}/funnel',
+      '/v1/sites/{site}/funnel_persons',
       '/v1/sites/{site}/rejected',
+      '/v1/sites/{site}/retention',
       '/v1/sites/{site}/stats',
       '/v1/sites/{site}/trends',
     ])
@@ -64,11 +70,16 @@ describe('GET /v1/openapi.json', () => {
 
   it('describes the responses the routes really send (no missing or extra fields)', async () => {
     const range = `from=${FIXTURE_FROM}&to=${FIXTURE_TO}`
+    const FUNNEL = encodeURIComponent(JSON.stringify([{ event: 'pageview' }, { event: 'signup' }]))
+    const START = encodeURIComponent(JSON.stringify({ event: 'pageview' }))
     const cases = [
       [`/v1/sites/site_a/stats?${range}`, StatsResponseSchema],
       [`/v1/sites/site_a/trends?${range}&interval=day`, TrendsResponseSchema],
       [`/v1/sites/site_a/rejected?${range}`, RejectedResponseSchema],
       [`/v1/sites/site_a/breakdown?${range}&by=page`, BreakdownResponseSchema],
+      [`/v1/sites/site_a/funnel?${range}&steps=${FUNNEL}&breakdown=page&interval=day`, FunnelResponseSchema],
+      [`/v1/sites/site_a/funnel_persons?${range}&steps=${FUNNEL}&step=2`, FunnelPersonsResponseSchema],
+      [`/v1/sites/site_a/retention?${range}&start=${START}&period=day`, RetentionResponseSchema],
     ] as const
     for (const [path, schema] of cases) {
       const res = await get(env.app, path, KEY_A)

@@ -177,41 +177,47 @@ export function bestAttempts(spec: FunnelSpec, grouping: Grouping): Fragment {
   bucket,
   argMax((times, value, t0), (length(times), -t0, -j)) AS best
 FROM (
-  SELECT
-    person,
-    j,
-    ts[j] AS t0,
-    vals[j] AS value,
-    arrayFirstIndex((t, x) -> x AND t > t0, ts, excl) AS next_exclusion,
-    if(next_exclusion = 0, t0 + ${windowMs}, least(t0 + ${windowMs}, ts[next_exclusion])) AS deadline,
-    fpositions[j] AS fpos,
-    ${stepTimes(spec, later, all)} AS times
+  SELECT person, attempt.1 AS times, attempt.2 AS value, attempt.3 AS t0, attempt.4 AS j
   FROM (
     SELECT
       person,
-      arraySort(e -> (e.1, e.2), groupArray((t, mid, mask, excluded, value))) AS sorted_events,
-      arrayMap(e -> e.1, sorted_events) AS ts,
-      arrayMap(e -> e.3, sorted_events) AS masks,
-      arrayMap(e -> e.4, sorted_events) AS excl,
-      arrayMap(e -> e.5, sorted_events) AS vals,
-      arrayFilter((t, m) -> m != 0, ts, masks) AS fts,
-      arrayFilter(m -> m != 0, masks) AS fmasks,
-      arrayCumSum(arrayMap(m -> toUInt32(m != 0), masks)) AS fpositions
+      arrayFilter(j -> ${starts} AND ts[j] >= ${fromMs} AND ts[j] < ${toMs}, arrayEnumerate(masks)) AS starts,
+      arrayMap(j -> ts[j], starts) AS start_ts,
+      arrayMap(t0 -> arrayMin(arrayPushBack(arrayFilter((t, x) -> x AND t > t0, ts, excl), t0 + ${windowMs})), start_ts) AS deadlines,
+      arrayMap(
+        (j, t0, deadline, fpos) -> (${stepTimes(spec, later, all)}, vals[j], t0, j),
+        starts,
+        start_ts,
+        deadlines,
+        arrayMap(j -> fpositions[j], starts)
+      ) AS attempts
     FROM (
       SELECT
         person,
-        toUnixTimestamp64Milli(ts) AS t,
-        message_id AS mid,
-        ${stepMask(spec.steps)} AS mask,
-        toUInt8(${excluded}) AS excluded,
-        ${value} AS value
-      FROM ${personEvents(where, window.site)}
-      WHERE person != ''
+        arraySort(e -> (e.1, e.2), groupArray((t, mid, mask, excluded, value))) AS sorted_events,
+        arrayMap(e -> e.1, sorted_events) AS ts,
+        arrayMap(e -> e.3, sorted_events) AS masks,
+        arrayMap(e -> e.4, sorted_events) AS excl,
+        arrayMap(e -> e.5, sorted_events) AS vals,
+        arrayFilter((t, m) -> m != 0, ts, masks) AS fts,
+        arrayFilter(m -> m != 0, masks) AS fmasks,
+        arrayCumSum(arrayMap(m -> toUInt32(m != 0), masks)) AS fpositions
+      FROM (
+        SELECT
+          person,
+          toUnixTimestamp64Milli(ts) AS t,
+          message_id AS mid,
+          ${stepMask(spec.steps)} AS mask,
+          toUInt8(${excluded}) AS excluded,
+          ${value} AS value
+        FROM ${personEvents(where, window.site)}
+        WHERE person != ''
+      )
+      WHERE mask != 0 OR excluded
+      GROUP BY person
     )
-    WHERE mask != 0 OR excluded
-    GROUP BY person
   )
-  ARRAY JOIN arrayFilter(j -> ${starts} AND ts[j] >= ${fromMs} AND ts[j] < ${toMs}, arrayEnumerate(masks)) AS j
+  ARRAY JOIN attempts AS attempt
 )
 ARRAY JOIN ${buckets} AS bucket
 GROUP BY person, bucket`

@@ -18,25 +18,23 @@ export interface Goal {
   label?: string
 }
 
-const GoalFields = {
+const GoalObject = z.strictObject({
   event: z.string().min(1).max(200),
   filters: z
     .array(FilterSchema)
     .max(MAX_FILTERS, { error: `at most ${MAX_FILTERS} filters` })
     .default([]),
-}
-const GoalObject = z.strictObject({
-  ...GoalFields,
   value: z.string().min(1).max(200).optional(),
   label: z.string().max(200).optional(),
 })
 
-export const GoalSchema = z
-  .union([
-    z.strictObject({ ...GoalFields, label: z.string().max(200).optional() }),
-    z.strictObject({ goal: GoalObject }),
-  ])
-  .transform((g) => ('goal' in g ? g.goal : g))
+// One object schema behind both forms (rather than a union), so a mistake is reported at its
+// field (`steps.0.filters.0.op: …`) instead of as "invalid input" for the whole goal.
+export const GoalSchema = z.preprocess((value) => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value
+  const keys = Object.keys(value)
+  return keys.length === 1 && keys[0] === 'goal' ? (value as { goal: unknown }).goal : value
+}, GoalObject)
 export type GoalInput = z.output<typeof GoalSchema>
 
 /**
