@@ -15,6 +15,8 @@ import { createGenerator } from '@sightline/testing'
 import { migrate, openWarehouse, toEventRow } from '@sightline/warehouse'
 import { z } from 'zod'
 import { funnel } from '../query-service/src/insights/funnel.ts'
+import { bestAttempts } from '../query-service/src/insights/funnel-core.ts'
+import { compile, sql } from '../query-service/src/sql/fragment.ts'
 
 const { values } = parseArgs({
   options: { events: { type: 'string', default: '150000' }, runs: { type: 'string', default: '5' } },
@@ -123,6 +125,10 @@ const arrays = await time('bench.funnel_arrays_only', {
   sql: `SELECT count() FROM (${cut})`,
   params: planned.params,
 })
+const attemptsOnly = compile(
+  sql`SELECT count(), sum(length(best.1)) FROM (${bestAttempts(resolved.spec, {})})`,
+)
+const attempts = await time('bench.funnel_attempts_only', attemptsOnly)
 const result = {
   machine: { cpus: cpus().length, model: cpus()[0]?.model },
   parameters: { events: EVENTS, runs: RUNS, window_s: WINDOW_S, steps: 3 },
@@ -131,6 +137,7 @@ const result = {
   windowFunnel: { runs_ms: theirs.ms, median_ms: theirs.median, persons_per_step: theirSteps },
   ratio: ours.median / theirs.median,
   planner_arrays_only: { runs_ms: arrays.ms, median_ms: arrays.median },
+  planner_best_attempts_only: { runs_ms: attempts.ms, median_ms: attempts.median },
 }
 await mkdir(new URL('results/', import.meta.url), { recursive: true })
 await writeFile(

@@ -142,6 +142,21 @@ function stepTimes(spec: FunnelSpec, later: Param, all: Param): Fragment {
 }
 
 /**
+ * The starts that can be a best attempt. An attempt that reaches only step 1 is never better
+ * than the person's first one (same level, later start), so in `ordered` and `strict` every
+ * start at or after the person's last step-2 event is dropped but the first; in `any_order`
+ * a person who did only one of the steps needs only their first start. Pure pruning: the
+ * answer is the same, the lambdas run on far fewer starts (most persons of a page-view
+ * funnel never reach step 2). Not for a trend, whose buckets each need their own first start.
+ */
+function pruneStarts(order: FunnelOrder): Fragment {
+  if (order === 'any_order') {
+    return sql`if(bitCount(arrayReduce('groupBitOr', masks)) <= 1, arraySlice(all_starts, 1, 1), all_starts)`
+  }
+  return sql`arrayFilter((j, k) -> k = 1 OR ts[j] < last_step_2, all_starts, arrayEnumerate(all_starts))`
+}
+
+/**
  * One row per person and group with the best attempt: `times` (ms, one per step reached) and
  * `value` (the breakdown value at its first event). Best is the most steps reached, then the
  * earliest start (then the first event in message-id order at that millisecond).
@@ -181,7 +196,8 @@ FROM (
   FROM (
     SELECT
       person,
-      arrayFilter(j -> ${starts} AND ts[j] >= ${fromMs} AND ts[j] < ${toMs}, arrayEnumerate(masks)) AS starts,
+      arrayFilter(j -> ${starts} AND ts[j] >= ${fromMs} AND ts[j] < ${toMs}, arrayEnumerate(masks)) AS all_starts,
+      ${grouping.bucket === undefined ? pruneStarts(spec.order) : sql`all_starts`} AS starts,
       arrayMap(j -> ts[j], starts) AS start_ts,
       arrayMap(t0 -> arrayMin(arrayPushBack(arrayFilter((t, x) -> x AND t > t0, ts, excl), t0 + ${windowMs})), start_ts) AS deadlines,
       arrayMap(
@@ -201,7 +217,8 @@ FROM (
         arrayMap(e -> e.5, sorted_events) AS vals,
         arrayFilter((t, m) -> m != 0, ts, masks) AS fts,
         arrayFilter(m -> m != 0, masks) AS fmasks,
-        arrayCumSum(arrayMap(m -> toUInt32(m != 0), masks)) AS fpositions
+        arrayCumSum(arrayMap(m -> toUInt32(m != 0), masks)) AS fpositions,
+        arrayMax(arrayPushBack(arrayFilter((t, m) -> bitTest(m, 1), ts, masks), toInt64(0))) AS last_step_2
       FROM (
         SELECT
           person,
