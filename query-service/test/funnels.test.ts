@@ -105,6 +105,32 @@ describe('funnels over merged persons', () => {
     expectSteps(got.steps, want.steps)
   })
 
+  it('keeps only a cohort: persons who did activate in the first week, on any of their ids', async () => {
+    const cohort = {
+      did: { event: 'activate' },
+      from: '2024-10-28T00:00:00-04:00',
+      to: '2024-11-04T00:00:00-05:00',
+    }
+    const steps = [{ event: 'pageview' }, { event: 'signup' }, { event: 'purchase' }]
+    const got = await query({ steps, cohort, window_s: 7 * DAY_S })
+    const want = funnelOf(
+      rows,
+      ref({
+        steps: [{ event: '$pageview' }, { event: 'signup' }, { event: 'purchase' }],
+        cohort: { did: { event: 'activate' }, from: new Date(cohort.from), to: new Date(cohort.to) },
+      }),
+      personOf,
+    )
+    const all = funnelOf(
+      rows,
+      ref({ steps: [{ event: '$pageview' }, { event: 'signup' }, { event: 'purchase' }] }),
+      personOf,
+    )
+    expect(want.steps[0]!.persons).toBeGreaterThan(3)
+    expect(want.steps[0]!.persons).toBeLessThan(all.steps[0]!.persons)
+    expectSteps(got.steps, want.steps)
+  })
+
   it('counts each merged person once: the hand cases convert across devices', () => {
     // Ada buys 7 days and an hour after signing up: a 10-day window holds her whole journey.
     const best = bestOf(attemptsOf(rows, ref({ windowMs: 10 * DAY_S * 1000 }), personOf), () => '')

@@ -61,6 +61,23 @@ describe('400 invalid_query for funnels', () => {
     [{ kind: 'funnel', steps: TWO, interval: 'hour', from: '2020-01-01' }, /limit is 2000/],
     [{ kind: 'funnel', steps: TWO, to: '2105-12-31' }, /plus the conversion window/],
     [{ kind: 'funnel', steps: TWO, tz: 'utc' }, /tz: expected an IANA time zone/],
+    [{ kind: 'funnel', steps: TWO, cohort: { did: { event: 'a' } } }, /cohort\.from/],
+    [
+      { kind: 'funnel', steps: TWO, cohort: { did: { event: 'a' }, from: '2024-02-01', to: '2024-01-01' } },
+      /cohort: `from` must be earlier/,
+    ],
+    [
+      {
+        kind: 'funnel',
+        steps: TWO,
+        cohort: {
+          did: { event: 'a', filters: [{ dimension: 'channel', op: 'is', value: 'x' }] },
+          from: '2024-01-01',
+          to: '2024-02-01',
+        },
+      },
+      /cohort\.did: `channel` is a visit dimension/,
+    ],
     [{ kind: 'funnel_persons', steps: TWO }, /step:/],
     [{ kind: 'funnel_persons', steps: TWO, step: 3 }, /the funnel has 2 steps/],
     [{ kind: 'funnel_persons', steps: TWO, step: 1, status: 'dropped' }, /nobody drops at step 1/],

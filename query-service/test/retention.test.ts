@@ -153,6 +153,33 @@ describe('retention, against the reference', () => {
     expect(first.cohorts[0]!.persons).toBeLessThan(recurring.cohorts[0]!.persons)
   })
 
+  it('keeps only a cohort given inline (persons who signed up in the range)', async () => {
+    const cohort = { did: { event: 'signup' }, from: PRODUCT_FROM, to: PRODUCT_TO }
+    const got = await query({
+      from: PRODUCT_FROM,
+      to: PRODUCT_TO,
+      start: { event: 'pageview' },
+      mode: 'recurring',
+      period: 'day',
+      tz: PRODUCT_TZ,
+      cohort,
+    })
+    const want = retentionOf(
+      rows,
+      ref({
+        from: new Date(PRODUCT_FROM),
+        to: new Date(PRODUCT_TO),
+        start: { event: '$pageview' },
+        mode: 'recurring',
+        period: 'day',
+        cohort: { did: { event: 'signup' }, from: new Date(PRODUCT_FROM), to: new Date(PRODUCT_TO) },
+      }),
+      personOf,
+    )
+    expect(want.cohorts.reduce((n, c) => n + c.persons, 0)).toBeGreaterThan(10)
+    expectTable(got, want)
+  })
+
   it('answers the GET form', async () => {
     const q = new URLSearchParams({
       from: PRODUCT_FROM,

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { type Fragment, join, type Param, param, sql } from '../sql/fragment.ts'
+import { type Cohort, cohortParam, inCohort, resolveCohort } from './cohorts.ts'
 import { type Dimension, dimension, type EventDimension, eventValue, isVisitDimension } from './dimensions.ts'
 import { type Goal, GoalSchema, goalEvents, goalMatches, jsonText, resolveGoal } from './goals.ts'
 import { DAY_MS, flag, type Resolved, rangeParams, resolveRange, WINDOW_END } from './params.ts'
@@ -31,6 +32,8 @@ export interface FunnelSpec {
   exclusions: Goal[]
   windowMs: number
   order: FunnelOrder
+  /** Only these persons. */
+  cohort?: Cohort
 }
 
 export const funnelParams = {
@@ -52,6 +55,7 @@ export const funnelParams = {
     .max(MAX_WINDOW_S, { error: `the conversion window is at most ${MAX_WINDOW_S} s (365 days)` })
     .default(DEFAULT_WINDOW_S),
   order: z.enum(ORDERS, { error: `expected one of ${ORDERS.join(', ')}` }).default('ordered'),
+  cohort: cohortParam.optional(),
 }
 
 type FunnelParams = {
@@ -62,6 +66,7 @@ type FunnelParams = {
   exclusions: z.output<typeof GoalSchema>[]
   window_s: number
   order: FunnelOrder
+  cohort?: z.output<typeof cohortParam> | undefined
 }
 
 export function resolveFunnel(params: FunnelParams, site: string, now: Date): Resolved<FunnelSpec> {
@@ -84,17 +89,21 @@ export function resolveFunnel(params: FunnelParams, site: string, now: Date): Re
     if (typeof goal === 'string') return { refused: goal }
     exclusions.push(goal)
   }
-  return {
-    spec: {
-      site,
-      ...range,
-      includeBots: params.include_bots,
-      steps,
-      exclusions,
-      windowMs,
-      order: params.order,
-    },
+  const spec: FunnelSpec = {
+    site,
+    ...range,
+    includeBots: params.include_bots,
+    steps,
+    exclusions,
+    windowMs,
+    order: params.order,
   }
+  if (params.cohort !== undefined) {
+    const cohort = resolveCohort(params.cohort)
+    if (typeof cohort === 'string') return { refused: cohort }
+    spec.cohort = cohort
+  }
+  return { spec }
 }
 
 /** A breakdown is read from the attempt's first event, so it must be a column of an event. */
@@ -228,7 +237,7 @@ FROM (
           toUInt8(${excluded}) AS excluded,
           ${value} AS value
         FROM ${personEvents(where, window.site)}
-        WHERE person != ''
+        WHERE person != '' AND ${inCohort(spec.cohort, spec.site, spec.includeBots)}
       )
       WHERE mask != 0 OR excluded
       GROUP BY person

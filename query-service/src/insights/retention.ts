@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { compile, type Fragment, join, param, type SqlValue, sql } from '../sql/fragment.ts'
+import { type Cohort, cohortParam, inCohort, resolveCohort } from './cohorts.ts'
 import { defineInsight } from './define.ts'
 import { type Goal, GoalSchema, goalMatches, jsonText, resolveGoal } from './goals.ts'
 import { DAY_MS, explainParam, flag, type Resolved, rangeParams, resolveRange, timeZone } from './params.ts'
@@ -24,6 +25,8 @@ export interface RetentionSpec {
   mode: RetentionMode
   period: RetentionPeriod
   tz: string
+  /** Only these persons. */
+  cohort?: Cohort
 }
 
 /** A cohort table bigger than this is not read by anyone (120 days, weeks or months). */
@@ -89,14 +92,15 @@ export function planRetention(spec: RetentionSpec) {
   const around = [sql`site_id = ${site}`, sql`ts >= ${from} - ${SLACK}`, sql`ts < ${to} + ${SLACK}`, ...bots]
   const where = (extra: Fragment[]) => join([...around, ...extra], sql` AND `)
   const index = periodIndex(spec.period, sql`ts`, tz)
+  const members = inCohort(spec.cohort, spec.site, spec.includeBots)
   const cohorts =
     spec.mode === 'recurring'
       ? sql`SELECT DISTINCT person, ${index} AS cohort
 FROM ${personEvents(where([goalMatches(spec.start)]), site)}
-WHERE person != '' AND cohort BETWEEN ${first} AND ${last}`
+WHERE person != '' AND ${members} AND cohort BETWEEN ${first} AND ${last}`
       : sql`SELECT person, ${periodIndex(spec.period, sql`min(ts)`, tz)} AS cohort
 FROM ${personEvents(sql`site_id = ${site} AND ${goalMatches(spec.start)}${spec.includeBots ? sql`` : sql` AND NOT is_bot`}`, site)}
-WHERE person != ''
+WHERE person != '' AND ${members}
 GROUP BY person
 HAVING cohort BETWEEN ${first} AND ${last}`
   const returning = spec.returning === undefined ? [] : [goalMatches(spec.returning)]
@@ -180,6 +184,7 @@ export const retention = defineInsight({
     mode: z.enum(MODES, { error: `expected one of ${MODES.join(', ')}` }).default('first_time'),
     period: z.enum(PERIODS, { error: `expected one of ${PERIODS.join(', ')}` }).default('week'),
     tz: timeZone.default('UTC'),
+    cohort: cohortParam.optional(),
     ...explainParam,
   }),
   resolve(params, { site, now }): Resolved<RetentionSpec> {
@@ -204,6 +209,11 @@ export const retention = defineInsight({
       mode: params.mode,
       period: params.period,
       tz: params.tz,
+    }
+    if (params.cohort !== undefined) {
+      const cohort = resolveCohort(params.cohort)
+      if (typeof cohort === 'string') return { refused: cohort }
+      spec.cohort = cohort
     }
     if (params.return !== undefined) {
       const returning = resolveGoal(params.return, 'return')

@@ -27,6 +27,33 @@ export interface RefFunnelSpec {
   breakdownLimit?: number
   interval?: Period
   tz?: string
+  cohort?: RefCohortFilter
+}
+
+/** Persons who did `did` in [from, to). */
+export interface RefCohortFilter {
+  did: RefGoal
+  from: Date
+  to: Date
+}
+
+/** The persons of a cohort, by the same person function; every person when there is none. */
+export function cohortFilter(
+  rows: EventRow[],
+  site: string,
+  includeBots: boolean,
+  cohort: RefCohortFilter | undefined,
+  personOf: (r: EventRow) => string,
+): (person: string) => boolean {
+  if (cohort === undefined) return () => true
+  const members = new Set<string>()
+  for (const r of rows) {
+    const ms = msOf(r)
+    if (r.site_id !== site || (r.is_bot && !includeBots)) continue
+    if (ms < cohort.from.getTime() || ms >= cohort.to.getTime() || !matches(r, cohort.did)) continue
+    members.add(personOf(r))
+  }
+  return (person) => members.has(person)
 }
 
 export interface RefStep {
@@ -62,13 +89,14 @@ export function matches(row: EventRow, goal: RefGoal): boolean {
 /** Each person's events that meet a step or an exclusion, in time then message-id order. */
 function eventsByPerson(rows: EventRow[], spec: RefFunnelSpec, personOf: (r: EventRow) => string) {
   const through = spec.to.getTime() + spec.windowMs
+  const member = cohortFilter(rows, spec.site, spec.includeBots ?? false, spec.cohort, personOf)
   const byPerson = new Map<string, Ev[]>()
   for (const row of rows) {
     const ms = msOf(row)
     if (row.site_id !== spec.site || ms < spec.from.getTime() || ms >= through) continue
     if (row.is_bot && !spec.includeBots) continue
     const person = personOf(row)
-    if (person === '') continue
+    if (person === '' || !member(person)) continue
     const steps = spec.steps.map((g) => matches(row, g))
     const excluded = (spec.exclusions ?? []).some((g) => matches(row, g))
     if (!steps.some(Boolean) && !excluded) continue

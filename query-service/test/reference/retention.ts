@@ -1,5 +1,5 @@
 import type { EventRow } from '@sightline/warehouse'
-import { matches, type RefGoal } from './funnels.ts'
+import { cohortFilter, matches, type RefCohortFilter, type RefGoal } from './funnels.ts'
 import { periodIndex, periodStart } from './local-time.ts'
 import { msOf } from './web-metrics.ts'
 
@@ -20,6 +20,7 @@ export interface RefRetentionSpec {
   mode: 'first_time' | 'recurring'
   period: 'day' | 'week' | 'month'
   tz: string
+  cohort?: RefCohortFilter
 }
 
 export interface RefCohort {
@@ -35,8 +36,10 @@ export function retentionOf(
 ): { from: string; to: string; cohorts: RefCohort[] } {
   const first = periodIndex(spec.from.getTime(), spec.tz, spec.period)
   const last = periodIndex(spec.to.getTime() - 1, spec.tz, spec.period)
+  const member = cohortFilter(rows, spec.site, spec.includeBots ?? false, spec.cohort, personOf)
   const eligible = rows.filter(
-    (r) => r.site_id === spec.site && (spec.includeBots || !r.is_bot) && personOf(r) !== '',
+    (r) =>
+      r.site_id === spec.site && (spec.includeBots || !r.is_bot) && personOf(r) !== '' && member(personOf(r)),
   )
   const indexOf = (r: EventRow) => periodIndex(msOf(r), spec.tz, spec.period)
 
