@@ -1,4 +1,5 @@
 import type { EventRow } from '@sightline/warehouse'
+import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PersonResponse } from '../src/http/person-route.ts'
 import { loadProductDataset, OTHER_SITE, PRODUCT_SITE, storedRows } from './product-dataset.ts'
@@ -117,5 +118,26 @@ describe('GET /v1/sites/:site/persons/:id', () => {
     expect((await person('x'.repeat(201))).status).toBe(400)
     expect((await person('ada-phone', '', PRODUCT_SITE, KEY_B)).status).toBe(403)
     expect((await person('ada-phone', '', PRODUCT_SITE, 'rk_wrong_key_000000000')).status).toBe(401)
+  })
+
+  it('answers any id and any paging input with 200, 400 or 404 and the error contract, never a 5xx', async () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 260 })
+    await fc.assert(
+      fc.asyncProperty(
+        text,
+        fc.option(fc.oneof(text, fc.integer().map(String))),
+        fc.option(text),
+        async (id, limit, before) => {
+          const query = new URLSearchParams()
+          if (limit !== null) query.set('limit', limit)
+          if (before !== null) query.set('before', before)
+          const res = await person(id === '' ? ' ' : id, `?${query}`)
+          expect([200, 400, 404]).toContain(res.status)
+          const body = (await res.json()) as Partial<ErrorJson>
+          if (res.status !== 200) expect(typeof body.error?.code).toBe('string')
+        },
+      ),
+      { numRuns: 60 },
+    )
   })
 })
