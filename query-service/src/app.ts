@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { type ClientAddress, requireReadKey, socketAddress } from './http/auth.ts'
 import { type AuthThrottleOptions, authThrottle } from './http/auth-throttle.ts'
 import { mountInsights } from './http/insight-routes.ts'
+import { mountPersonRoute } from './http/person-route.ts'
 import { mountSql } from './http/sql-route.ts'
 import type { AnyInsight } from './insights/define.ts'
 import { INSIGHTS } from './insights/registry.ts'
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps) {
   })
   mountInsights(app, { insights, clock: deps.clock, runContext })
   mountSql(app, { runContext })
+  mountPersonRoute(app, { runContext })
   return app
 }
 

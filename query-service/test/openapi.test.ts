@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { DEFAULT_READ_LIMITS as DEFAULT_QUERY_LIMITS } from '@sightline/warehouse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_AUTH_THROTTLE } from '../src/app.ts'
+import { PersonQuerySchema, PersonResponseSchema } from '../src/http/person-route.ts'
 import { BreakdownResponseSchema } from '../src/insights/breakdown.ts'
 import { FunnelResponseSchema } from '../src/insights/funnel.ts'
 import { FunnelPersonsResponseSchema } from '../src/insights/funnel-persons.ts'
@@ -41,7 +42,7 @@ describe('GET /v1/openapi.json', () => {
     // Middleware is registered as method ALL; every real route (GET conveniences, POST query) counts.
     const served = env.app.routes
       .filter((r) => r.method !== 'ALL' && r.path.startsWith('/v1/sites/:site/'))
-      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(':site', '{site}')}`)
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(':site', '{site}').replace(':id', '{id}')}`)
     const documented = Object.entries(d.paths).flatMap(([path, item]) =>
       Object.keys(item).map((method) => `${method} ${path}`),
     )
@@ -62,6 +63,7 @@ describe('GET /v1/openapi.json', () => {
       '/v1/sites/{site}/stats',
       '/v1/sites/{site}/trends',
     ])
+    expected['/v1/sites/{site}/persons/{id}'] = Object.keys(PersonQuerySchema.shape)
     for (const [path, names] of Object.entries(expected)) {
       const query = d.paths[path]!.get!.parameters.filter((p) => p.in === 'query').map((p) => p.name)
       expect(query.sort(), path).toEqual([...names].sort())
@@ -80,6 +82,7 @@ describe('GET /v1/openapi.json', () => {
       [`/v1/sites/site_a/funnel?${range}&steps=${FUNNEL}&breakdown=page&interval=day`, FunnelResponseSchema],
       [`/v1/sites/site_a/funnel_persons?${range}&steps=${FUNNEL}&step=2`, FunnelPersonsResponseSchema],
       [`/v1/sites/site_a/retention?${range}&start=${START}&period=day`, RetentionResponseSchema],
+      ['/v1/sites/site_a/persons/anon-alice', PersonResponseSchema],
     ] as const
     for (const [path, schema] of cases) {
       const res = await get(env.app, path, KEY_A)
@@ -93,7 +96,9 @@ describe('GET /v1/openapi.json', () => {
     const page = readFileSync(join(import.meta.dirname, '../../docs/api.md'), 'utf8')
     for (const [path, item] of Object.entries((await doc()).paths)) {
       for (const method of Object.keys(item)) {
-        expect(page, path).toContain(`${method.toUpperCase()} ${path.replace('{site}', ':site')}`)
+        expect(page, path).toContain(
+          `${method.toUpperCase()} ${path.replace('{site}', ':site').replace('{id}', ':id')}`,
+        )
       }
     }
     // Every registered kind has its worked example for the query endpoint too.
