@@ -50,6 +50,8 @@ export function planFunnel(spec: FunnelInsightSpec) {
       : (t0: Fragment) =>
           sql`formatDateTime(${bucketOf(interval, sql`fromUnixTimestamp64Milli(${t0}, 'UTC')`, tz)}, '%Y-%m-%dT%H:%i:%S.000Z', 'UTC')`
   const limit = param('breakdown_limit', 'UInt32', spec.breakdownLimit)
+  // The window functions only rank breakdown groups; without a breakdown they are skipped.
+  const ranked = spec.breakdown !== undefined
   return compile(sql`SELECT
   if(section = 1 AND rank > ${limit}, toUInt8(2), section) AS part,
   if(part = 2, '', label) AS group_label,
@@ -61,14 +63,14 @@ export function planFunnel(spec: FunnelInsightSpec) {
 FROM (
   SELECT
     *,
-    if(section = 1, dense_rank() OVER (PARTITION BY section ORDER BY group_persons DESC, label), 0) AS rank
+    ${ranked ? sql`if(section = 1, dense_rank() OVER (PARTITION BY section ORDER BY group_persons DESC, label), 0)` : sql`toUInt64(0)`} AS rank
   FROM (
     SELECT
       person,
       grouped.1 AS section,
       grouped.2 AS label,
       best.1 AS times,
-      count() OVER (PARTITION BY section, label) AS group_persons
+      ${ranked ? sql`count() OVER (PARTITION BY section, label)` : sql`toUInt64(0)`} AS group_persons
     FROM (
       ${bestAttempts(spec, { ...(bucket ? { bucket } : {}), ...(spec.breakdown ? { breakdown: spec.breakdown } : {}) })}
     )
