@@ -1,4 +1,5 @@
-// The admin API: sites, settings, keys, goals and saved queries over the site store. The
+// The admin API: sites, settings, keys, goals and saved queries over the site store, and
+// person export/deletion over the warehouse (admin-persons.ts). The
 // hub serves it on 127.0.0.1 (admin-listener.ts); `npm run admin` calls it — over HTTP while
 // the stack runs, in-process on the opened store when it does not (admin-client.ts).
 import { timingSafeEqual } from 'node:crypto'
@@ -16,8 +17,10 @@ import {
   type SiteStore,
   setSetting,
 } from '@sightline/metadata'
+import type { Warehouse } from '@sightline/warehouse'
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
+import { mountPersonAdmin } from './admin-persons.ts'
 
 export interface AdminApiDeps {
   store: SiteStore
@@ -31,6 +34,8 @@ export interface AdminApiDeps {
   /** The version the edge view was built at (the catalog's), so pollers can skip unchanged ones. */
   edgeView: () => { version: number; sites: unknown[] }
   onBug?: (err: unknown) => void
+  /** The warehouse, for the person routes (export, deletion); absent without the running stack. */
+  warehouse?: Warehouse
 }
 
 const sameToken = (a: string, b: string) => {
@@ -167,6 +172,8 @@ export function createAdminApp(deps: AdminApiDeps) {
   app.delete('/admin/v1/sites/:site/queries/:id', async (c) =>
     changed(c, await store.deleteQuery(c.req.param('site'), idParam(c))),
   )
+
+  mountPersonAdmin(app, { store, ...(deps.warehouse ? { warehouse: deps.warehouse } : {}) })
 
   installErrorHandling(app, { onBug: (err) => deps.onBug?.(err) })
   return app

@@ -10,6 +10,11 @@ import { edgeSitesToken } from './edge-env.ts'
 import { openInstallStore } from './metadata.ts'
 import { type DataLayout, type InstallState, token } from './workspace.ts'
 
+/** JSON answers parsed; anything else (a person's NDJSON export) as text. */
+async function bodyOf(res: Response): Promise<unknown> {
+  return (res.headers.get('content-type') ?? '').includes('application/json') ? res.json() : res.text()
+}
+
 export interface AdminClient {
   /** Where the calls go, for messages. */
   via: string
@@ -47,7 +52,7 @@ export async function openAdminClient(
           headers: { authorization: `Bearer ${state.admin_token}`, 'content-type': 'application/json' },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         })
-        return { status: res.status, body: await res.json() }
+        return { status: res.status, body: await bodyOf(res) }
       },
       close: async () => {},
     }
@@ -76,7 +81,7 @@ export async function openAdminClient(
         headers: { authorization: `Bearer ${state.admin_token}`, 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       })
-      return { status: res.status, body: await res.json() }
+      return { status: res.status, body: await bodyOf(res) }
     },
     close: () => store.close(),
   }

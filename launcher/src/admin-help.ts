@@ -36,6 +36,13 @@ ${SITE_SETTINGS.map((s) => `                                       ${s}`).join('
   list <site>
   save <site> <name> <spec_json>     creates, or replaces the spec of, that name
   delete <site> <query_id>`,
+  persons: `admin persons <command>          a person's data (docs/persons.md); needs npm start running
+  export <site> <id> [--out <file>]  everything stored about the person (all merged ids) as
+                                     NDJSON, to stdout or a 0600 file
+  delete <site> <id> [--wait]        delete every row of the person (events, identity merges,
+                                     refused payloads); ClickHouse deletes run in the
+                                     background: --wait follows them until no row is left
+  deletion <site> <id>...            how far a deletion got (the ids "delete" printed)`,
   kv: `admin kv sync [--env dev|staging|production] [--local [--persist-to <dir>]] [--dry-run]
   makes a Cloudflare (or local wrangler) SITES_KV namespace hold every site's edge view;
   the embedded edge needs none of this: it follows the hub.`,

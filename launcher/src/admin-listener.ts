@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import type { SiteStore } from '@sightline/metadata'
 import type { SiteCatalog } from '@sightline/metadata/sql'
+import type { Warehouse } from '@sightline/warehouse'
 import { createAdminApp } from './admin-api.ts'
 import { edgeSitesToken } from './edge-env.ts'
 import { type DataLayout, type InstallState, token, writeJsonAtomic } from './workspace.ts'
@@ -19,6 +20,8 @@ export async function startAdminListener(options: {
   state: InstallState
   store: SiteStore
   catalog: SiteCatalog
+  /** For the person routes (export, deletion). */
+  warehouse?: Warehouse
   port?: number
   onBug: (err: unknown) => void
 }): Promise<{ url: string; close(): Promise<void> }> {
@@ -31,6 +34,7 @@ export async function startAdminListener(options: {
     onChange: () => catalog.refresh(),
     edgeView: () => ({ version: catalog.version(), sites: catalog.edgeSites() }),
     onBug: options.onBug,
+    ...(options.warehouse ? { warehouse: options.warehouse } : {}),
   })
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: options.port ?? 0 }, () => resolve(s))

@@ -1,6 +1,7 @@
 // `npm run admin -- <group> <command>`: sites, settings, keys, goals and saved queries
 // through the admin API (admin-client.ts decides how to reach it), and `kv sync` for a
 // Cloudflare edge's SITES_KV.
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type Goal, type SavedQuery, type Site, WRITE_KEY_PREFIX } from '@sightline/metadata'
@@ -28,6 +29,8 @@ const { values, positionals } = parseArgs({
     local: { type: 'boolean', default: false },
     'persist-to': { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
+    out: { type: 'string' },
+    wait: { type: 'boolean', default: false },
   },
 })
 
@@ -64,6 +67,11 @@ interface Answer {
   goals?: Goal[]
   queries?: SavedQuery[]
   error?: { message?: string }
+  person?: string
+  ids?: string[]
+  done?: boolean
+  remaining?: Record<string, number>
+  pending_mutations?: number
 }
 
 /** Calls the API; a refusal ends the command with its message and status 1. */
@@ -238,6 +246,62 @@ switch (`${group} ${command}`) {
       message: 'query deleted',
     })
     break
+  case 'persons export': {
+    const path = `/admin/v1/sites/${site()}/persons/${encodeURIComponent(need(1, 'a person id'))}/export`
+    const res = await client.call('GET', path)
+    if (res.status >= 400) {
+      await client.close()
+      die((res.body as Answer)?.error?.message ?? `HTTP ${res.status}`)
+    }
+    const text = String(res.body)
+    if (values.out) {
+      // A person's data: readable by this user only, like the rest of the data directory.
+      writeFileSync(values.out, text, { mode: 0o600 })
+      out(`${text.split('\n').length - 2} rows written to ${values.out}`)
+    } else process.stdout.write(text)
+    break
+  }
+  case 'persons delete': {
+    let answer = await api(
+      'DELETE',
+      `/admin/v1/sites/${site()}/persons/${encodeURIComponent(need(1, 'a person id'))}`,
+    )
+    const ids = answer.ids ?? []
+    const line = (a: Answer) =>
+      `${a.done ? 'deleted' : 'deleting'}: rows left ${Object.entries(a.remaining ?? {})
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ')}; mutations running ${a.pending_mutations}`
+    if (!values.json) out(`person ${answer.person} (ids: ${ids.join(', ')})`)
+    show(answer, () => line(answer))
+    const started = Date.now()
+    while (values.wait && !answer.done && Date.now() - started < 10 * 60_000) {
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      answer = await api(
+        'GET',
+        `/admin/v1/sites/${site()}/persons-deletion?${ids.map((id) => `id=${encodeURIComponent(id)}`).join('&')}`,
+      )
+      show(answer, () => line(answer))
+    }
+    if (!answer.done && !values.wait)
+      out(`follow it with: npm run admin -- persons deletion ${need(0, 'a site id')} ${ids.join(' ')}`)
+    break
+  }
+  case 'persons deletion': {
+    const ids = args.slice(1)
+    if (ids.length === 0) die('persons deletion needs a site and the ids "persons delete" printed')
+    const answer = await api(
+      'GET',
+      `/admin/v1/sites/${site()}/persons-deletion?${ids.map((id) => `id=${encodeURIComponent(id)}`).join('&')}`,
+    )
+    show(
+      answer,
+      () =>
+        `${answer.done ? 'done' : 'running'}: rows left ${Object.entries(answer.remaining ?? {})
+          .map(([t, n]) => `${t} ${n}`)
+          .join(', ')}; mutations running ${answer.pending_mutations}`,
+    )
+    break
+  }
   case 'kv sync':
     await kvSync().catch(async (err: Error) => {
       await client.close()

@@ -132,6 +132,7 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
     state,
     store,
     catalog,
+    warehouse: pipeline.warehouse!,
     port: config.adminPort,
     onBug: (err) => log('error', 'admin API bug', { err: String((err as Error)?.stack ?? err) }),
   })

@@ -10,6 +10,7 @@ import { mountDashboard } from './http/dashboard-route.ts'
 import { mountInsights } from './http/insight-routes.ts'
 import { type KeyConcurrencyOptions, keyConcurrency } from './http/key-concurrency.ts'
 import { mountKeySites } from './http/key-sites.ts'
+import { mountPersonRoute } from './http/person-route.ts'
 import { resultCache } from './http/result-cache.ts'
 import { mountSql } from './http/sql-route.ts'
 import type { AnyInsight } from './insights/define.ts'
@@ -129,6 +130,7 @@ export function createApp(deps: AppDeps) {
         })
   mountInsights(app, { insights, clock: deps.clock, runContext, ...(cache ? { cache } : {}) })
   mountSql(app, { runContext })
+  mountPersonRoute(app, { runContext })
   return app
 }
 

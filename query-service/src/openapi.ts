@@ -2,6 +2,7 @@ import { ERROR_CODES } from '@sightline/contracts'
 import * as z from 'zod'
 import { servedResponse } from './http/answer-meta.ts'
 import { KeySitesResponseSchema } from './http/key-sites.ts'
+import { PersonQuerySchema, PersonResponseSchema } from './http/person-route.ts'
 import { SqlRequestSchema, SqlResponseSchema } from './http/sql-route.ts'
 import type { AnyInsight } from './insights/define.ts'
 import { INSIGHTS } from './insights/registry.ts'
@@ -133,6 +134,31 @@ export function openApiDocument(insights: readonly AnyInsight[] = INSIGHTS): Rec
     },
   }
   schemas.KeySites = json(KeySitesResponseSchema)
+  paths['/v1/sites/{site}/persons/{id}'] = {
+    get: {
+      summary: 'A person by any of its ids: every merged id, first/last seen, events newest first (paged)',
+      security: [{ readKey: [] }],
+      parameters: [
+        siteParameter,
+        {
+          name: 'id',
+          in: 'path',
+          required: true,
+          description: 'any id of the person: anonymous id, user id or an aliased previous id',
+          schema: { type: 'string', maxLength: 200 },
+        },
+        ...queryParameters(PersonQuerySchema),
+      ],
+      responses: {
+        ...okResponse(ref('Person')),
+        '404': {
+          description: 'not_found: nothing is stored under this id on this site',
+          content: { 'application/json': { schema: ref('Error') } },
+        },
+      },
+    },
+  }
+  schemas.Person = json(PersonResponseSchema)
   schemas.SqlRequest = json(SqlRequestSchema)
   schemas.SqlResponse = json(SqlResponseSchema)
   schemas.Error = json(ErrorResponseSchema)

@@ -86,6 +86,32 @@ const dimensionText = fc.oneof(
   hostileText,
 )
 
+// Funnel steps, exclusions and retention goals: JSON text of goals with hostile names, filters
+// on every kind of dimension (visit dimensions must be refused), too few and too many steps.
+const goal = fc.record({
+  event: fc.oneof(fc.constantFrom('pageview', 'signup', 'purchase'), hostileText),
+  filters: fc.array(
+    fc.record({
+      dimension: fc.oneof(
+        fc.constantFrom('page', 'country', 'properties.plan', 'channel', 'properties.'),
+        hostileText,
+      ),
+      op: fc.constantFrom('is', 'is_not', 'contains', 'not_contains', 'like'),
+      value: hostileText,
+    }),
+    { maxLength: 3 },
+  ),
+})
+const goalText = fc.oneof(
+  goal.map((g) => JSON.stringify(g)),
+  goal.map((g) => JSON.stringify({ goal: g })),
+  hostileText,
+)
+const goalsText = fc.oneof(
+  fc.array(goal, { maxLength: 22 }).map((gs) => JSON.stringify(gs)),
+  hostileText,
+)
+
 const values: Record<string, fc.Arbitrary<string>> = {
   from: instantText,
   to: instantText,
@@ -128,13 +154,32 @@ const values: Record<string, fc.Arbitrary<string>> = {
       { maxLength: 4 },
     )
     .map((a) => JSON.stringify(a)),
+  steps: goalsText,
+  exclusions: goalsText,
+  window_s: fc.oneof(fc.constantFrom('1', '86400', '31536000', '31536001', '-1', '1e9'), hostileText),
+  order: fc.oneof(fc.constantFrom('ordered', 'strict', 'any_order', 'random'), hostileText),
+  step: fc.oneof(fc.constantFrom('1', '2', '3', '21', '0'), hostileText),
+  status: fc.constantFrom('converted', 'dropped', 'lost'),
+  start: goalText,
+  return: goalText,
+  mode: fc.constantFrom('first_time', 'recurring', 'sometimes'),
+  period: fc.oneof(fc.constantFrom('day', 'week', 'month', 'year'), hostileText),
 }
 const knownKey = fc.constantFrom(...Object.keys(values))
 const param = fc.oneof(
   { weight: 5, arbitrary: knownKey.chain((key) => values[key]!.map((value) => [key, value] as const)) },
   { weight: 1, arbitrary: fc.tuple(hostileText, hostileText) },
 )
-const kind = fc.constantFrom('stats', 'trends', 'breakdown', 'rejected')
+const kind = fc.constantFrom(
+  'stats',
+  'trends',
+  'breakdown',
+  'rejected',
+  'events',
+  'funnel',
+  'funnel_persons',
+  'retention',
+)
 
 async function withinDeadline(request: () => Promise<Response>): Promise<Response> {
   let timer: NodeJS.Timeout | undefined

@@ -4,11 +4,15 @@ import { DEFAULT_READ_LIMITS as DEFAULT_QUERY_LIMITS } from '@sightline/warehous
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_AUTH_THROTTLE } from '../src/app.ts'
 import { AnswerMetaSchema } from '../src/http/answer-meta.ts'
+import { PersonQuerySchema, PersonResponseSchema } from '../src/http/person-route.ts'
 import { BreakdownResponseSchema } from '../src/insights/breakdown.ts'
 import { EventNamesResponseSchema } from '../src/insights/event-names.ts'
+import { FunnelResponseSchema } from '../src/insights/funnel.ts'
+import { FunnelPersonsResponseSchema } from '../src/insights/funnel-persons.ts'
 import { WINDOW_END, WINDOW_START } from '../src/insights/params.ts'
 import { INSIGHTS } from '../src/insights/registry.ts'
 import { RejectedResponseSchema } from '../src/insights/rejected.ts'
+import { RetentionResponseSchema } from '../src/insights/retention.ts'
 import { StatsResponseSchema } from '../src/insights/stats.ts'
 import { earliestFrom, INTERVALS, MAX_BUCKETS, TrendsResponseSchema } from '../src/insights/trends.ts'
 import { FIXTURE_FROM, FIXTURE_TO } from './fixture.ts'
@@ -40,7 +44,7 @@ describe('GET /v1/openapi.json', () => {
     // Middleware is registered as method ALL; every real route (GET conveniences, POST query) counts.
     const served = env.app.routes
       .filter((r) => r.method !== 'ALL' && (r.path === '/v1/sites' || r.path.startsWith('/v1/sites/:site/')))
-      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(':site', '{site}')}`)
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(':site', '{site}').replace(':id', '{id}')}`)
     const documented = Object.entries(d.paths).flatMap(([path, item]) =>
       Object.keys(item).map((method) => `${method} ${path}`),
     )
@@ -55,10 +59,14 @@ describe('GET /v1/openapi.json', () => {
     expect(Object.keys(expected).sort()).toEqual([
       '/v1/sites/{site}/breakdown',
       '/v1/sites/{site}/events',
+      '/v1/sites/{site}/funnel',
+      '/v1/sites/{site}/funnel_persons',
       '/v1/sites/{site}/rejected',
+      '/v1/sites/{site}/retention',
       '/v1/sites/{site}/stats',
       '/v1/sites/{site}/trends',
     ])
+    expected['/v1/sites/{site}/persons/{id}'] = Object.keys(PersonQuerySchema.shape)
     for (const [path, names] of Object.entries(expected)) {
       const query = d.paths[path]!.get!.parameters.filter((p) => p.in === 'query').map((p) => p.name)
       expect(query.sort(), path).toEqual([...names].sort())
@@ -67,12 +75,18 @@ describe('GET /v1/openapi.json', () => {
 
   it('describes the responses the routes really send (no missing or extra fields)', async () => {
     const range = `from=${FIXTURE_FROM}&to=${FIXTURE_TO}`
+    const FUNNEL = encodeURIComponent(JSON.stringify([{ event: 'pageview' }, { event: 'signup' }]))
+    const START = encodeURIComponent(JSON.stringify({ event: 'pageview' }))
     const cases = [
       [`/v1/sites/site_a/stats?${range}`, StatsResponseSchema],
       [`/v1/sites/site_a/trends?${range}&interval=day`, TrendsResponseSchema],
       [`/v1/sites/site_a/rejected?${range}`, RejectedResponseSchema],
       [`/v1/sites/site_a/breakdown?${range}&by=page`, BreakdownResponseSchema],
       [`/v1/sites/site_a/events?${range}`, EventNamesResponseSchema],
+      [`/v1/sites/site_a/funnel?${range}&steps=${FUNNEL}&breakdown=page&interval=day`, FunnelResponseSchema],
+      [`/v1/sites/site_a/funnel_persons?${range}&steps=${FUNNEL}&step=2`, FunnelPersonsResponseSchema],
+      [`/v1/sites/site_a/retention?${range}&start=${START}&period=day`, RetentionResponseSchema],
+      ['/v1/sites/site_a/persons/anon-alice', PersonResponseSchema],
     ] as const
     for (const [path, schema] of cases) {
       const res = await get(env.app, path, KEY_A)
@@ -89,7 +103,9 @@ describe('GET /v1/openapi.json', () => {
     const page = readFileSync(join(import.meta.dirname, '../../docs/api.md'), 'utf8')
     for (const [path, item] of Object.entries((await doc()).paths)) {
       for (const method of Object.keys(item)) {
-        expect(page, path).toContain(`${method.toUpperCase()} ${path.replace('{site}', ':site')}`)
+        expect(page, path).toContain(
+          `${method.toUpperCase()} ${path.replace('{site}', ':site').replace('{id}', ':id')}`,
+        )
       }
     }
     // Every registered kind has its worked example for the query endpoint too.

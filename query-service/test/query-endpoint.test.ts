@@ -74,8 +74,8 @@ describe('POST /v1/sites/:site/query', () => {
   })
 
   it('refuses an unknown kind, unknown fields and wrong types with the field named', async () => {
-    expect(await error(await post(env.app, QUERY, KEY_A, { kind: 'funnel' }), 400, 'invalid_query')).toMatch(
-      /kind: expected one of stats, trends, breakdown, rejected/,
+    expect(await error(await post(env.app, QUERY, KEY_A, { kind: 'nope' }), 400, 'invalid_query')).toMatch(
+      /kind: expected one of stats, trends, breakdown, funnel, funnel_persons, retention, rejected/,
     )
     expect(await error(await post(env.app, QUERY, KEY_A, {}), 400, 'invalid_query')).toMatch(/kind:/)
     expect(

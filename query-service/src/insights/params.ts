@@ -63,8 +63,12 @@ export function resolveRange(
 export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `unknown parameter(s): ${issue.keys.join(', ')}`
       const name = issue.path.join('.')
+      if (issue.code === 'unrecognized_keys') {
+        return name === ''
+          ? `unknown parameter(s): ${issue.keys.join(', ')}`
+          : `${name}: unknown field(s): ${issue.keys.join(', ')}`
+      }
       return name === '' ? issue.message : `${name}: ${issue.message}`
     })
     .join('; ')

@@ -1,7 +1,10 @@
 import { breakdown } from './breakdown.ts'
 import type { AnyInsight } from './define.ts'
 import { eventNames } from './event-names.ts'
+import { funnel } from './funnel.ts'
+import { funnelPersons } from './funnel-persons.ts'
 import { rejected } from './rejected.ts'
+import { retention } from './retention.ts'
 import { stats } from './stats.ts'
 import { trends } from './trends.ts'
 
@@ -10,7 +13,16 @@ import { trends } from './trends.ts'
  * docs/api.md, "Adding an insight kind") and one line here: the GET route, the
  * `POST /v1/sites/:site/query` entry, OpenAPI and the docs check all come from this list.
  */
-export const INSIGHTS: readonly AnyInsight[] = [stats, trends, breakdown, rejected, eventNames]
+export const INSIGHTS: readonly AnyInsight[] = [
+  stats,
+  trends,
+  breakdown,
+  funnel,
+  funnelPersons,
+  retention,
+  rejected,
+  eventNames,
+]
 
 const KIND = /^[a-z][a-z0-9_]{0,40}$/
 

@@ -1,5 +1,6 @@
-import { type Fragment, param, type SqlValue, sql } from '../sql/fragment.ts'
+import { type Fragment, type Param, param, type SqlValue, sql } from '../sql/fragment.ts'
 import { channelExpression } from './channels/channels.ts'
+import { personEvents } from './persons.ts'
 
 /**
  * Visits computed at query time from the events table (docs/adr/0019-sessions-at-query-time.md,
@@ -23,8 +24,11 @@ export interface SessionSource {
   timeoutMs?: number
   /** Adds the `channel` column (a long multiIf); kinds that never read it leave it out. */
   channel?: boolean
-  /** Adds `persons`: the distinct non-empty person ids of each visit (for visitors per group). */
-  persons?: boolean
+  /**
+   * Adds `persons`: the distinct non-empty persons of each visit (for visitors per group),
+   * identity merges resolved for `site` (persons.ts). A visit is still one device's.
+   */
+  persons?: { site: Param }
   /**
    * An event-level dimension (page path, country, …) collected per visit: `event_values` (the
    * distinct non-NULL values among its events) and `page_values` (the value of each page view,
@@ -54,7 +58,7 @@ export function sessionEvents(source: SessionSource): Fragment {
   page_path,${
     source.persons
       ? sql`
-  person_id,`
+  person,`
       : sql``
   }${
     source.eventValue
@@ -73,9 +77,14 @@ export function sessionEvents(source: SessionSource): Fragment {
   utm_medium,
   utm_campaign,
   if(utm_source = '' AND utm_campaign = '', NULL, concat(utm_source, '\\0', utm_campaign)) AS utm_pair
-FROM events
+FROM ${
+    source.persons
+      ? sql`${personEvents(source.where, source.persons.site)}
+WHERE anonymous_id != ''`
+      : sql`events
 WHERE ${source.where}
   AND anonymous_id != ''`
+  }`
   const gaps = sql`SELECT
   *,
   row_number() OVER device = 1 OR t_ms - lagInFrame(t_ms) OVER device > ${timeout} AS after_gap
@@ -128,7 +137,7 @@ export function sessionsQuery(source: SessionSource): Fragment {
   argMin(utm_campaign, ${order}) AS campaign${
     source.persons
       ? sql`,
-  groupUniqArrayIf(person_id, person_id != '') AS persons`
+  groupUniqArrayIf(person, person != '') AS persons`
       : sql``
   }${
     source.eventValue

@@ -23,6 +23,7 @@ import {
   timeZone,
   WINDOW_START,
 } from './params.ts'
+import { personEvents } from './persons.ts'
 import { eventsWhere, windowParams } from './predicates.ts'
 import {
   BUCKETS_ROW,
@@ -110,7 +111,7 @@ export function bucketCount(from: Date, to: Date, interval: Interval): number {
  * midnight: one column type for every interval keeps WITH FILL and the output uniform.
  * Weeks start on Monday (ISO 8601).
  */
-function bucketOf(interval: Interval, expr: SqlValue, tz: SqlValue): Fragment {
+export function bucketOf(interval: Interval, expr: SqlValue, tz: SqlValue): Fragment {
   switch (interval) {
     case 'hour':
       return sql`toStartOfHour(${expr}, ${tz})`
@@ -171,9 +172,8 @@ FROM (
   SELECT
     ${bucketOf(spec.interval, sql`ts`, tz)} AS b,
     count() AS count,
-    uniqExact(person_id) AS visitors
-  FROM events
-  WHERE ${eventsWhere(window, spec.includeBots, byEvent)}
+    uniqExactIf(person, person != '') AS visitors
+  FROM ${personEvents(eventsWhere(window, spec.includeBots, byEvent), window.site)}
   GROUP BY b
   ORDER BY b WITH FILL
     FROM ${bucketOf(spec.interval, window.from, tz)}
