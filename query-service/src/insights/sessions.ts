@@ -1,5 +1,6 @@
-import { type Fragment, param, type SqlValue, sql } from '../sql/fragment.ts'
+import { type Fragment, type Param, param, type SqlValue, sql } from '../sql/fragment.ts'
 import { channelExpression } from './channels/channels.ts'
+import { personEvents } from './persons.ts'
 
 /**
  * Visits computed at query time from the events table (docs/adr/0019-sessions-at-query-time.md,
@@ -31,6 +32,17 @@ export interface SessionSource {
    * repeated), so a breakdown can count a visit once per value and page views per value.
    */
   eventValue?: Fragment
+  /**
+   * Follows people instead of devices: reads through `personEvents` (the bound site), splits
+   * visits per (person, device), and adds the `person` column. Kinds that credit or follow a
+   * person across devices (attribution) use it, so identity merges reach their visits too.
+   */
+  person?: Param
+  /**
+   * An ordered event-level value per visit: `steps` holds it for each event where it is not
+   * NULL, in the visit's event order (time, then message id). Paths read page sequences so.
+   */
+  steps?: Fragment
 }
 
 // One frame for every running computation: a device's events in order, up to the current row.
@@ -43,8 +55,17 @@ const RUNNING = sql`ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW`
  */
 export function sessionsQuery(source: SessionSource): Fragment {
   const timeout = param('session_timeout_ms', 'Int64', source.timeoutMs ?? SESSION_TIMEOUT_MS)
+  const person = source.person
+  // With persons, the device partition is (person, device): a device two people used (before
+  // and after a merge they do not share) gives each of them their own visits.
+  const key = person === undefined ? sql`period, anonymous_id` : sql`period, person, anonymous_id`
   const inner = sql`SELECT
-  ${source.period} AS period,
+  ${source.period} AS period,${
+    person === undefined
+      ? sql``
+      : sql`
+  person,`
+  }
   anonymous_id,
   toUnixTimestamp64Milli(ts) AS t_ms,
   message_id,
@@ -59,6 +80,11 @@ export function sessionsQuery(source: SessionSource): Fragment {
       ? sql`
   ${source.eventValue} AS event_value,`
       : sql``
+  }${
+    source.steps
+      ? sql`
+  ${source.steps} AS step_value,`
+      : sql``
   }
   -- A referrer on the site's own host is navigation, not a source.
   if(referrer_host = replaceRegexpOne(lower(domain(page_url)), '^www[.]', ''), '', referrer_host) AS ref_host,
@@ -66,8 +92,8 @@ export function sessionsQuery(source: SessionSource): Fragment {
   utm_medium,
   utm_campaign,
   if(utm_source = '' AND utm_campaign = '', NULL, concat(utm_source, '\\0', utm_campaign)) AS utm_pair
-FROM events
-WHERE ${source.where}
+FROM ${person === undefined ? sql`events` : personEvents(source.where, person)}
+WHERE ${person === undefined ? source.where : sql`1`}
   AND anonymous_id != ''`
   const gaps = sql`SELECT
   *,
@@ -75,12 +101,12 @@ WHERE ${source.where}
 FROM (
   ${inner}
 )
-WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ${RUNNING})`
+WINDOW device AS (PARTITION BY ${key} ORDER BY t_ms, message_id ${RUNNING})`
   const idle = sql`SELECT *, sum(toUInt32(after_gap)) OVER device AS idle_visit
 FROM (
   ${gaps}
 )
-WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ${RUNNING})`
+WINDOW device AS (PARTITION BY ${key} ORDER BY t_ms, message_id ${RUNNING})`
   // last_value skips NULLs, so this is the latest UTM pair seen earlier in the same idle-split visit.
   const campaigns = sql`SELECT
   *,
@@ -88,17 +114,16 @@ WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ${
 FROM (
   ${idle}
 )
-WINDOW earlier AS (PARTITION BY period, anonymous_id, idle_visit ORDER BY t_ms, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)`
+WINDOW earlier AS (PARTITION BY ${key}, idle_visit ORDER BY t_ms, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)`
   const numbered = sql`SELECT *, sum(toUInt32(starts)) OVER device AS visit
 FROM (
   ${campaigns}
 )
-WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ${RUNNING})`
+WINDOW device AS (PARTITION BY ${key} ORDER BY t_ms, message_id ${RUNNING})`
   const order = sql`(t_ms, message_id)`
   const isPage = sql`type = 'page'`
   const visits = sql`SELECT
-  period,
-  anonymous_id,
+  ${key},
   visit,
   min(t_ms) AS started,
   max(t_ms) AS ended,
@@ -120,11 +145,16 @@ WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ${
   groupUniqArrayIf(assumeNotNull(event_value), event_value IS NOT NULL) AS event_values,
   groupArrayIf(assumeNotNull(event_value), event_value IS NOT NULL AND ${isPage}) AS page_values`
       : sql``
+  }${
+    source.steps
+      ? sql`,
+  arrayMap(x -> x.3, arraySort(groupArrayIf((t_ms, message_id, assumeNotNull(step_value)), step_value IS NOT NULL))) AS steps`
+      : sql``
   }
 FROM (
   ${numbered}
 )
-GROUP BY period, anonymous_id, visit`
+GROUP BY ${key}, visit`
   if (source.channel === false) return visits
   return sql`SELECT
   *,
