@@ -130,7 +130,9 @@ export function attribute(
     }
     for (const p of touched) {
       if (model === 'time_decay') {
-        p.labels.forEach((label, i) => ledger.add(label, p.decay[i]!, p.decayRevenue[i]!))
+        p.labels.forEach((label, i) => {
+          ledger.add(label, p.decay[i]!, p.decayRevenue[i]!)
+        })
       } else {
         weights(model, p.labels.length).forEach((w, i) => {
           if (w > 0) ledger.add(p.labels[i]!, w * p.conversions, w * p.revenue)
