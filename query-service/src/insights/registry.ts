@@ -1,3 +1,4 @@
+import { attribution } from './attribution.ts'
 import { breakdown } from './breakdown.ts'
 import type { AnyInsight } from './define.ts'
 import { rejected } from './rejected.ts'
@@ -9,7 +10,7 @@ import { trends } from './trends.ts'
  * docs/api.md, "Adding an insight kind") and one line here: the GET route, the
  * `POST /v1/sites/:site/query` entry, OpenAPI and the docs check all come from this list.
  */
-export const INSIGHTS: readonly AnyInsight[] = [stats, trends, breakdown, rejected]
+export const INSIGHTS: readonly AnyInsight[] = [stats, trends, breakdown, rejected, attribution]
 
 const KIND = /^[a-z][a-z0-9_]{0,40}$/
 
