@@ -21,6 +21,8 @@ export interface Journal {
     t: Touch & { path: string; referrer?: string; utm?: [source: string, medium: string, campaign?: string] },
   ): void
   track(t: Touch & { event: string; properties?: Record<string, unknown> }): void
+  /** Links the device to the user (what a login sends). */
+  identify(t: Touch & { user: string }): void
   rows(): EventRow[]
 }
 
@@ -50,6 +52,11 @@ export function journal(defaultSite: string, host = 'shop.example'): Journal {
       const e = base(t)
       e.event = t.event
       e.properties = t.properties ?? {}
+      events.push({ event: e, site: t.site ?? defaultSite, bot: t.bot ?? false })
+    },
+    identify(t) {
+      const e = base(t)
+      e.type = 'identify'
       events.push({ event: e, site: t.site ?? defaultSite, bot: t.bot ?? false })
     },
     rows() {

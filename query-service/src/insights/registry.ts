@@ -1,6 +1,7 @@
 import { attribution } from './attribution.ts'
 import { breakdown } from './breakdown.ts'
 import type { AnyInsight } from './define.ts'
+import { paths } from './paths.ts'
 import { rejected } from './rejected.ts'
 import { stats } from './stats.ts'
 import { trends } from './trends.ts'
@@ -10,7 +11,7 @@ import { trends } from './trends.ts'
  * docs/api.md, "Adding an insight kind") and one line here: the GET route, the
  * `POST /v1/sites/:site/query` entry, OpenAPI and the docs check all come from this list.
  */
-export const INSIGHTS: readonly AnyInsight[] = [stats, trends, breakdown, rejected, attribution]
+export const INSIGHTS: readonly AnyInsight[] = [stats, trends, breakdown, rejected, paths, attribution]
 
 const KIND = /^[a-z][a-z0-9_]{0,40}$/
 
