@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { staticReadKeys } from '../src/adapters/read-keys-file.ts'
 import type { AttributionResponse } from '../src/insights/attribution.ts'
 import { journal } from './journeys.ts'
+import { JOURNEY_FROM, JOURNEY_TO, journeyBlocks } from './journeys-dataset.ts'
+import { type RefAttributionSpec, type RefCredit, refAttribution } from './reference/attribution.ts'
 import { type ErrorJson, KEY_A, KEY_B, openTestEnv, post, type TestEnv } from './support.ts'
+
+const KEY_GEN = 'rk_test_generated_journeys'
 
 /**
  * Attribution over the API on hand-made journeys whose credit is worked out by hand (the same
@@ -113,11 +118,30 @@ function threeChannels() {
   return j.rows()
 }
 
+// The generated journeys live on their own site so the hand-made answers stay exact.
+const GENERATED_SITE = 'site_gen'
+const { generated, shoppers } = journeyBlocks()
+const moved = [...generated, ...shoppers].map((r) => ({ ...r, site_id: GENERATED_SITE }))
+
 beforeAll(async () => {
-  env = await openTestEnv({ seed: false })
+  env = await openTestEnv({
+    seed: false,
+    app: {
+      keys: staticReadKeys({
+        read_keys: [
+          { key: KEY_A, sites: ['site_a'] },
+          { key: KEY_B, sites: ['site_b'] },
+          { key: KEY_GEN, sites: [GENERATED_SITE] },
+        ],
+      }),
+    },
+  })
   await env.warehouse.insert('events', [...handMade(), ...threeChannels()], {
     dedupToken: 'attribution-hand',
   })
+  await env.warehouse.insert('events', moved, { dedupToken: 'attribution-generated' })
+  // A retried write of the same block: nothing may count twice.
+  await env.warehouse.insert('events', moved, { dedupToken: 'attribution-generated' })
 })
 afterAll(() => env?.close())
 
@@ -242,6 +266,80 @@ describe('data_driven over real visits', () => {
     expect(credit.referral![0]).toBeCloseTo(0.4, 12)
     expect(credit.email![1]).toBeCloseTo(36, 12)
     expect(last!.credits).toEqual([{ label: 'email', conversions: 1, revenue: 90 }])
+  })
+})
+
+describe('attribution, against the reference over generated journeys', () => {
+  const base: RefAttributionSpec = {
+    from: new Date(JOURNEY_FROM),
+    to: new Date(JOURNEY_TO),
+    includeBots: false,
+    event: 'purchase',
+    valueKey: 'revenue',
+    by: 'channel',
+    lookbackDays: 30,
+    halfLifeDays: 7,
+    minConversions: 20,
+  }
+  const cases: Array<[string, RefAttributionSpec]> = [
+    ['by channel, 30 days', base],
+    [
+      'by campaign, 14 days, half-life 2 days',
+      { ...base, by: 'campaign', lookbackDays: 14, halfLifeDays: 2 },
+    ],
+    ['by source with bots', { ...base, by: 'source', includeBots: true }],
+    [
+      'by medium, no value, data_driven below its minimum',
+      { ...base, by: 'medium', valueKey: undefined, minConversions: 100_000 },
+    ],
+  ]
+  for (const [name, spec] of cases) {
+    it(name, async () => {
+      const body = await attribution(KEY_GEN, GENERATED_SITE, {
+        from: JOURNEY_FROM,
+        to: JOURNEY_TO,
+        include_bots: spec.includeBots,
+        conversion: { event: 'purchase', ...(spec.valueKey ? { value: `properties.${spec.valueKey}` } : {}) },
+        by: spec.by,
+        lookback_days: spec.lookbackDays,
+        half_life_days: spec.halfLifeDays,
+        data_driven_min_conversions: spec.minConversions,
+      })
+      const expected = refAttribution(moved, spec)
+      expect(expected.conversions).toBeGreaterThan(40)
+      expect(body.conversions).toBe(expected.conversions)
+      expect(body.revenue).toBeCloseTo(expected.revenue, 6)
+      expect(body.results.map((r) => r.model)).toEqual(Object.keys(expected.models))
+      for (const result of body.results) {
+        const want: RefCredit = expected.models[result.model]
+        if (want === null) {
+          expect(result.available, result.model).toBe(false)
+          continue
+        }
+        expect(result.available, result.model).toBe(true)
+        const got = Object.fromEntries(
+          result.credits.map((c) => [String(c.label), [c.conversions, c.revenue]]),
+        )
+        expect(Object.keys(got).sort(), result.model).toEqual(Object.keys(want).sort())
+        for (const [label, [conversions, revenue]] of Object.entries(want)) {
+          expect(got[label]![0], `${result.model} ${label}`).toBeCloseTo(conversions, 6)
+          expect(got[label]![1], `${result.model} ${label} revenue`).toBeCloseTo(revenue, 6)
+        }
+        expect(result.credits.reduce((s, c) => s + c.conversions, 0)).toBeCloseTo(expected.conversions, 6)
+      }
+    })
+  }
+
+  it('the dataset has what the comparison needs', () => {
+    const r = refAttribution(moved, base)
+    expect(r.models.data_driven).not.toBeNull()
+    expect(Object.keys(r.models.last_touch!)).toContain('null')
+    expect(moved.some((row) => row.is_bot && row.event === 'purchase')).toBe(true)
+    // Persons on several devices.
+    const devices = new Map<string, Set<string>>()
+    for (const row of moved)
+      devices.set(row.person_id, (devices.get(row.person_id) ?? new Set()).add(row.anonymous_id))
+    expect([...devices.values()].some((d) => d.size >= 3)).toBe(true)
   })
 })
 
