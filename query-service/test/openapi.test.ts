@@ -3,8 +3,10 @@ import { join } from 'node:path'
 import { DEFAULT_READ_LIMITS as DEFAULT_QUERY_LIMITS } from '@sightline/warehouse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_AUTH_THROTTLE } from '../src/app.ts'
+import { AttributionResponseSchema } from '../src/insights/attribution.ts'
 import { BreakdownResponseSchema } from '../src/insights/breakdown.ts'
 import { WINDOW_END, WINDOW_START } from '../src/insights/params.ts'
+import { PathsResponseSchema } from '../src/insights/paths.ts'
 import { INSIGHTS } from '../src/insights/registry.ts'
 import { RejectedResponseSchema } from '../src/insights/rejected.ts'
 import { StatsResponseSchema } from '../src/insights/stats.ts'
@@ -51,7 +53,9 @@ describe('GET /v1/openapi.json', () => {
       INSIGHTS.map((insight) => [`/v1/sites/{site}/${insight.kind}`, Object.keys(insight.params.shape)]),
     )
     expect(Object.keys(expected).sort()).toEqual([
+      '/v1/sites/{site}/attribution',
       '/v1/sites/{site}/breakdown',
+      '/v1/sites/{site}/paths',
       '/v1/sites/{site}/rejected',
       '/v1/sites/{site}/stats',
       '/v1/sites/{site}/trends',
@@ -69,6 +73,11 @@ describe('GET /v1/openapi.json', () => {
       [`/v1/sites/site_a/trends?${range}&interval=day`, TrendsResponseSchema],
       [`/v1/sites/site_a/rejected?${range}`, RejectedResponseSchema],
       [`/v1/sites/site_a/breakdown?${range}&by=page`, BreakdownResponseSchema],
+      [`/v1/sites/site_a/paths?${range}&step_type=event`, PathsResponseSchema],
+      [
+        `/v1/sites/site_a/attribution?${range}&conversion=${encodeURIComponent('{"event":"signup"}')}&data_driven_min_conversions=1`,
+        AttributionResponseSchema,
+      ],
     ] as const
     for (const [path, schema] of cases) {
       const res = await get(env.app, path, KEY_A)

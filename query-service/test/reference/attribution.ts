@@ -35,7 +35,7 @@ export type RefCredit = Record<string, [number, number]> | null
 
 const DAY = 86_400_000
 
-export function valueOf(v: unknown): number {
+export function goalValueOf(v: unknown): number {
   if (typeof v === 'number') return Number.isFinite(v) ? v : 0
   if (typeof v === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)) return Number(v)
   return 0
@@ -87,7 +87,7 @@ export function refAttribution(
     const touches = (touchesOf.get(personOf(r)) ?? [])
       .filter((x) => x.started >= t - lookback && x.started <= t)
       .sort(order)
-    const value = spec.valueKey === undefined ? 0 : valueOf(props[spec.valueKey])
+    const value = spec.valueKey === undefined ? 0 : goalValueOf(props[spec.valueKey])
     conversions.push({ touches: touches.map((x) => ({ ...x, started: t - x.started })), value })
   }
   const credit = (weigh: (touches: Touch[]) => number[]): RefCredit => {
@@ -100,7 +100,11 @@ export function refAttribution(
     }
     for (const c of conversions) {
       if (c.touches.length === 0) add('null', 1, c.value)
-      else weigh(c.touches).forEach((w, i) => add(c.touches[i]!.label, w, c.value))
+      else {
+        weigh(c.touches).forEach((w, i) => {
+          add(c.touches[i]!.label, w, c.value)
+        })
+      }
     }
     return out
   }
