@@ -343,6 +343,26 @@ describe('attribution, against the reference over generated journeys', () => {
   })
 })
 
+describe('explain', () => {
+  it('binds every value from the spec; none reaches the SQL text', async () => {
+    const hostile = "x' OR 1=1 --"
+    const res = await query(KEY_A, 'site_a', {
+      conversion: { event: hostile, value: `properties.${hostile}` },
+      models: ['time_decay'],
+      explain: true,
+    })
+    const planned = (await res.json()) as { sql: string; params: Record<string, unknown> }
+    expect(planned.sql).not.toContain(hostile)
+    expect(planned.params).toMatchObject({
+      goal_event: hostile,
+      lookback_ms: 30 * 86_400_000,
+      half_life_ms: 7 * 86_400_000,
+    })
+    // Without data_driven, people who did not convert are not read.
+    expect(planned.sql).not.toContain('NOT IN')
+  })
+})
+
 describe('invalid specs are refused with 400 invalid_query', () => {
   const cases: Array<[string, Record<string, unknown>, string]> = [
     ['no conversion', {}, 'conversion'],

@@ -186,6 +186,22 @@ describe('paths, against the reference over generated journeys', () => {
   }
 })
 
+describe('explain', () => {
+  it('binds every value from the spec; none reaches the SQL text', async () => {
+    const hostile = "/x' OR 1=1 --"
+    const res = await post(env.app, '/v1/sites/site_b/query', KEY_B, {
+      kind: 'paths',
+      ...HAND,
+      end: hostile,
+      explain: true,
+    })
+    const planned = (await res.json()) as { sql: string; params: Record<string, unknown> }
+    expect(planned.sql).not.toContain(hostile)
+    expect(planned.params).toMatchObject({ end: hostile, site: 'site_b', depth: 5, top: 5 })
+    expect(planned.sql).toContain('AS person')
+  })
+})
+
 describe('invalid paths specs are refused with 400 invalid_query', () => {
   const cases: Array<[string, Record<string, unknown>, string]> = [
     ['start and end', { start: '/', end: '/docs' }, 'not both'],

@@ -62,7 +62,7 @@ describe('a kind added as one module', () => {
     expect(((await res.json()) as { events: unknown[] }).events).toEqual([{ event: 'purchase', count: 1 }])
     const unknown = await post(app, '/v1/sites/site_a/query', KEY_A, { kind: 'nope' })
     expect(((await unknown.json()) as ErrorJson).error.message).toMatch(
-      /stats, trends, breakdown, rejected, top_events/,
+      /stats, trends, breakdown, rejected, paths, attribution, top_events/,
     )
   })
 

@@ -59,6 +59,13 @@ export function sessionsQuery(source: SessionSource): Fragment {
   // With persons, the device partition is (person, device): a device two people used (before
   // and after a merge they do not share) gives each of them their own visits.
   const key = person === undefined ? sql`period, anonymous_id` : sql`period, person, anonymous_id`
+  const columns =
+    person === undefined
+      ? sql`period,
+anonymous_id`
+      : sql`period,
+person,
+anonymous_id`
   const inner = sql`SELECT
   ${source.period} AS period,${
     person === undefined
@@ -123,7 +130,7 @@ WINDOW device AS (PARTITION BY ${key} ORDER BY t_ms, message_id ${RUNNING})`
   const order = sql`(t_ms, message_id)`
   const isPage = sql`type = 'page'`
   const visits = sql`SELECT
-  ${key},
+  ${columns},
   visit,
   min(t_ms) AS started,
   max(t_ms) AS ended,
