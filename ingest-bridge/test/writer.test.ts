@@ -8,7 +8,7 @@ import { sqlExec, sqlRows } from '@sightline/testing/sql'
 import { migrate, openWarehouse, type Warehouse } from '@sightline/warehouse'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Counters, startWriter, type Writer } from '../src/index.ts'
-import { edgeBatch } from './edge-batches.ts'
+import { edgeBatch, edgeEvent } from './edge-batches.ts'
 
 // One chdb engine per process: one data path for this file, one database per test.
 const root = mkdtempSync(join(tmpdir(), 'writer-'))
@@ -110,6 +110,84 @@ describe('writer', () => {
       'SELECT stage, payload FROM rejected',
     )
     expect(rejected).toEqual([{ stage: 'writer', payload: '{broken' }])
+  })
+})
+
+describe('writer and identity merges', () => {
+  const overrides = () =>
+    sqlRows<{ id: string; person: string }>(
+      warehouse,
+      'SELECT id, argMax(person, version) AS person FROM person_overrides GROUP BY id ORDER BY id',
+    )
+  const link = (messageId: string, over: Parameters<typeof edgeEvent>[1]) => ({
+    ...edgeBatch([]),
+    events: [edgeEvent(messageId, over)],
+  })
+
+  it('records identify and alias links in person_overrides, transitively, without touching events', async () => {
+    await stream.append(topic, [
+      { value: encode(edgeBatch(['p1'])) },
+      {
+        value: encode(
+          link('i1', { type: 'identify', event: '$identify', anonymous_id: 'anon-p1', user_id: 'u-9' }),
+        ),
+      },
+      // Server-side alias: no anonymous id at all.
+      {
+        value: encode(
+          link('a1', {
+            type: 'alias',
+            event: '$alias',
+            anonymous_id: '',
+            user_id: 'u-1',
+            previous_id: 'u-9',
+          }),
+        ),
+      },
+    ])
+    const w = writer()
+    await eventually(overrides, (rows) => rows.length >= 3)
+    await eventually(
+      () => stream.lag('writer', topic),
+      (lag) => lag === 0,
+    )
+    await w.stop()
+    expect(await overrides()).toEqual([
+      { id: 'anon-p1', person: 'anon-p1' },
+      { id: 'u-1', person: 'anon-p1' },
+      { id: 'u-9', person: 'anon-p1' },
+    ])
+    const stored = await sqlRows<{ person_id: string }>(
+      warehouse,
+      "SELECT person_id FROM events WHERE message_id = 'p1'",
+    )
+    expect(stored).toEqual([{ person_id: 'anon-p1' }])
+    expect(counters.total('sightline_writer_identity_reassigned_total')).toBe(3)
+  })
+
+  it('records the links of a redelivered batch whose rows were already loaded', async () => {
+    await stream.append(topic, [
+      {
+        value: encode(
+          link('i2', { type: 'identify', event: '$identify', anonymous_id: 'dev', user_id: 'usr' }),
+        ),
+      },
+    ])
+    const dedup = memoryDedup()
+    const first = writer('first', dedup)
+    await eventually(countEvents, (n) => n >= 1)
+    await first.stop()
+    // As if the links had been lost after the rows were loaded: the replay's rows are all
+    // duplicates to the dedup store, and the links must be recorded all the same.
+    await sqlExec(warehouse, 'TRUNCATE TABLE person_overrides')
+    const second = writer('second', dedup)
+    await eventually(overrides, (rows) => rows.length >= 2)
+    await second.stop()
+    expect(await countEvents()).toBe(1)
+    expect(await overrides()).toEqual([
+      { id: 'dev', person: 'dev' },
+      { id: 'usr', person: 'dev' },
+    ])
   })
 })
 

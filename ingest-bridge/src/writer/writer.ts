@@ -1,7 +1,7 @@
 import type { EnrichedEvent } from '@sightline/contracts'
 import { type DedupStore, recordSource } from '@sightline/state'
 import type { Consumer, EventStream, RecordBatch } from '@sightline/stream'
-import { insertRejected, type Rejection, type Warehouse } from '@sightline/warehouse'
+import { applyIdentityLinks, insertRejected, type Rejection, type Warehouse } from '@sightline/warehouse'
 import type { Counters } from '../metrics.ts'
 import { type DecodedBatch, decodeRecords, type EdgeRefusal, insertToken, type Poison } from './decode.ts'
 import { refillDedupFromWarehouse } from './dedup-recovery.ts'
@@ -60,6 +60,10 @@ export function startWriter(deps: WriterDeps): Writer {
   // failures from rows ClickHouse will never take.
   const failures = new Map<string, number>()
   deps.counters.describe('sightline_writer_events_total', 'Events by writer outcome')
+  deps.counters.describe(
+    'sightline_writer_identity_reassigned_total',
+    'Ids moved to another person by identify/alias merges (person_overrides rows written)',
+  )
 
   let stopping = false
   let refilling: Promise<void> | undefined
@@ -226,6 +230,13 @@ export function startWriter(deps: WriterDeps): Writer {
     const unloadable = rows.unloadable.filter((u) => unseen.has(u.key))
     const freshCount = fresh.keys.length + unloadable.length
     const loaded = freshCount > 0 ? await loadEvents(batch, decoded, fresh, unloadable) : 0
+    // Identity links (identify, alias) of every event in the batch, duplicates included: a
+    // crash after the rows were loaded but before the links were recorded redelivers the batch
+    // with its rows already known to the dedup store, and the links must still be recorded.
+    // Applying links twice writes nothing, so this costs one lookup per batch that has any.
+    const identity = await applyIdentityLinks(deps.warehouse, decoded.events)
+    if (identity.reassigned > 0)
+      deps.counters.inc('sightline_writer_identity_reassigned_total', {}, identity.reassigned)
     if (decoded.poison.length > 0) await writePoison(decoded.poison)
     if (decoded.refusals.length > 0) await writeRefusals(decoded.refusals)
     const duplicates = decoded.events.length - freshCount + decoded.duplicatesInBatch
