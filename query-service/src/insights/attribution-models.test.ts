@@ -108,6 +108,19 @@ describe('heuristic models, hand-computed', () => {
     expect(a).toBeCloseTo(1 / 5, 12)
     expect(b).toBeCloseTo(4 / 5, 12)
   })
+
+  it('time decay stays finite when every touch is thousands of half-lives old', () => {
+    // A server-side conversion 20 and 25 days after its touches, half-life 0.01 days:
+    // 2^-2000 and 2^-2500 underflow to 0 (0 / 0), yet the weights are those of ages 5 days
+    // and 0: 2^-500 (about 3e-151) and 1, normalised.
+    const [older, newer] = timeDecayWeights([25 * DAY, 20 * DAY], 0.01 * DAY)
+    expect(older).toBeCloseTo(2 ** -500, 160)
+    expect(older).toBeGreaterThan(0)
+    expect(newer).toBe(1)
+    const [x, y] = timeDecayWeights([20 * DAY + 0.01 * DAY, 20 * DAY], 0.01 * DAY)
+    expect(x).toBeCloseTo(1 / 3, 12)
+    expect(y).toBeCloseTo(2 / 3, 12)
+  })
 })
 
 /**

@@ -64,7 +64,10 @@ export interface ModelOptions {
 
 /** Each position's time-decay weight for one conversion: 2^(−age / half-life), summing to 1. */
 export function timeDecayWeights(agesMs: readonly number[], halfLifeMs: number): number[] {
-  const raw = agesMs.map((age) => 2 ** (-age / halfLifeMs))
+  // Relative to the youngest touch: the same weights once normalised, but the youngest is 1,
+  // so a short half-life cannot underflow every weight to 0 (0 / 0).
+  const youngest = Math.min(...agesMs)
+  const raw = agesMs.map((age) => 2 ** (-(age - youngest) / halfLifeMs))
   const total = raw.reduce((s, w) => s + w, 0)
   return raw.map((w) => w / total)
 }
@@ -131,7 +134,8 @@ export function attribute(
     for (const p of touched) {
       if (model === 'time_decay') {
         p.labels.forEach((label, i) => {
-          ledger.add(label, p.decay[i]!, p.decayRevenue[i]!)
+          // A weight can underflow to 0 (a touch many half-lives older than the youngest).
+          if (p.decay[i]! > 0) ledger.add(label, p.decay[i]!, p.decayRevenue[i]!)
         })
       } else {
         weights(model, p.labels.length).forEach((w, i) => {

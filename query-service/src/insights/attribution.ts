@@ -84,7 +84,10 @@ WHERE person != ''`
   value,
   arraySort(arrayFilter(x -> x.1 >= t_ms - ${lookback} AND x.1 <= t_ms, touches)) AS mine,
   arrayMap(x -> x.3, mine) AS labels,
-  arrayMap(x -> exp2(-(t_ms - x.1) / ${halfLife}), mine) AS raw,
+  -- Ages from the youngest touch (the one that started last): the same weights once
+  -- normalised, and that one weighs 1, so a short half-life never gives 0 / 0.
+  arrayMax(arrayMap(x -> x.1, mine)) AS youngest,
+  arrayMap(x -> exp2(-(youngest - x.1) / ${halfLife}), mine) AS raw,
   arrayMap(w -> w / arraySum(raw), raw) AS weights
 FROM (
   ${conversions}

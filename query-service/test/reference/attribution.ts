@@ -93,6 +93,8 @@ export function refAttribution(
   const credit = (weigh: (touches: Touch[]) => number[]): RefCredit => {
     const out: Record<string, [number, number]> = {}
     const add = (label: string, share: number, value: number) => {
+      // A label is listed only when it earns something (a first touch's later labels do not).
+      if (share === 0) return
       const c = out[label] ?? [0, 0]
       c[0] += share
       c[1] += share * value
@@ -114,8 +116,10 @@ export function refAttribution(
     first_touch: credit((ts) => ts.map((_, i) => (i === 0 ? 1 : 0))),
     linear: credit((ts) => ts.map(() => 1 / ts.length)),
     time_decay: credit((ts) => {
-      // `started` holds the age here.
-      const raw = ts.map((x) => 0.5 ** (x.started / halfLife))
+      // `started` holds the age here. Ages count from the youngest touch: the normalised
+      // weights are the same, and the youngest weighs 1, so they cannot all underflow to 0.
+      const youngest = Math.min(...ts.map((x) => x.started))
+      const raw = ts.map((x) => 0.5 ** ((x.started - youngest) / halfLife))
       const sum = raw.reduce((a, b) => a + b, 0)
       return raw.map((w) => w / sum)
     }),
