@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AttributionResponse } from '../src/insights/attribution.ts'
 import { loadProductDataset, PRODUCT_FROM, PRODUCT_SITE, PRODUCT_TO, storedRows } from './product-dataset.ts'
 import { type RefAttributionSpec, type RefCredit, refAttribution } from './reference/attribution.ts'
+import { resolvePersons } from './reference/persons.ts'
 import { KEY_A, openTestEnv, post, type TestEnv } from './support.ts'
 
 /**
@@ -9,13 +10,12 @@ import { KEY_A, openTestEnv, post, type TestEnv } from './support.ts'
  * chains, server-side conversions, bots, redeliveries, DST), all six models, against the
  * plain-TypeScript reference.
  *
- * Who a row's person is: the reference takes it as a function. Today `personEvents` gives the
- * stored person id, so the comparison uses the same; when it resolves identity merges, this
- * becomes `resolvePersons(rows).personOf` (reference/persons.ts) and nothing else changes.
+ * Who a row's person is: the reference takes it as a function, here the union-find of
+ * reference/persons.ts (identity merges resolved, independently of person_overrides).
  */
 // The reference reads one site's rows; site_b holds the same ids as other people.
 const rows = storedRows().filter((r) => r.site_id === PRODUCT_SITE)
-const personOf = (r: (typeof rows)[number]) => r.person_id
+const personOf = resolvePersons(rows).personOf
 
 let env: TestEnv
 beforeAll(async () => {
@@ -88,8 +88,12 @@ describe('attribution over the product dataset', () => {
 
   it('the dataset has what the comparison needs', () => {
     const r = refAttribution(rows, base, personOf)
-    // Conversions with no touch (server-side), and more than one label earning first touch.
-    expect(Object.keys(r.models.first_touch!)).toContain('null')
+    // Identity merges matter here: with stored ids, server-side and post-identify purchases
+    // lose the anonymous touches before them (the chain's purchase has none at all).
+    const unmerged = refAttribution(rows, base, (row) => row.person_id)
+    expect(Object.keys(unmerged.models.first_touch!)).toContain('null')
+    expect(Object.keys(r.models.first_touch!)).not.toContain('null')
+    expect(Object.keys(r.models.first_touch!).length).toBeGreaterThanOrEqual(3)
     expect(Object.keys(r.models.linear!).length).toBeGreaterThanOrEqual(4)
     expect(Object.keys(r.models.data_driven!).length).toBeGreaterThanOrEqual(4)
   })

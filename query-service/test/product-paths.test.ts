@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PathsResponse } from '../src/insights/paths.ts'
 import { loadProductDataset, PRODUCT_FROM, PRODUCT_SITE, PRODUCT_TO, storedRows } from './product-dataset.ts'
-import { refPaths } from './reference/paths.ts'
+import { type RefPathsSpec, refPaths } from './reference/paths.ts'
+import { resolvePersons } from './reference/persons.ts'
 import { inRange } from './reference/web-metrics.ts'
 import { KEY_A, openTestEnv, post, type TestEnv } from './support.ts'
 
@@ -9,12 +10,11 @@ import { KEY_A, openTestEnv, post, type TestEnv } from './support.ts'
  * Paths over the shared product dataset (identity merges, alias chains, bots,
  * redeliveries, DST), against the plain-TypeScript references.
  *
- * Who a row's person is: the references take it as a function. Today `personEvents` gives the
- * stored person id, so the comparison uses the same; when it resolves identity merges, this
- * becomes `resolvePersons(rows).personOf` (reference/persons.ts) and nothing else changes.
+ * Who a row's person is: the reference takes it as a function, here the union-find of
+ * reference/persons.ts (identity merges resolved, independently of person_overrides).
  */
 const rows = storedRows()
-const personOf = (r: (typeof rows)[number]) => r.person_id
+const personOf = resolvePersons(rows).personOf
 const from = new Date(PRODUCT_FROM)
 const to = new Date(PRODUCT_TO)
 
@@ -35,25 +35,48 @@ async function ask<T>(spec: Record<string, unknown>): Promise<T> {
   return (await res.json()) as T
 }
 
-describe('over the product dataset', () => {
-  it('paths (pages per visit, depth 5) equal the reference', async () => {
-    const body = await ask<PathsResponse>({ kind: 'paths', depth: 5, top: 4 })
-    const expected = refPaths(
-      inRange(rows, PRODUCT_SITE, from, to),
-      { stepType: 'page', unit: 'session', depth: 5, top: 4, collapseRepeats: false },
-      personOf,
-    )
-    expect(expected.units).toBeGreaterThan(50)
-    const graph = {
-      units: body.units,
-      nodes: {} as Record<string, unknown>,
-      links: {} as Record<string, number>,
-    }
-    const key = (i: number) => `${body.nodes[i]!.step}|${body.nodes[i]!.other ? '*' : body.nodes[i]!.name}`
-    body.nodes.forEach((n, i) => {
-      graph.nodes[key(i)] = { units: n.units, dropoff: n.dropoff, values: n.values }
+const cases: Array<[string, Record<string, unknown>, RefPathsSpec]> = [
+  [
+    'pages per visit, depth 5',
+    { depth: 5, top: 4 },
+    { stepType: 'page', unit: 'session', depth: 5, top: 4, collapseRepeats: false },
+  ],
+  // Per person, identity merges decide whose sequence an anonymous signup joins.
+  [
+    'events per person from signup, depth 5',
+    { unit: 'person', step_type: 'event', start: 'signup', depth: 5, top: 3 },
+    { stepType: 'event', unit: 'person', start: 'signup', depth: 5, top: 3, collapseRepeats: false },
+  ],
+  [
+    'events per person up to purchase, repeats collapsed',
+    { unit: 'person', step_type: 'event', end: 'purchase', depth: 4, top: 3, collapse_repeats: true },
+    { stepType: 'event', unit: 'person', end: 'purchase', depth: 4, top: 3, collapseRepeats: true },
+  ],
+]
+
+describe('paths over the product dataset', () => {
+  for (const [name, spec, ref] of cases) {
+    it(`${name} equal the reference`, async () => {
+      const body = await ask<PathsResponse>({ kind: 'paths', ...spec })
+      const expected = refPaths(inRange(rows, PRODUCT_SITE, from, to), ref, personOf)
+      expect(expected.units).toBeGreaterThan(10)
+      const graph = {
+        units: body.units,
+        nodes: {} as Record<string, unknown>,
+        links: {} as Record<string, number>,
+      }
+      const key = (i: number) => `${body.nodes[i]!.step}|${body.nodes[i]!.other ? '*' : body.nodes[i]!.name}`
+      body.nodes.forEach((n, i) => {
+        graph.nodes[key(i)] = { units: n.units, dropoff: n.dropoff, values: n.values }
+      })
+      for (const l of body.links) graph.links[`${key(l.source)}->${key(l.target)}`] = l.units
+      expect(graph).toEqual(expected)
     })
-    for (const l of body.links) graph.links[`${key(l.source)}->${key(l.target)}`] = l.units
-    expect(graph).toEqual(expected)
+  }
+
+  it('merges change the person paths (the comparison would notice stored ids)', () => {
+    const ref = cases[1]![2]
+    const inside = inRange(rows, PRODUCT_SITE, from, to)
+    expect(refPaths(inside, ref, (r) => r.person_id)).not.toEqual(refPaths(inside, ref, personOf))
   })
 })

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { compile, type Fragment, param, sql } from '../sql/fragment.ts'
+import { compile, type Fragment, type Param, param, sql } from '../sql/fragment.ts'
 import { defineInsight } from './define.ts'
 import {
   type Dimension,
@@ -37,8 +37,9 @@ export const MAX_OFFSET = 100_000
  * One row per visit and value: a visit dimension gives each visit one value; an event
  * dimension gives a visit each distinct value among its events (its page views per value).
  */
-function perVisitValue(spec: BreakdownSpec, where: Fragment): Fragment {
+function perVisitValue(spec: BreakdownSpec, where: Fragment, site: Param): Fragment {
   const period = sql`toUInt8(1)`
+  const persons = { site }
   if (isVisitDimension(spec.by)) {
     return sql`SELECT
   ${VISIT_DIMENSIONS[spec.by as VisitDimension]} AS value,
@@ -47,7 +48,7 @@ function perVisitValue(spec: BreakdownSpec, where: Fragment): Fragment {
   pageviews AS visit_pageviews,
   ended - started AS duration
 FROM (
-  ${sessionsQuery({ where, period, persons: true })}
+  ${sessionsQuery({ where, period, persons })}
 )
 WHERE ${visitFilters(spec.filters)}`
   }
@@ -58,7 +59,7 @@ WHERE ${visitFilters(spec.filters)}`
   pageviews AS visit_pageviews,
   ended - started AS duration
 FROM (
-  ${sessionsQuery({ where, period, persons: true, eventValue: eventValue(spec.by as EventDimension) })}
+  ${sessionsQuery({ where, period, persons, eventValue: eventValue(spec.by as EventDimension) })}
 )
 ARRAY JOIN event_values AS value
 WHERE ${visitFilters(spec.filters)}`
@@ -71,7 +72,8 @@ WHERE ${visitFilters(spec.filters)}`
  * persons of its visits, so `other` is exact rather than a difference of counts.
  */
 export function planBreakdown(spec: BreakdownSpec) {
-  const where = eventsWhere(windowParams(spec), spec.includeBots, eventFilters(spec.filters))
+  const window = windowParams(spec)
+  const where = eventsWhere(window, spec.includeBots, eventFilters(spec.filters))
   const offset = param('offset', 'UInt32', spec.offset)
   const end = param('page_end', 'UInt32', spec.offset + spec.limit)
   return compile(sql`SELECT
@@ -88,7 +90,7 @@ FROM (
   FROM (
     SELECT *, count() OVER (PARTITION BY value) AS value_visits, uniqExact(value) OVER () AS groups
     FROM (
-      ${perVisitValue(spec, where)}
+      ${perVisitValue(spec, where, window.site)}
     )
   )
 )

@@ -31,12 +31,24 @@ describe('planStats', () => {
           toUInt8(ts >= {from:DateTime64(3, 'UTC')}) AS period,
           count() AS events,
           countIf(type = 'page') AS pageviews,
-          uniqExactIf(person_id, person_id != '') AS visitors
-        FROM events
-        WHERE site_id = {site:String}
-          AND ts >= {previous_from:DateTime64(3, 'UTC')}
-          AND ts < {to:DateTime64(3, 'UTC')}
-          AND NOT is_bot
+          uniqExactIf(person, person != '') AS visitors
+        FROM (
+          SELECT ev.*, if(o.merged_into = '', ev.person_id, o.merged_into) AS person
+          FROM (
+            SELECT *
+            FROM events
+            WHERE site_id = {site:String}
+              AND ts >= {previous_from:DateTime64(3, 'UTC')}
+              AND ts < {to:DateTime64(3, 'UTC')}
+              AND NOT is_bot
+          ) AS ev
+          LEFT ANY JOIN (
+            SELECT id, argMax(person, version) AS merged_into
+            FROM person_overrides
+            WHERE site_id = {site:String}
+            GROUP BY id
+          ) AS o ON o.id = ev.person_id
+        )
         GROUP BY period
       ) AS e
       LEFT JOIN (
@@ -153,13 +165,25 @@ describe('planTrends', () => {
         SELECT
           toStartOfDay(ts, {tz:String}) AS b,
           count() AS count,
-          uniqExact(person_id) AS visitors
-        FROM events
-        WHERE site_id = {site:String}
-          AND ts >= {from:DateTime64(3, 'UTC')}
-          AND ts < {to:DateTime64(3, 'UTC')}
-          AND NOT is_bot
-          AND event = {event:String}
+          uniqExactIf(person, person != '') AS visitors
+        FROM (
+          SELECT ev.*, if(o.merged_into = '', ev.person_id, o.merged_into) AS person
+          FROM (
+            SELECT *
+            FROM events
+            WHERE site_id = {site:String}
+              AND ts >= {from:DateTime64(3, 'UTC')}
+              AND ts < {to:DateTime64(3, 'UTC')}
+              AND NOT is_bot
+              AND event = {event:String}
+          ) AS ev
+          LEFT ANY JOIN (
+            SELECT id, argMax(person, version) AS merged_into
+            FROM person_overrides
+            WHERE site_id = {site:String}
+            GROUP BY id
+          ) AS o ON o.id = ev.person_id
+        )
         GROUP BY b
         ORDER BY b WITH FILL
           FROM toStartOfDay({from:DateTime64(3, 'UTC')}, {tz:String})

@@ -24,8 +24,11 @@ export interface SessionSource {
   timeoutMs?: number
   /** Adds the `channel` column (a long multiIf); kinds that never read it leave it out. */
   channel?: boolean
-  /** Adds `persons`: the distinct non-empty person ids of each visit (for visitors per group). */
-  persons?: boolean
+  /**
+   * Adds `persons`: the distinct non-empty persons of each visit (for visitors per group),
+   * identity merges resolved for `site` (persons.ts). A visit is still one device's.
+   */
+  persons?: { site: Param }
   /**
    * An event-level dimension (page path, country, …) collected per visit: `event_values` (the
    * distinct non-NULL values among its events) and `page_values` (the value of each page view,
@@ -66,9 +69,11 @@ anonymous_id`
       : sql`period,
 person,
 anonymous_id`
+  // Either option reads through personEvents (identity merges resolved) for its site.
+  const resolved = person ?? source.persons?.site
   const inner = sql`SELECT
   ${source.period} AS period,${
-    person === undefined
+    resolved === undefined
       ? sql``
       : sql`
   person,`
@@ -78,11 +83,6 @@ anonymous_id`
   message_id,
   type,
   page_path,${
-    source.persons
-      ? sql`
-  person_id,`
-      : sql``
-  }${
     source.eventValue
       ? sql`
   ${source.eventValue} AS event_value,`
@@ -99,8 +99,8 @@ anonymous_id`
   utm_medium,
   utm_campaign,
   if(utm_source = '' AND utm_campaign = '', NULL, concat(utm_source, '\\0', utm_campaign)) AS utm_pair
-FROM ${person === undefined ? sql`events` : personEvents(source.where, person)}
-WHERE ${person === undefined ? source.where : sql`1`}
+FROM ${resolved === undefined ? sql`events` : personEvents(source.where, resolved)}
+WHERE ${resolved === undefined ? source.where : sql`1`}
   AND anonymous_id != ''`
   const gaps = sql`SELECT
   *,
@@ -144,7 +144,7 @@ WINDOW device AS (PARTITION BY ${key} ORDER BY t_ms, message_id ${RUNNING})`
   argMin(utm_campaign, ${order}) AS campaign${
     source.persons
       ? sql`,
-  groupUniqArrayIf(person_id, person_id != '') AS persons`
+  groupUniqArrayIf(person, person != '') AS persons`
       : sql``
   }${
     source.eventValue

@@ -10,6 +10,7 @@ import {
   resolveRange,
   WINDOW_START,
 } from './params.ts'
+import { personEvents } from './persons.ts'
 import { eventsWhere, instantParam, windowParams } from './predicates.ts'
 import { sessionsQuery } from './sessions.ts'
 
@@ -96,9 +97,8 @@ FROM (
     ${period} AS period,
     count() AS events,
     countIf(type = 'page') AS pageviews,
-    uniqExactIf(person_id, person_id != '') AS visitors
-  FROM events
-  WHERE ${where}
+    uniqExactIf(person, person != '') AS visitors
+  FROM ${personEvents(where, window.site)}
   GROUP BY period
 ) AS e
 LEFT JOIN (

@@ -12,6 +12,7 @@ import {
   timeZone,
   WINDOW_START,
 } from './params.ts'
+import { personEvents } from './persons.ts'
 import { eventsWhere, windowParams } from './predicates.ts'
 
 export const INTERVALS = ['hour', 'day', 'week', 'month'] as const
@@ -121,9 +122,8 @@ FROM (
   SELECT
     ${bucketOf(spec.interval, sql`ts`, tz)} AS b,
     count() AS count,
-    uniqExact(person_id) AS visitors
-  FROM events
-  WHERE ${eventsWhere(window, spec.includeBots, byEvent)}
+    uniqExactIf(person, person != '') AS visitors
+  FROM ${personEvents(eventsWhere(window, spec.includeBots, byEvent), window.site)}
   GROUP BY b
   ORDER BY b WITH FILL
     FROM ${bucketOf(spec.interval, window.from, tz)}

@@ -61,6 +61,8 @@ export function breakdownOf(
   filters: RefFilter[],
   limit: number,
   offset: number,
+  /** Who a row's person is: the stored id unless a test resolves identity merges (reference/persons.ts). */
+  personOf: (row: EventRow) => string = (row) => row.person_id,
 ): { total: number; rows: Array<RefGroup & { value: string }>; other: RefGroup | null } {
   const isVisit = (d: string) => Object.hasOwn(VISIT_KEYS, d)
   const kept = rows.filter((r) =>
@@ -89,7 +91,10 @@ export function breakdownOf(
         bounces: 0,
         durationMs: 0,
       }
-      for (const e of events) if (e.person_id !== '') acc.persons.add(e.person_id)
+      for (const e of events) {
+        const person = personOf(e)
+        if (person !== '') acc.persons.add(person)
+      }
       acc.visits++
       acc.pageviews += pageviews
       acc.bounces += visit.pageviews === 1 ? 1 : 0

@@ -160,9 +160,13 @@ export function summarize(device: string, events: EventRow[]): RefVisit {
   }
 }
 
-export function statsOf(rows: EventRow[]): RefStats {
+/** `personOf`: who a row's person is — the stored id unless a test resolves identity merges (reference/persons.ts). */
+export function statsOf(
+  rows: EventRow[],
+  personOf: (row: EventRow) => string = (row) => row.person_id,
+): RefStats {
   const visits = visitsOf(rows)
-  const persons = new Set(rows.map((r) => r.person_id).filter((p) => p !== ''))
+  const persons = new Set(rows.map(personOf).filter((p) => p !== ''))
   const visitPageviews = visits.reduce((n, v) => n + v.pageviews, 0)
   const n = visits.length
   return {
