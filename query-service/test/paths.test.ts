@@ -4,7 +4,7 @@ import { journal } from './journeys.ts'
 import { JOURNEY_FROM, JOURNEY_SITE, JOURNEY_TO, journeyBlocks } from './journeys-dataset.ts'
 import { type RefGraph, type RefPathsSpec, refPaths } from './reference/paths.ts'
 import { inRange } from './reference/web-metrics.ts'
-import { type ErrorJson, KEY_A, KEY_B, openTestEnv, post, type TestEnv } from './support.ts'
+import { type ErrorJson, get, KEY_A, KEY_B, openTestEnv, post, type TestEnv } from './support.ts'
 
 /**
  * Paths over the API: a hand-made case worked out by hand (site_b), and every node and link
@@ -33,6 +33,12 @@ function handMade() {
   pages('p2', 0, ['/', '/pricing', '/pricing', '/docs'])
   pages('p3', 0, ['/blog', '/pricing'])
   pages('bot', 0, ['/', '/admin'], true)
+  // 2024-05-03: one visit / → /help → / (25 minutes apart), plus a tracked signup on /.
+  const later = (m: number) => new Date(Date.parse('2024-05-03T10:00:00Z') + m * 60_000).toISOString()
+  j.page({ device: 'p4', at: later(0), path: '/' })
+  j.page({ device: 'p4', at: later(25), path: '/help' })
+  j.page({ device: 'p4', at: later(50), path: '/' })
+  j.track({ device: 'p4', at: later(51), event: 'signup', properties: { plan: 'pro' } })
   return j.rows()
 }
 
@@ -139,6 +145,39 @@ describe('paths on a hand-made case', () => {
   })
 })
 
+describe('filters pick the steps', () => {
+  const DAY3 = { from: '2024-05-03', to: '2024-05-04' }
+  it('a filtered-out page is not a step but still keeps its visit alive', async () => {
+    const body = await paths(KEY_B, 'site_b', {
+      ...DAY3,
+      filters: [{ dimension: 'page', op: 'is_not', value: '/help' }],
+    })
+    // / and / 50 minutes apart would be two visits; /help between them keeps them one.
+    expect(body.filters).toEqual([{ dimension: 'page', op: 'is_not', value: '/help' }])
+    expect(asGraph(body)).toEqual({
+      units: 1,
+      nodes: { '1|/': { units: 1, dropoff: 0, values: 1 }, '2|/': { units: 1, dropoff: 1, values: 1 } },
+      links: { '1|/->2|/': 1 },
+    })
+  })
+
+  it('property filters on event steps (the GET form carries them as JSON text)', async () => {
+    const res = await get(
+      env.app,
+      `/v1/sites/site_b/paths?from=2024-05-03&to=2024-05-04&step_type=event&filters=${encodeURIComponent(
+        JSON.stringify([{ dimension: 'properties.plan', op: 'is', value: 'pro' }]),
+      )}`,
+      KEY_B,
+    )
+    expect(res.status, await res.clone().text()).toBe(200)
+    expect(asGraph((await res.json()) as PathsResponse)).toEqual({
+      units: 1,
+      nodes: { '1|signup': { units: 1, dropoff: 1, values: 1 } },
+      links: {},
+    })
+  })
+})
+
 describe('paths, against the reference over generated journeys', () => {
   const cases: Array<[string, RefPathsSpec & { includeBots?: boolean }]> = [
     [
@@ -161,6 +200,28 @@ describe('paths, against the reference over generated journeys', () => {
       'events per person, bots included',
       { stepType: 'event', unit: 'person', depth: 3, top: 2, collapseRepeats: true, includeBots: true },
     ],
+    [
+      'pages without /pricing, from the visit start',
+      {
+        stepType: 'page',
+        unit: 'session',
+        depth: 4,
+        top: 3,
+        collapseRepeats: false,
+        filters: [{ dimension: 'page', op: 'not_contains', value: 'PRICING' }],
+      },
+    ],
+    [
+      'events other than page views per person',
+      {
+        stepType: 'event',
+        unit: 'person',
+        depth: 4,
+        top: 1,
+        collapseRepeats: false,
+        filters: [{ dimension: 'event', op: 'is_not', value: '$pageview' }],
+      },
+    ],
   ]
   const from = new Date(JOURNEY_FROM)
   const to = new Date(JOURNEY_TO)
@@ -177,6 +238,7 @@ describe('paths, against the reference over generated journeys', () => {
         depth: spec.depth,
         top: spec.top,
         collapse_repeats: spec.collapseRepeats,
+        ...(spec.filters ? { filters: spec.filters } : {}),
       })
       const expected = refPaths(inRange(rows, JOURNEY_SITE, from, to, spec.includeBots ?? false), spec)
       expect(expected.units).toBeGreaterThan(20)
@@ -193,6 +255,7 @@ describe('explain', () => {
       kind: 'paths',
       ...HAND,
       end: hostile,
+      filters: [{ dimension: `properties.${hostile}`, op: 'contains', value: hostile }],
       explain: true,
     })
     const planned = (await res.json()) as { sql: string; params: Record<string, unknown> }
@@ -213,6 +276,13 @@ describe('invalid paths specs are refused with 400 invalid_query', () => {
     ['unknown unit', { unit: 'device' }, 'unit'],
     ['empty start', { start: '' }, 'start'],
     ['unknown field', { collapse: true }, 'unknown parameter'],
+    [
+      'visit-dimension filter',
+      { filters: [{ dimension: 'channel', op: 'is', value: 'email' }] },
+      'event dimension',
+    ],
+    ['unknown filter op', { filters: [{ dimension: 'page', op: 'like', value: '/' }] }, 'op'],
+    ['filters not a list', { filters: 'page=/' }, 'filters'],
   ]
   for (const [name, spec, message] of cases) {
     it(name, async () => {

@@ -52,6 +52,36 @@ const cases: Array<[string, Record<string, unknown>, RefPathsSpec]> = [
     { unit: 'person', step_type: 'event', end: 'purchase', depth: 4, top: 3, collapse_repeats: true },
     { stepType: 'event', unit: 'person', end: 'purchase', depth: 4, top: 3, collapseRepeats: true },
   ],
+  [
+    'pro-plan events per person (a property filter on the steps)',
+    {
+      unit: 'person',
+      step_type: 'event',
+      depth: 3,
+      top: 2,
+      filters: [{ dimension: 'properties.plan', op: 'is', value: 'pro' }],
+    },
+    {
+      stepType: 'event',
+      unit: 'person',
+      depth: 3,
+      top: 2,
+      collapseRepeats: false,
+      filters: [{ dimension: 'properties.plan', op: 'is', value: 'pro' }],
+    },
+  ],
+  [
+    'pages other than /pricing per visit',
+    { depth: 4, top: 3, filters: [{ dimension: 'page', op: 'is_not', value: '/pricing' }] },
+    {
+      stepType: 'page',
+      unit: 'session',
+      depth: 4,
+      top: 3,
+      collapseRepeats: false,
+      filters: [{ dimension: 'page', op: 'is_not', value: '/pricing' }],
+    },
+  ],
 ]
 
 describe('paths over the product dataset', () => {

@@ -1,7 +1,9 @@
 import { storedEventName } from '@sightline/contracts'
 import { z } from 'zod'
-import { compile, type Fragment, param, sql } from '../sql/fragment.ts'
+import { compile, type Fragment, join, param, sql } from '../sql/fragment.ts'
 import { defineInsight } from './define.ts'
+import { eventFilters, type Filter, FilterSchema, isVisitDimension, MAX_FILTERS } from './dimensions.ts'
+import { jsonParam } from './json-param.ts'
 import { DAY_MS, explainParam, flag, type Resolved, rangeParams, resolveRange } from './params.ts'
 import { personEvents } from './persons.ts'
 import { eventsWhere, windowParams } from './predicates.ts'
@@ -35,14 +37,20 @@ export interface PathsSpec {
   depth: number
   top: number
   collapseRepeats: boolean
+  /** Event-dimension filters an event must pass to be a step; units are formed from every event. */
+  filters: Filter[]
 }
 
 /** Each unit's ordered steps as `steps`, keyed by `unit_id`. */
 function sequences(spec: PathsSpec): Fragment {
   const window = windowParams(spec)
   const where = eventsWhere(window, spec.includeBots)
-  // Page paths of page views only, or every event's name.
-  const value = spec.stepType === 'page' ? sql`if(type = 'page', page_path, NULL)` : sql`event`
+  // Page paths of page views only, or every event's name; with filters, only the events that
+  // pass them. Filters pick steps, not events: visits are still split by every event, so a
+  // filtered-out page view still keeps its visit alive (the same visits as every other kind).
+  const keep = [...(spec.stepType === 'page' ? [sql`type = 'page'`] : []), ...eventFilters(spec.filters)]
+  const step = spec.stepType === 'page' ? sql`page_path` : sql`event`
+  const value = keep.length === 0 ? step : sql`if(${join(keep, sql` AND `)}, ${step}, NULL)`
   if (spec.unit === 'session') {
     return sql`SELECT (person, anonymous_id, visit) AS unit_id, steps
 FROM (
@@ -157,6 +165,7 @@ export const PathsResponseSchema = z.object({
   depth: z.number().int(),
   top: z.number().int(),
   collapse_repeats: z.boolean(),
+  filters: z.array(z.object({ dimension: z.string(), op: z.string(), value: z.string() })),
   units: z.number().int().describe('units with a path (those that reached the anchor)'),
   nodes: z.array(NodeSchema),
   links: z.array(z.object({ source: z.number().int(), target: z.number().int(), units: z.number().int() })),
@@ -220,6 +229,16 @@ export const paths = defineInsight({
     depth: z.coerce.number().int().min(2).max(MAX_DEPTH).default(5),
     top: z.coerce.number().int().min(1).max(MAX_TOP).default(5),
     collapse_repeats: flag.default(false),
+    filters: jsonParam(
+      z
+        .array(
+          FilterSchema.refine((f) => !isVisitDimension(f.dimension), {
+            error:
+              'paths filters pick the events that are steps: use an event dimension (page, country, …, properties.<key>)',
+          }),
+        )
+        .max(MAX_FILTERS, { error: `at most ${MAX_FILTERS} filters` }),
+    ).default([]),
     ...explainParam,
   }),
   resolve(params, { site, now }): Resolved<PathsSpec> {
@@ -245,6 +264,7 @@ export const paths = defineInsight({
         depth: params.depth,
         top: params.top,
         collapseRepeats: params.collapse_repeats,
+        filters: params.filters,
       },
     }
   },
@@ -263,6 +283,7 @@ export const paths = defineInsight({
       depth: spec.depth,
       top: spec.top,
       collapse_repeats: spec.collapseRepeats,
+      filters: spec.filters,
       ...pathsGraph(rows),
     }
   },

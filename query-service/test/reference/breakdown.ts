@@ -31,7 +31,7 @@ const VISIT_KEYS: Record<string, keyof RefVisit> = {
   channel: 'channel',
 }
 
-function eventValueOf(row: EventRow, dimension: string): string | null {
+export function eventValueOf(row: EventRow, dimension: string): string | null {
   if (dimension.startsWith('properties.')) {
     const value = (row.properties as Record<string, unknown>)[dimension.slice('properties.'.length)]
     return value === undefined || value === null ? null : String(value)
@@ -48,7 +48,7 @@ function eventValueOf(row: EventRow, dimension: string): string | null {
   return column
 }
 
-function holds(actual: string, f: RefFilter): boolean {
+export function holds(actual: string, f: RefFilter): boolean {
   const found = actual.toLowerCase().includes(f.value.toLowerCase())
   if (f.op === 'is') return actual === f.value
   if (f.op === 'is_not') return actual !== f.value

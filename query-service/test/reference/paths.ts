@@ -1,4 +1,5 @@
 import type { EventRow } from '@sightline/warehouse'
+import { eventValueOf, holds, type RefFilter } from './breakdown.ts'
 import { msOf, splitVisits } from './web-metrics.ts'
 
 /**
@@ -15,6 +16,8 @@ export interface RefPathsSpec {
   depth: number
   top: number
   collapseRepeats: boolean
+  /** Event filters a step must pass (breakdown's predicates); units keep every event. */
+  filters?: RefFilter[]
 }
 
 /** Keyed by `step|name` (name `*` for other): units, dropoff, folded values. */
@@ -38,8 +41,10 @@ export function refPaths(
     if (person === '') continue
     byPerson.set(person, [...(byPerson.get(person) ?? []), r])
   }
+  const passes = (e: EventRow) =>
+    (spec.filters ?? []).every((f) => holds(eventValueOf(e, f.dimension) ?? '', f))
   const stepOf = (e: EventRow) =>
-    spec.stepType === 'page' ? (e.type === 'page' ? e.page_path : null) : e.event
+    !passes(e) ? null : spec.stepType === 'page' ? (e.type === 'page' ? e.page_path : null) : e.event
   const sequences: string[][] = []
   for (const events of byPerson.values()) {
     const units = spec.unit === 'session' ? splitVisits(events) : [[...events].sort(byTime)]
