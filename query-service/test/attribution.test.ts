@@ -115,6 +115,17 @@ function threeChannels() {
   j.page({ device: 'p2', at: '2024-02-01T11:00:00.000Z', path: '/', ...c1 })
   j.page({ device: 'p3', at: '2024-02-02T11:00:00.000Z', path: '/', ...c2 })
   j.page({ device: 'p3', at: '2024-02-04T11:00:00.000Z', path: '/', ...c3 })
+  // March: a server-side purchase 20 and 24 days after q1's two visits; with a half-life of
+  // 0.01 days both raw weights 2^-2000 and 2^-2400 underflow to 0.
+  j.page({ device: 'q1-d', user: 'q1', at: '2024-03-01T10:00:00.000Z', path: '/', ...c2 })
+  j.page({ device: 'q1-d', user: 'q1', at: '2024-03-05T10:00:00.000Z', path: '/', ...c3 })
+  j.track({
+    device: '',
+    user: 'q1',
+    at: '2024-03-25T10:00:00.000Z',
+    event: 'purchase',
+    properties: { revenue: 30 },
+  })
   return j.rows()
 }
 
@@ -266,6 +277,29 @@ describe('data_driven over real visits', () => {
     expect(credit.referral![0]).toBeCloseTo(0.4, 12)
     expect(credit.email![1]).toBeCloseTo(36, 12)
     expect(last!.credits).toEqual([{ label: 'email', conversions: 1, revenue: 90 }])
+  })
+})
+
+describe('time decay with a very short half-life', () => {
+  it('stays finite and credits the youngest touch when every weight would underflow', async () => {
+    const body = await attribution(KEY_B, 'site_b', {
+      from: '2024-03-20',
+      to: '2024-03-27',
+      conversion: { event: 'purchase', value: 'properties.revenue' },
+      models: ['time_decay', 'linear'],
+      half_life_days: 0.01,
+    })
+    const [decay, linear] = body.results
+    // 4 days = 400 half-lives between the touches: the referral's share is 2^-400 (≈ 4e-121).
+    expect(decay!.credits).toHaveLength(2)
+    expect(decay!.credits[0]).toEqual({ label: 'email', conversions: 1, revenue: 30 })
+    expect(decay!.credits[1]!.label).toBe('referral')
+    expect(decay!.credits[1]!.conversions).toBeGreaterThan(0)
+    expect(decay!.credits[1]!.conversions).toBeLessThan(1e-100)
+    expect(linear!.credits).toEqual([
+      { label: 'email', conversions: 0.5, revenue: 15 },
+      { label: 'referral', conversions: 0.5, revenue: 15 },
+    ])
   })
 })
 
