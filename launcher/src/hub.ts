@@ -5,7 +5,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { composePipeline, dbipCityPaths, type PipelineConfig, withBodyLimit } from '@sightline/ingest-bridge'
 import { openSiteCatalog } from '@sightline/metadata/sql'
-import { attachLive, createApp as createQueryApp } from '@sightline/query-service'
+import { attachLive, createApp as createQueryApp, insertWatermark } from '@sightline/query-service'
 import { memoryPubSub } from '@sightline/state'
 import pino from 'pino'
 import { z } from 'zod'
@@ -66,7 +66,11 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
   const cluster = config.cluster
   // Embedded: live fan-out in-process; cluster mode swaps in Redis behind the same port.
   const livePubSub = memoryPubSub()
+  // The writer loads through the tracked warehouse, so the query service's result cache
+  // knows the moment its last batch committed (a cached answer is never older than that).
+  const watermark = insertWatermark()
   const pipeline = await composePipeline({
+    wrapWarehouse: (warehouse) => watermark.track(warehouse),
     ...(cluster
       ? {
           stream: { kind: 'kafka', brokers: cluster.brokers },
@@ -92,6 +96,7 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
     keys: catalog.readKeys,
     clock: () => new Date(),
     logger,
+    watermark,
   })
   const queryServer = await pipeline.listen(withBodyLimit(query.fetch, QUERY_MAX_BODY_BYTES), {
     host: config.host,

@@ -1,4 +1,5 @@
 import { installErrorHandling, type RequestIdEnv, requestId } from '@sightline/http'
+import { type Cache, memoryCache } from '@sightline/state'
 import type { Warehouse } from '@sightline/warehouse'
 import { type Context, Hono } from 'hono'
 import { type Logger, pino } from 'pino'
@@ -6,11 +7,13 @@ import { z } from 'zod'
 import { type ClientAddress, requireReadKey, socketAddress } from './http/auth.ts'
 import { type AuthThrottleOptions, authThrottle } from './http/auth-throttle.ts'
 import { mountInsights } from './http/insight-routes.ts'
+import { type KeyConcurrencyOptions, keyConcurrency } from './http/key-concurrency.ts'
+import { resultCache } from './http/result-cache.ts'
 import { mountSql } from './http/sql-route.ts'
 import type { AnyInsight } from './insights/define.ts'
 import { INSIGHTS } from './insights/registry.ts'
 import { openApiDocument } from './openapi.ts'
-import type { Clock, ReadKeyResolver } from './ports.ts'
+import type { Clock, ReadKeyResolver, Watermark } from './ports.ts'
 
 /** /readyz's probe: the smallest read the warehouse's read lane can answer. */
 const READY_PROBE = { name: 'readyz', sql: 'SELECT 1 AS ok', row: z.object({ ok: z.coerce.number() }) }
@@ -26,7 +29,24 @@ export interface AppDeps {
   clientAddress?: ClientAddress
   /** The insight kinds served; the registry's INSIGHTS by default. */
   insights?: readonly AnyInsight[]
+  /**
+   * What moves when data commits (insertWatermark() fed by the writer's inserts). Without it
+   * the result cache is off: a cache that cannot tell new data from old would serve stale
+   * answers.
+   */
+  watermark?: Watermark
+  /** Where answers are cached; an in-memory cache by default (when there is a watermark). */
+  cache?: Cache
+  /** How long an answer may be kept (memory only; the watermark decides freshness). */
+  cacheTtlMs?: number
+  /** Requests in flight per read key; DEFAULT_KEY_CONCURRENCY by default. */
+  keyConcurrency?: KeyConcurrencyOptions
 }
+
+/** Four queries in flight per read key; the fifth is told to retry in a second. */
+export const DEFAULT_KEY_CONCURRENCY: KeyConcurrencyOptions = { maxInFlight: 4, retryAfterS: 1 }
+/** Ten minutes: a dashboard reopened within that time, with no new data, answers from memory. */
+export const DEFAULT_CACHE_TTL_MS = 10 * 60 * 1000
 
 /** 20 wrong or missing keys in a burst, then one more every 3 s. */
 export const DEFAULT_AUTH_THROTTLE: AuthThrottleOptions = { burst: 20, refillS: 3 }
@@ -81,13 +101,22 @@ export function createApp(deps: AppDeps) {
 
   const throttle = authThrottle(deps.authThrottle ?? DEFAULT_AUTH_THROTTLE)
   app.use('/v1/sites/:site/*', requireReadKey(deps.keys, throttle, deps.clientAddress ?? socketAddress))
+  app.use('/v1/sites/:site/*', keyConcurrency(deps.keyConcurrency ?? DEFAULT_KEY_CONCURRENCY))
   const runContext = (c: Context<RequestIdEnv>) => ({
     warehouse: deps.warehouse,
     logger,
     requestId: c.get('requestId'),
     signal: c.req.raw.signal,
   })
-  mountInsights(app, { insights, clock: deps.clock, runContext })
+  const cache =
+    deps.watermark === undefined
+      ? undefined
+      : resultCache({
+          cache: deps.cache ?? memoryCache({ maxEntries: 2_000 }),
+          watermark: deps.watermark,
+          ttlMs: deps.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
+        })
+  mountInsights(app, { insights, clock: deps.clock, runContext, ...(cache ? { cache } : {}) })
   mountSql(app, { runContext })
   return app
 }

@@ -1,6 +1,7 @@
 import type { ReadLaneConfig, WarehouseConfig } from '@sightline/warehouse'
 import { z } from 'zod'
 import type { AuthThrottleOptions } from './http/auth-throttle.ts'
+import type { KeyConcurrencyOptions } from './http/key-concurrency.ts'
 
 const EnvSchema = z
   .object({
@@ -20,6 +21,7 @@ const EnvSchema = z
     QUERY_MAX_RESULT_ROWS: z.coerce.number().int().min(1).optional(),
     QUERY_MAX_CONCURRENT_READS: z.coerce.number().int().min(1).max(64).optional(),
     READ_KEYS_FILE: z.string().min(1).default('.sightline/read-keys.json'),
+    QUERY_MAX_IN_FLIGHT_PER_KEY: z.coerce.number().int().min(1).max(1_000).default(4),
     QUERY_AUTH_FAILURE_BURST: z.coerce.number().int().min(1).default(20),
     QUERY_AUTH_FAILURE_REFILL_S: z.coerce.number().positive().default(3),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -35,6 +37,7 @@ export interface QueryServiceConfig {
   readKeysFile: string
   logLevel: string
   authThrottle: AuthThrottleOptions
+  keyConcurrency: KeyConcurrencyOptions
 }
 
 /** Parsed once at startup; every bad variable is listed at once so a deploy fails with one message. */
@@ -70,5 +73,6 @@ export function loadConfig(env: Record<string, string | undefined>): QueryServic
     readKeysFile: e.READ_KEYS_FILE,
     logLevel: e.LOG_LEVEL,
     authThrottle: { burst: e.QUERY_AUTH_FAILURE_BURST, refillS: e.QUERY_AUTH_FAILURE_REFILL_S },
+    keyConcurrency: { maxInFlight: e.QUERY_MAX_IN_FLIGHT_PER_KEY, retryAfterS: 1 },
   }
 }

@@ -21,6 +21,9 @@ const app = createApp({
   clock: () => new Date(),
   logger,
   authThrottle: config.authThrottle,
+  keyConcurrency: config.keyConcurrency,
+  // No watermark: this process does not see the writer's commits, so the result cache stays
+  // off rather than risk a stale answer (the hub, which runs the writer, turns it on).
 })
 
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {

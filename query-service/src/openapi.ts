@@ -1,5 +1,6 @@
 import { ERROR_CODES } from '@sightline/contracts'
 import * as z from 'zod'
+import { servedResponse } from './http/answer-meta.ts'
 import { SqlRequestSchema, SqlResponseSchema } from './http/sql-route.ts'
 import type { AnyInsight } from './insights/define.ts'
 import { INSIGHTS } from './insights/registry.ts'
@@ -45,7 +46,7 @@ const errorResponses = Object.fromEntries(
     ['401', 'missing_read_key or unknown_read_key'],
     ['403', 'forbidden_site: the key may not read this site'],
     ['422', 'query_too_large: the query hit the memory or result-row limit'],
-    ['429', 'rate_limited: too many failed read-key attempts from this address; see Retry-After'],
+    ['429', 'rate_limited: too many failed read-key attempts from this address, or too many requests in flight for this read key; see Retry-After'],
     ['503', 'warehouse_unavailable: retry after Retry-After seconds'],
     ['504', 'query_timeout: the query hit the execution-time limit'],
   ].map(([status, description]) => [
@@ -107,7 +108,7 @@ export function openApiDocument(insights: readonly AnyInsight[] = INSIGHTS): Rec
   const schemas: Record<string, unknown> = {}
   for (const insight of insights) {
     paths[`/v1/sites/{site}/${insight.kind}`] = getRoute(insight)
-    schemas[componentName(insight.kind)] = json(insight.response)
+    schemas[componentName(insight.kind)] = json(servedResponse(insight.response))
     schemas[`${componentName(insight.kind)}Spec`] = specSchema(insight)
   }
   paths['/v1/sites/{site}/query'] = queryRoute(insights)

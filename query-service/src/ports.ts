@@ -8,3 +8,12 @@ export interface ReadKeyResolver {
 }
 
 export type Clock = () => Date
+
+/**
+ * The data watermark: a token that changes whenever data a query could read has committed
+ * (the writer's last loaded batch, dead letters included). The result cache keys every
+ * answer by it, so an answer computed before a commit is never found after it.
+ */
+export interface Watermark {
+  current(): string
+}

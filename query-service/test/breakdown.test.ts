@@ -58,6 +58,8 @@ const DIMENSIONS = [
   'campaign',
   'channel',
   'country',
+  'region',
+  'city',
   'browser',
   'os',
   'device_type',
@@ -93,11 +95,27 @@ describe('breakdown, against the reference', () => {
       ],
     ],
     ['a custom property filter', [{ dimension: 'properties.plan', op: 'is', value: 'pro' }]],
+    ['an RE2 pattern on pages', [{ dimension: 'page', op: 'matches', value: '^/(blog|docs)/[a-z-]+$' }]],
+    ['an RE2 pattern on a visit dimension', [{ dimension: 'entry_page', op: 'matches', value: 'pric|sign' }]],
+    ['a region', [{ dimension: 'region', op: 'is', value: 'BY' }]],
+    ['a city, by pattern', [{ dimension: 'city', op: 'matches', value: '^S' }]],
+    ['a numeric comparison on a property', [{ dimension: 'properties.amount', op: 'gte', value: 490 }]],
+    [
+      'a numeric range on a property',
+      [
+        { dimension: 'properties.seats', op: 'gt', value: 1 },
+        { dimension: 'properties.seats', op: 'lte', value: 3 },
+      ],
+    ],
+    ['a number compared below', [{ dimension: 'properties.amount', op: 'lt', value: 100 }]],
   ]
   for (const [name, filters] of FILTER_CASES) {
     it(`applies ${name}`, async () => {
       const got = await query({ by: 'entry_page', limit: 4, filters })
       expect(got.filters).toEqual(filters)
+      // Every case keeps some visits and drops others, so it tests something.
+      expect(got.rows.length).toBeGreaterThan(0)
+      expect(got.total_groups + (got.other?.visits ?? 0)).toBeGreaterThan(0)
       expectMatches(got, 'entry_page', filters, 4, 0)
     })
   }
@@ -119,12 +137,27 @@ describe('breakdown, against the reference', () => {
   it('refuses an unknown dimension, operator or limit with a 400 naming it', async () => {
     for (const [spec, field] of [
       [{ by: 'planet' }, 'by'],
-      [{ by: 'page', filters: [{ dimension: 'page', op: 'matches', value: 'x' }] }, 'filters'],
+      [{ by: 'page', filters: [{ dimension: 'page', op: 'like', value: 'x' }] }, 'filters'],
+      [{ by: 'page', filters: [{ dimension: 'page', op: 'gt', value: 3 }] }, 'filters.0.op'],
+      [{ by: 'page', filters: [{ dimension: 'properties.n', op: 'gt', value: '3' }] }, 'filters.0.value'],
+      [{ by: 'page', filters: [{ dimension: 'page', op: 'is', value: 3 }] }, 'filters.0.value'],
+      [
+        { by: 'page', filters: [{ dimension: 'page', op: 'matches', value: 'x'.repeat(257) }] },
+        'filters.0.value',
+      ],
+      [{ by: 'page', filters: [{ dimension: 'page', op: 'matches', value: '' }] }, 'filters.0.value'],
+      // Invalid RE2 (unbalanced, a backreference, a program too large) is the engine's 400.
+      [{ by: 'page', filters: [{ dimension: 'page', op: 'matches', value: '(' }] }, 'not valid RE2'],
+      [{ by: 'page', filters: [{ dimension: 'page', op: 'matches', value: '(a)\\1' }] }, 'not valid RE2'],
+      [
+        { by: 'page', filters: [{ dimension: 'page', op: 'matches', value: 'a{1000}{1000}' }] },
+        'not valid RE2',
+      ],
       [{ by: 'page', limit: 0 }, 'limit'],
       [{ by: 'page', filters: 'not json' }, 'filters'],
     ] as const) {
       const res = await post(env.app, `/v1/sites/${WEB_SITE}/query`, KEY_A, { kind: 'breakdown', ...spec })
-      expect(res.status).toBe(400)
+      expect(res.status, JSON.stringify(spec)).toBe(400)
       expect(((await res.json()) as { error: { message: string } }).error.message).toContain(field)
     }
   })

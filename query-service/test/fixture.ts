@@ -78,3 +78,18 @@ function enriched([ts, site, person, type, event, bot = false]: Row, index: numb
 export function fixtureEvents(): EventRow[] {
   return ROWS.map((row, i) => toEventRow(enriched(row, i), { retentionDays: 10_000 }))
 }
+
+/** One more stored row in the fixture's shape (for tests that add data after a first answer). */
+export function fixtureRow(
+  ts: string,
+  site: string,
+  person: string,
+  type: EventType,
+  event: string,
+  messageId: string,
+): EventRow {
+  return toEventRow(
+    { ...enriched([ts, site, person, type, event], 0), message_id: messageId },
+    { retentionDays: 10_000 },
+  )
+}

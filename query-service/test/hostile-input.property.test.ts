@@ -80,6 +80,12 @@ const timeZoneText = fc.oneof(
   hostileText,
 )
 
+const dimensionText = fc.oneof(
+  fc.constantFrom('page', 'entry_page', 'channel', 'country', 'region', 'city', 'event', 'properties.plan'),
+  hostileText.map((t) => `properties.${t}`),
+  hostileText,
+)
+
 const values: Record<string, fc.Arbitrary<string>> = {
   from: instantText,
   to: instantText,
@@ -88,13 +94,47 @@ const values: Record<string, fc.Arbitrary<string>> = {
   event: hostileText,
   include_bots: fc.oneof(fc.constantFrom('true', 'false', '1', '0', 'yes'), hostileText),
   explain: fc.oneof(fc.constantFrom('true', '0', 'maybe'), hostileText),
+  by: dimensionText,
+  breakdown: dimensionText,
+  breakdown_limit: fc.oneof(fc.constantFrom('1', '50', '51', '0', '-1', '1e9'), hostileText),
+  // Structured fields travel as JSON text, as the GET routes take them.
+  series: fc
+    .array(
+      fc.record(
+        {
+          math: fc.oneof(
+            fc.constantFrom('events', 'persons', 'sessions', 'sum', 'p90', 'median', 'mode'),
+            hostileText,
+          ),
+          event: fc.oneof(fc.constantFrom('pageview', 'signup'), hostileText),
+          property: fc.oneof(fc.constantFrom('amount', 'a.b', ''), hostileText),
+        },
+        { requiredKeys: [] },
+      ),
+      { maxLength: 12 },
+    )
+    .map((a) => JSON.stringify(a)),
+  filters: fc
+    .array(
+      fc.record({
+        dimension: dimensionText,
+        op: fc.constantFrom('is', 'is_not', 'contains', 'not_contains', 'matches', 'gt', 'lte', 'like'),
+        value: fc.oneof(
+          hostileText,
+          fc.constantFrom('(', '.*', '\\', '(?=x)', '(a)\\1', 'a{1000}{1000}', '[[:alpha:]]+', '(?i)^/B'),
+          fc.double(),
+        ),
+      }),
+      { maxLength: 4 },
+    )
+    .map((a) => JSON.stringify(a)),
 }
 const knownKey = fc.constantFrom(...Object.keys(values))
 const param = fc.oneof(
   { weight: 5, arbitrary: knownKey.chain((key) => values[key]!.map((value) => [key, value] as const)) },
   { weight: 1, arbitrary: fc.tuple(hostileText, hostileText) },
 )
-const kind = fc.constantFrom('stats', 'trends', 'rejected')
+const kind = fc.constantFrom('stats', 'trends', 'breakdown', 'rejected')
 
 async function withinDeadline(request: () => Promise<Response>): Promise<Response> {
   let timer: NodeJS.Timeout | undefined
@@ -222,7 +262,7 @@ describe('hostile input: never a 5xx, never a hang', () => {
           )
           statuses.push(res.status)
           if (res.status !== 200) return expectBounded(res, path)
-          const { buckets } = (await res.json()) as TrendsResponse
+          const buckets = ((await res.json()) as TrendsResponse).buckets!
           expect(buckets.length, path).toBeLessThanOrEqual(MAX_BUCKETS)
           const starts = buckets.map((b) => Date.parse(b.bucket))
           expect(

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { DEFAULT_READ_LIMITS as DEFAULT_QUERY_LIMITS } from '@sightline/warehouse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_AUTH_THROTTLE } from '../src/app.ts'
+import { AnswerMetaSchema } from '../src/http/answer-meta.ts'
 import { AttributionResponseSchema } from '../src/insights/attribution.ts'
 import { BreakdownResponseSchema } from '../src/insights/breakdown.ts'
 import { WINDOW_END, WINDOW_START } from '../src/insights/params.ts'
@@ -83,7 +84,10 @@ describe('GET /v1/openapi.json', () => {
       const res = await get(env.app, path, KEY_A)
       expect(res.status, path).toBe(200)
       const body = await res.json()
-      expect(() => schema.strict().parse(body), path).not.toThrow()
+      expect(
+        () => schema.extend({ meta: AnswerMetaSchema.strict() }).strict().parse(body),
+        path,
+      ).not.toThrow()
     }
   })
 

@@ -99,8 +99,8 @@ describe('trends visitors are merged persons per bucket', () => {
         const day = localDay(msOf(r))
         byDay.set(day, [...(byDay.get(day) ?? []), r])
       }
-      expect(got.buckets).toHaveLength(14)
-      for (const b of got.buckets) {
+      expect(got.buckets!).toHaveLength(14)
+      for (const b of got.buckets!) {
         const day = byDay.get(localDay(Date.parse(b.bucket))) ?? []
         expect({ bucket: b.bucket, count: b.count, visitors: b.visitors }).toEqual({
           bucket: b.bucket,
@@ -108,7 +108,7 @@ describe('trends visitors are merged persons per bucket', () => {
           visitors: uniquePersons(day, persons),
         })
       }
-      expect(got.buckets.reduce((n, b) => n + b.count, 0)).toBe(rows.length)
+      expect(got.buckets!.reduce((n, b) => n + b.count, 0)).toBe(rows.length)
     })
   }
 
@@ -122,15 +122,15 @@ describe('trends visitors are merged persons per bucket', () => {
         KEY_A,
       ),
     )
-    expect(got.buckets).toHaveLength(25)
+    expect(got.buckets!).toHaveLength(25)
     const rows = inRange(all, PRODUCT_SITE, new Date(dayFrom), new Date(dayTo), true)
-    for (const b of got.buckets) {
+    for (const b of got.buckets!) {
       const start = Date.parse(b.bucket)
       const hour = rows.filter((r) => msOf(r) >= start && msOf(r) < start + 3_600_000)
       expect([b.bucket, b.count, b.visitors]).toEqual([b.bucket, hour.length, uniquePersons(hour, persons)])
     }
     // The owl's two visits land in the two distinct 01:00 buckets.
-    const owl = got.buckets.filter(
+    const owl = got.buckets!.filter(
       (b) => b.bucket === '2024-11-03T05:00:00.000Z' || b.bucket === '2024-11-03T06:00:00.000Z',
     )
     expect(owl.map((b) => b.visitors).every((v) => v >= 1)).toBe(true)

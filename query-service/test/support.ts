@@ -35,7 +35,12 @@ export interface TestEnv {
  * each test file calls this once (beforeAll): its own temp dir and a uniquely named database.
  */
 export async function openTestEnv(
-  options: { seed?: boolean; reads?: ReadLaneConfig; app?: Partial<AppDeps> } = {},
+  options: {
+    seed?: boolean
+    reads?: ReadLaneConfig
+    /** App deps over the defaults; a function receives the opened warehouse (to wrap it). */
+    app?: Partial<AppDeps> | ((warehouse: Warehouse) => Partial<AppDeps>)
+  } = {},
 ): Promise<TestEnv> {
   const dir = await mkdtemp(join(tmpdir(), 'sightline-qs-'))
   const warehouse = await openWarehouse({
@@ -52,7 +57,7 @@ export async function openTestEnv(
     clock: () => FIXTURE_NOW,
     // In-process requests have no socket; `x-test-client` lets a test act as several addresses.
     clientAddress: (c) => c.req.header('x-test-client') ?? socketAddress(c),
-    ...options.app,
+    ...(typeof options.app === 'function' ? options.app(warehouse) : options.app),
   })
   return {
     app,

@@ -93,7 +93,19 @@ function enrich(e: InboundEvent): EnrichedEvent {
   return {
     ...stamped,
     bot: { is_bot: bot, score: bot ? 1 : 0, reasons: bot ? ['ua_crawler'] : [] },
-    geo: { country: ['DE', 'US', 'FR', 'JP', 'BR', ''][h % 6]! },
+    geo: {
+      country: ['DE', 'US', 'FR', 'JP', 'BR', ''][h % 6]!,
+      region: ['BY', 'CA', 'IDF', '13', 'SP', ''][h % 6]!,
+      // Two cities per region, so region and city break down differently.
+      city: [
+        ['Munich', 'Nuremberg'],
+        ['San Jose', 'Oakland'],
+        ['Paris', 'Versailles'],
+        ['Tokyo', 'Hachioji'],
+        ['São Paulo', 'Campinas'],
+        ['', ''],
+      ][h % 6]![(h >> 3) % 2]!,
+    },
     device: {
       browser: /Firefox/.test(ua)
         ? 'Firefox'

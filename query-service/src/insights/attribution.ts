@@ -181,7 +181,9 @@ export const AttributionResponseSchema = z.object({
   include_bots: z.boolean(),
   conversion: z.object({
     event: z.string(),
-    filters: z.array(z.object({ dimension: z.string(), op: z.string(), value: z.string() })),
+    filters: z.array(
+      z.object({ dimension: z.string(), op: z.string(), value: z.union([z.string(), z.number()]) }),
+    ),
     value: z.string().nullable(),
   }),
   by: z.enum(TOUCH_LABELS),

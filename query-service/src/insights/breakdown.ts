@@ -8,9 +8,10 @@ import {
   eventFilters,
   eventValue,
   type Filter,
-  FilterSchema,
+  filtersParam,
   isVisitDimension,
   MAX_FILTERS,
+  patternPreflight,
   VISIT_DIMENSIONS,
   type VisitDimension,
   visitFilters,
@@ -126,7 +127,9 @@ export const BreakdownResponseSchema = z.object({
   by: z.string(),
   limit: z.number().int(),
   offset: z.number().int(),
-  filters: z.array(z.object({ dimension: z.string(), op: z.string(), value: z.string() })),
+  filters: z.array(
+    z.object({ dimension: z.string(), op: z.string(), value: z.union([z.string(), z.number()]) }),
+  ),
   total_groups: z.number().int().describe('distinct values of `by`, for pagination'),
   rows: z.array(GroupSchema.extend({ value: z.string() })),
   other: GroupSchema.nullable().describe('every group after this page, as one row; null when there is none'),
@@ -142,19 +145,6 @@ function group(row: BreakdownRow) {
     visit_duration_s: row.visits === 0 ? 0 : row.duration_ms / row.visits / 1000,
   }
 }
-
-// The GET form carries filters as JSON text: filters=[{"dimension":"page","op":"is","value":"/"}].
-const filtersParam = z.preprocess(
-  (value) => {
-    if (typeof value !== 'string') return value
-    try {
-      return JSON.parse(value)
-    } catch {
-      return value
-    }
-  },
-  z.array(FilterSchema).max(MAX_FILTERS, { error: `at most ${MAX_FILTERS} filters` }),
-)
 
 export const breakdown = defineInsight({
   kind: 'breakdown',
@@ -175,6 +165,7 @@ export const breakdown = defineInsight({
     return { spec: { site, ...range, includeBots: params.include_bots, by, limit, offset, filters } }
   },
   plan: planBreakdown,
+  preflight: (spec) => patternPreflight(spec.filters),
   row: BreakdownRowSchema,
   respond(spec, rows): BreakdownResponse {
     const other = rows.find((r) => r.bucket === 2)

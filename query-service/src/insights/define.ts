@@ -31,6 +31,12 @@ export interface Insight<P extends z.ZodObject, Spec, Row, Body> {
   resolve(params: z.output<P>, context: InsightContext): Resolved<Spec>
   /** Pure: the same spec always gives the same SQL and parameters. */
   plan(spec: Spec): Planned
+  /**
+   * A query that must succeed before the plan runs, for what only the engine can judge: an
+   * RE2 pattern is compiled by ClickHouse only when a row reaches it, so an invalid one
+   * would otherwise pass on an empty range and fail on a full one. Its failures are 400s.
+   */
+  preflight?(spec: Spec): Planned | undefined
   /** Each warehouse row is checked (and converted, e.g. UInt64 strings to numbers) by this. */
   readonly row: z.ZodType<Row>
   respond(spec: Spec, rows: Row[]): Body

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { type Fragment, join, param, property, sql } from '../sql/fragment.ts'
+import { compile, type Fragment, join, type Planned, param, property, sql } from '../sql/fragment.ts'
 
 /**
  * The dimensions a breakdown groups by and a filter tests (docs/metrics.md, "Dimensions").
@@ -21,6 +21,10 @@ export const VISIT_DIMENSIONS = {
 export const EVENT_DIMENSIONS = {
   page: sql`page_path`,
   country: sql`geo_country`,
+  // Region is the ISO 3166-2 subdivision code without the country (`BY` for Bavaria), as the
+  // edge's geo step stores it; city is its English name. Both are '' where geo had no answer.
+  region: sql`geo_region`,
+  city: sql`geo_city`,
   browser: sql`browser`,
   os: sql`os`,
   device_type: sql`device_type`,
@@ -56,20 +60,84 @@ export function eventValue(d: EventDimension): Fragment {
   return sql`if(isNull(${value}), NULL, toString(${value}))`
 }
 
-export const FILTER_OPS = ['is', 'is_not', 'contains', 'not_contains'] as const
+/** Text tests, on every dimension (`contains` ignores case; `matches` is an RE2 pattern, as written). */
+export const TEXT_OPS = ['is', 'is_not', 'contains', 'not_contains', 'matches'] as const
+/** Numeric comparisons, on custom properties only (the other dimensions are text). */
+export const NUMERIC_OPS = ['gt', 'gte', 'lt', 'lte'] as const
+export const FILTER_OPS = [...TEXT_OPS, ...NUMERIC_OPS] as const
 export type FilterOp = (typeof FILTER_OPS)[number]
 
-export const FilterSchema = z.strictObject({
-  dimension,
-  op: z.enum(FILTER_OPS, { error: `expected one of ${FILTER_OPS.join(', ')}` }),
-  value: z.string().max(1000),
-})
+/**
+ * The longest `matches` pattern. RE2 runs in time linear in the text whatever the pattern,
+ * and refuses patterns whose compiled program is too large (`a{1000}{1000}`), so the length
+ * cap is about spec size, not run time; an invalid pattern is the engine's 400.
+ */
+export const MAX_PATTERN_LENGTH = 256
+
+const isNumericOp = (op: FilterOp): op is (typeof NUMERIC_OPS)[number] =>
+  (NUMERIC_OPS as readonly string[]).includes(op)
+
+export const FilterSchema = z
+  .strictObject({
+    dimension,
+    op: z.enum(FILTER_OPS, { error: `expected one of ${FILTER_OPS.join(', ')}` }),
+    value: z.union([z.string().max(1000), z.number()], {
+      error: 'expected a string (or a number for gt/gte/lt/lte)',
+    }),
+  })
+  .superRefine((f, ctx) => {
+    if (isNumericOp(f.op)) {
+      if (!PROPERTY.test(f.dimension)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['op'],
+          message: `${f.op} compares numbers: only on properties.<key>`,
+        })
+      }
+      if (typeof f.value !== 'number' || !Number.isFinite(f.value)) {
+        ctx.addIssue({ code: 'custom', path: ['value'], message: `${f.op} takes a finite number` })
+      }
+      return
+    }
+    if (typeof f.value !== 'string') {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `${f.op} takes a string` })
+    } else if (f.op === 'matches' && (f.value.length === 0 || f.value.length > MAX_PATTERN_LENGTH)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `a matches pattern is 1–${MAX_PATTERN_LENGTH} characters`,
+      })
+    }
+  })
 export type Filter = z.output<typeof FilterSchema>
 
 export const MAX_FILTERS = 20
 
+/** The GET form carries JSON values as text (filters=[{"dimension":"page",…}]); the POST form as JSON. */
+export function jsonText<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => {
+    if (typeof value !== 'string') return value
+    try {
+      return JSON.parse(value)
+    } catch {
+      return value
+    }
+  }, schema)
+}
+
+export const filtersParam = jsonText(
+  z.array(FilterSchema).max(MAX_FILTERS, { error: `at most ${MAX_FILTERS} filters` }),
+)
+
 function test(column: Fragment, filter: Filter): Fragment {
-  const value = param('filter', 'String', filter.value)
+  if (isNumericOp(filter.op)) {
+    // A property holding a number, or text that reads as one; anything else never matches.
+    const number = sql`toFloat64OrNull(${column})`
+    const value = param('filter', 'Float64', filter.value as number)
+    const op = { gt: sql`>`, gte: sql`>=`, lt: sql`<`, lte: sql`<=` }[filter.op]
+    return sql`${number} ${op} ${value}`
+  }
+  const value = param('filter', 'String', String(filter.value))
   switch (filter.op) {
     case 'is':
       return sql`${column} = ${value}`
@@ -79,14 +147,23 @@ function test(column: Fragment, filter: Filter): Fragment {
       return sql`positionCaseInsensitiveUTF8(${column}, ${value}) > 0`
     case 'not_contains':
       return sql`positionCaseInsensitiveUTF8(${column}, ${value}) = 0`
+    case 'matches':
+      // ClickHouse's match() is RE2: no backtracking, so no pattern can make it slow.
+      return sql`match(${column}, ${value})`
   }
 }
 
-/** Event-dimension filters, ANDed, for the events WHERE; a missing property counts as ''. */
+/**
+ * Event-dimension filters, ANDed, for the events WHERE. A missing property counts as '' for
+ * the text tests and as no number (never matching) for the comparisons.
+ */
 export function eventFilters(filters: readonly Filter[]): Fragment[] {
   return filters
     .filter((f) => !isVisitDimension(f.dimension))
-    .map((f) => test(sql`ifNull(${eventValue(f.dimension as EventDimension)}, '')`, f))
+    .map((f) => {
+      const value = eventValue(f.dimension as EventDimension)
+      return test(isNumericOp(f.op) ? value : sql`ifNull(${value}, '')`, f)
+    })
 }
 
 /** Visit-dimension filters, ANDed, over the visits query's columns; TRUE when there are none. */
@@ -95,4 +172,22 @@ export function visitFilters(filters: readonly Filter[]): Fragment {
     .filter((f) => isVisitDimension(f.dimension))
     .map((f) => test(VISIT_DIMENSIONS[f.dimension as VisitDimension], f))
   return tests.length === 0 ? sql`1` : join(tests, sql` AND `)
+}
+
+/**
+ * Compiles every `matches` pattern of the filters with the engine's own RE2, over one empty
+ * string (a JavaScript check would refuse valid RE2 and pass invalid RE2); undefined when
+ * there is none.
+ */
+export function patternPreflight(filters: readonly Filter[]): Planned | undefined {
+  const patterns = filters
+    .filter((f) => f.op === 'matches')
+    .map((f) => param('pattern', 'String', String(f.value)))
+  if (patterns.length === 0) return undefined
+  return compile(
+    sql`SELECT ${join(
+      patterns.map((p) => sql`match('', ${p})`),
+      sql` + `,
+    )} AS matched`,
+  )
 }

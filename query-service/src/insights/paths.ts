@@ -165,7 +165,9 @@ export const PathsResponseSchema = z.object({
   depth: z.number().int(),
   top: z.number().int(),
   collapse_repeats: z.boolean(),
-  filters: z.array(z.object({ dimension: z.string(), op: z.string(), value: z.string() })),
+  filters: z.array(
+    z.object({ dimension: z.string(), op: z.string(), value: z.union([z.string(), z.number()]) }),
+  ),
   units: z.number().int().describe('units with a path (those that reached the anchor)'),
   nodes: z.array(NodeSchema),
   links: z.array(z.object({ source: z.number().int(), target: z.number().int(), units: z.number().int() })),

@@ -46,29 +46,23 @@ export interface SessionSource {
    * NULL, in the visit's event order (time, then message id). Paths read page sequences so.
    */
   steps?: Fragment
+  /** More columns of each event (`expr AS name, …`), for kinds that read the events of visits. */
+  columns?: Fragment
 }
 
 // One frame for every running computation: a device's events in order, up to the current row.
 const RUNNING = sql`ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW`
 
 /**
- * One row per visit: period, anonymous_id, started/ended (ms since epoch), events, pageviews,
- * entry/exit page, landing referrer host, source/medium/campaign (of its first event), channel.
- * Events without an anonymous id (server-side group calls) belong to no visit.
+ * One row per event (of a device with an anonymous id) with its visit: `period`,
+ * `anonymous_id`, `visit` (numbered from 1 per device and period), `t_ms`, `message_id`,
+ * `type`, `page_path`, `person` (with `person` or `persons`) and the source's extra columns.
+ * `sessionsQuery` folds these into visits.
  */
-export function sessionsQuery(source: SessionSource): Fragment {
+export function sessionEvents(source: SessionSource): Fragment {
   const timeout = param('session_timeout_ms', 'Int64', source.timeoutMs ?? SESSION_TIMEOUT_MS)
   const person = source.person
-  // With persons, the device partition is (person, device): a device two people used (before
-  // and after a merge they do not share) gives each of them their own visits.
-  const key = person === undefined ? sql`period, anonymous_id` : sql`period, person, anonymous_id`
-  const columns =
-    person === undefined
-      ? sql`period,
-anonymous_id`
-      : sql`period,
-person,
-anonymous_id`
+  const { key } = partition(source)
   // Either option reads through personEvents (identity merges resolved) for its site.
   const resolved = person ?? source.persons?.site
   const inner = sql`SELECT
@@ -91,6 +85,11 @@ anonymous_id`
     source.steps
       ? sql`
   ${source.steps} AS step_value,`
+      : sql``
+  }${
+    source.columns
+      ? sql`
+  ${source.columns},`
       : sql``
   }
   -- A referrer on the site's own host is navigation, not a source.
@@ -122,11 +121,42 @@ FROM (
   ${idle}
 )
 WINDOW earlier AS (PARTITION BY ${key}, idle_visit ORDER BY t_ms, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)`
-  const numbered = sql`SELECT *, sum(toUInt32(starts)) OVER device AS visit
+  return sql`SELECT *, sum(toUInt32(starts)) OVER device AS visit
 FROM (
   ${campaigns}
 )
 WINDOW device AS (PARTITION BY ${key} ORDER BY t_ms, message_id ${RUNNING})`
+}
+
+/**
+ * The partition of visits: per device, or with `person` per (person, device), so a device two
+ * people used (before and after a merge they do not share) gives each their own visits.
+ * `columns` are the key columns a visit row carries.
+ */
+function partition(source: SessionSource): { key: Fragment; columns: Fragment } {
+  if (source.person === undefined) {
+    return {
+      key: sql`period, anonymous_id`,
+      columns: sql`period,
+anonymous_id`,
+    }
+  }
+  return {
+    key: sql`period, person, anonymous_id`,
+    columns: sql`period,
+person,
+anonymous_id`,
+  }
+}
+
+/**
+ * One row per visit: period, anonymous_id, started/ended (ms since epoch), events, pageviews,
+ * entry/exit page, landing referrer host, source/medium/campaign (of its first event), channel.
+ * Events without an anonymous id (server-side group calls) belong to no visit.
+ */
+export function sessionsQuery(source: SessionSource): Fragment {
+  const numbered = sessionEvents(source)
+  const { key, columns } = partition(source)
   const order = sql`(t_ms, message_id)`
   const isPage = sql`type = 'page'`
   const visits = sql`SELECT

@@ -3,6 +3,17 @@ import { z } from 'zod'
 import { compile, type Fragment, param, type SqlValue, sql } from '../sql/fragment.ts'
 import { defineInsight } from './define.ts'
 import {
+  type Dimension,
+  dimension,
+  type EventDimension,
+  eventFilters,
+  type Filter,
+  filtersParam,
+  isVisitDimension,
+  jsonText,
+  patternPreflight,
+} from './dimensions.ts'
+import {
   DAY_MS,
   explainParam,
   flag,
@@ -14,6 +25,18 @@ import {
 } from './params.ts'
 import { personEvents } from './persons.ts'
 import { eventsWhere, windowParams } from './predicates.ts'
+import {
+  BUCKETS_ROW,
+  isPropertyMath,
+  MATHS,
+  MAX_BREAKDOWN_LIMIT,
+  MAX_SERIES,
+  type Series,
+  type SeriesRow,
+  SeriesRowSchema,
+  seriesQuery,
+  type TrendBreakdown,
+} from './trend-series.ts'
 
 export const INTERVALS = ['hour', 'day', 'week', 'month'] as const
 export type Interval = (typeof INTERVALS)[number]
@@ -30,6 +53,11 @@ export interface TrendsSpec {
   interval: Interval
   /** IANA time zone the buckets are aligned to (day starts at local midnight). */
   tz: string
+  /** Event-dimension filters, ANDed, applied to every series (none when absent). */
+  filters?: Filter[]
+  /** Lines to draw; absent: the classic answer (`buckets` with count and visitors). */
+  series?: Series[]
+  breakdown?: TrendBreakdown
 }
 
 /** A trends response larger than this is a mistake (hourly over a year), not a chart. */
@@ -113,7 +141,29 @@ const STEP: Record<Interval, Fragment> = {
 export function planTrends(spec: TrendsSpec) {
   const window = windowParams(spec)
   const tz = param('tz', 'String', spec.tz)
-  const byEvent = spec.event === undefined ? [] : [sql`event = ${param('event', 'String', spec.event)}`]
+  if (spec.series !== undefined) {
+    const step = STEP[spec.interval]
+    return compile(
+      seriesQuery({
+        window,
+        includeBots: spec.includeBots,
+        filters: spec.filters ?? [],
+        series: spec.series,
+        ...(spec.breakdown === undefined ? {} : { breakdown: spec.breakdown }),
+        bucketOf: (expr) => bucketOf(spec.interval, expr, tz),
+        allBuckets: sql`SELECT b
+FROM (SELECT ${bucketOf(spec.interval, window.from, tz)} AS b WHERE 0)
+ORDER BY b WITH FILL
+  FROM ${bucketOf(spec.interval, window.from, tz)}
+  TO toDateTime(${window.to}, ${tz})
+  STEP ${step}`,
+      }),
+    )
+  }
+  const byEvent = [
+    ...(spec.event === undefined ? [] : [sql`event = ${param('event', 'String', spec.event)}`]),
+    ...eventFilters(spec.filters ?? []),
+  ]
   return compile(sql`SELECT
   formatDateTime(b, '%Y-%m-%dT%H:%i:%S.000Z', 'UTC') AS bucket,
   count,
@@ -136,8 +186,37 @@ ORDER BY b`)
 const isoInstant = z.string().describe('ISO 8601 instant, UTC')
 const count = z.coerce.number().int().nonnegative()
 
-export const TrendsRowSchema = z.object({ bucket: z.string(), count, visitors: count })
+const ClassicRowSchema = z.object({ bucket: z.string(), count, visitors: count })
+/** Classic rows (bucket, count, visitors) or, for a spec with series, long-format series rows. */
+export const TrendsRowSchema = z.union([SeriesRowSchema, ClassicRowSchema])
 export type TrendsRow = z.output<typeof TrendsRowSchema>
+
+const SeriesSchema = z.strictObject({
+  math: z.enum(MATHS, { error: `expected one of ${MATHS.join(', ')}` }).default('events'),
+  event: z.string().min(1).max(200).optional(),
+  property: z.string().min(1).max(200).optional(),
+})
+
+const LineSchema = z.object({
+  series: z.number().int().describe('index of the series in the spec'),
+  math: z.enum(MATHS),
+  event: z.string().nullable(),
+  property: z.string().nullable(),
+  breakdown_value: z
+    .string()
+    .nullable()
+    .describe('the value of `breakdown` this line counts; null without a breakdown and for the other line'),
+  other: z.boolean().describe('true for the line that sums every value after the top `breakdown_limit`'),
+  points: z.array(
+    z.object({
+      bucket: isoInstant,
+      value: z
+        .number()
+        .nullable()
+        .describe('0 for counts and sum over no events; null for avg/min/max/median/p90 over no values'),
+    }),
+  ),
+})
 
 export const TrendsResponseSchema = z.object({
   site: z.string(),
@@ -147,7 +226,19 @@ export const TrendsResponseSchema = z.object({
   from: isoInstant,
   to: isoInstant,
   include_bots: z.boolean(),
-  buckets: z.array(z.object({ bucket: isoInstant, count: z.number().int(), visitors: z.number().int() })),
+  filters: z.array(
+    z.object({ dimension: z.string(), op: z.string(), value: z.union([z.string(), z.number()]) }),
+  ),
+  buckets: z
+    .array(z.object({ bucket: isoInstant, count: z.number().int(), visitors: z.number().int() }))
+    .optional()
+    .describe('without `series`: events and unique visitors per bucket'),
+  breakdown: z.string().nullable().optional(),
+  breakdown_limit: z.number().int().optional(),
+  series: z
+    .array(LineSchema)
+    .optional()
+    .describe('with `series`: one line per series (per breakdown value, then other), every bucket filled'),
 })
 export type TrendsResponse = z.output<typeof TrendsResponseSchema>
 
@@ -160,6 +251,15 @@ export const trends = defineInsight({
     event: z.string().min(1).max(200).optional(),
     interval: z.enum(INTERVALS, { error: `expected one of ${INTERVALS.join(', ')}` }).default('day'),
     tz: timeZone.default('UTC'),
+    filters: filtersParam.default([]),
+    series: jsonText(
+      z
+        .array(SeriesSchema)
+        .min(1)
+        .max(MAX_SERIES, { error: `at most ${MAX_SERIES} series` }),
+    ).optional(),
+    breakdown: dimension.optional(),
+    breakdown_limit: z.coerce.number().int().min(1).max(MAX_BREAKDOWN_LIMIT).default(5),
     ...explainParam,
   }),
   resolve(params, { site, now }): Resolved<TrendsSpec> {
@@ -177,21 +277,37 @@ export const trends = defineInsight({
         refused: `the range holds up to ${buckets} ${params.interval} buckets; the limit is ${MAX_BUCKETS} (use a coarser interval or a shorter range)`,
       }
     }
+    const refused = refusedShape(params)
+    if (refused !== undefined) return { refused }
     const spec: TrendsSpec = {
       site,
       ...range,
       includeBots: params.include_bots,
       interval: params.interval,
       tz: params.tz,
+      filters: params.filters,
       // `pageview` is the public name of page views; they are stored as `$pageview`.
       ...(params.event === undefined ? {} : { event: storedEventName(params.event) }),
+      ...(params.series === undefined
+        ? {}
+        : {
+            series: params.series.map((s) => ({
+              math: s.math,
+              ...(s.event === undefined ? {} : { event: storedEventName(s.event) }),
+              ...(s.property === undefined ? {} : { property: s.property }),
+            })),
+          }),
+      ...(params.breakdown === undefined
+        ? {}
+        : { breakdown: { by: params.breakdown as EventDimension, limit: params.breakdown_limit } }),
     }
     return { spec }
   },
+  preflight: (spec) => patternPreflight(spec.filters ?? []),
   plan: planTrends,
   row: TrendsRowSchema,
   respond(spec, rows): TrendsResponse {
-    return {
+    const head = {
       site: spec.site,
       event: spec.event ?? null,
       interval: spec.interval,
@@ -199,8 +315,78 @@ export const trends = defineInsight({
       from: spec.from.toISOString(),
       to: spec.to.toISOString(),
       include_bots: spec.includeBots,
-      buckets: rows.map((r) => ({ bucket: r.bucket, count: r.count, visitors: r.visitors })),
+      filters: spec.filters ?? [],
+    }
+    if (spec.series === undefined) {
+      const classic = rows as Array<z.output<typeof ClassicRowSchema>>
+      return {
+        ...head,
+        buckets: classic.map((r) => ({ bucket: r.bucket, count: r.count, visitors: r.visitors })),
+      }
+    }
+    return {
+      ...head,
+      breakdown: spec.breakdown?.by ?? null,
+      ...(spec.breakdown === undefined ? {} : { breakdown_limit: spec.breakdown.limit }),
+      series: linesOf(spec, spec.series, rows as SeriesRow[]),
     }
   },
   response: TrendsResponseSchema,
 })
+
+/** What the schema cannot say: which combinations of fields make sense. */
+function refusedShape(params: {
+  event?: string | undefined
+  series?: Array<{ math: string; property?: string | undefined }> | undefined
+  filters: Filter[]
+  breakdown?: Dimension | undefined
+}): string | undefined {
+  const visitFilter = params.filters.find((f) => isVisitDimension(f.dimension))
+  if (visitFilter !== undefined) {
+    return `filters: ${visitFilter.dimension} describes visits; trends filter events (page, country, …, properties.<key>)`
+  }
+  if (params.series === undefined) {
+    if (params.breakdown !== undefined) return 'breakdown: needs `series` (e.g. [{"math":"events"}])'
+    return undefined
+  }
+  if (params.event !== undefined) return 'event: with `series`, name the event in each series'
+  if (params.breakdown !== undefined && isVisitDimension(params.breakdown)) {
+    return `breakdown: ${params.breakdown} describes visits; trends break down by an event dimension`
+  }
+  for (const [i, s] of params.series.entries()) {
+    const needs = isPropertyMath(s.math as Series['math'])
+    if (needs && s.property === undefined)
+      return `series.${i}.property: ${s.math} aggregates a numeric property`
+    if (!needs && s.property !== undefined)
+      return `series.${i}.property: ${s.math} counts; it takes no property`
+  }
+  return undefined
+}
+
+/** Each series' lines in order (top values by rank, then other), every bucket filled. */
+function linesOf(spec: TrendsSpec, series: Series[], rows: SeriesRow[]) {
+  const buckets = rows.filter((r) => r.series === BUCKETS_ROW).map((r) => r.bucket)
+  const lines: NonNullable<TrendsResponse['series']> = []
+  series.forEach((s, index) => {
+    const mine = rows.filter((r) => r.series === index)
+    const ranks = [...new Set(mine.map((r) => r.rank))].sort((a, b) => a - b)
+    // Without a breakdown there is one line even when no event matched.
+    if (spec.breakdown === undefined && ranks.length === 0) ranks.push(0)
+    const empty = isPropertyMath(s.math) && s.math !== 'sum' ? null : 0
+    for (const rank of ranks) {
+      const byBucket = new Map(mine.filter((r) => r.rank === rank).map((r) => [r.bucket, r]))
+      const other = spec.breakdown !== undefined && rank === spec.breakdown.limit + 1
+      lines.push({
+        series: index,
+        math: s.math,
+        event: s.event ?? null,
+        property: s.property ?? null,
+        breakdown_value:
+          spec.breakdown === undefined || other ? null : (byBucket.values().next().value?.label ?? ''),
+        other,
+        points: buckets.map((bucket) => ({ bucket, value: byBucket.get(bucket)?.value ?? empty })),
+      })
+    }
+  })
+  return lines
+}

@@ -9,8 +9,8 @@ import { type RefVisit, splitVisits, summarize } from './web-metrics.ts'
 
 export interface RefFilter {
   dimension: string
-  op: 'is' | 'is_not' | 'contains' | 'not_contains'
-  value: string
+  op: 'is' | 'is_not' | 'contains' | 'not_contains' | 'matches' | 'gt' | 'gte' | 'lt' | 'lte'
+  value: string | number
 }
 
 export interface RefGroup {
@@ -39,6 +39,8 @@ export function eventValueOf(row: EventRow, dimension: string): string | null {
   const column = {
     page: row.page_path,
     country: row.geo_country,
+    region: row.geo_region,
+    city: row.geo_city,
     browser: row.browser,
     os: row.os,
     device_type: row.device_type,
@@ -48,9 +50,25 @@ export function eventValueOf(row: EventRow, dimension: string): string | null {
   return column
 }
 
-export function holds(actual: string, f: RefFilter): boolean {
-  const found = actual.toLowerCase().includes(f.value.toLowerCase())
-  if (f.op === 'is') return actual === f.value
+/** Text that reads as a number (as ClickHouse's toFloat64OrNull reads it), else null. */
+function numberIn(text: string): number | null {
+  const n = Number(text)
+  return text.trim() === '' || !Number.isFinite(n) ? null : n
+}
+
+export function holds(actual: string | null, f: RefFilter): boolean {
+  if (f.op === 'gt' || f.op === 'gte' || f.op === 'lt' || f.op === 'lte') {
+    const n = actual === null ? null : numberIn(actual)
+    const v = f.value as number
+    if (n === null) return false
+    return f.op === 'gt' ? n > v : f.op === 'gte' ? n >= v : f.op === 'lt' ? n < v : n <= v
+  }
+  actual ??= ''
+  const value = String(f.value)
+  // The tests' patterns are in the part of RE2 and JavaScript syntax that means the same.
+  if (f.op === 'matches') return new RegExp(value, 'u').test(actual)
+  const found = actual.toLowerCase().includes(value.toLowerCase())
+  if (f.op === 'is') return actual === value
   if (f.op === 'is_not') return actual !== f.value
   return f.op === 'contains' ? found : !found
 }
@@ -66,7 +84,7 @@ export function breakdownOf(
 ): { total: number; rows: Array<RefGroup & { value: string }>; other: RefGroup | null } {
   const isVisit = (d: string) => Object.hasOwn(VISIT_KEYS, d)
   const kept = rows.filter((r) =>
-    filters.filter((f) => !isVisit(f.dimension)).every((f) => holds(eventValueOf(r, f.dimension) ?? '', f)),
+    filters.filter((f) => !isVisit(f.dimension)).every((f) => holds(eventValueOf(r, f.dimension), f)),
   )
   type Acc = { persons: Set<string>; visits: number; pageviews: number; bounces: number; durationMs: number }
   const groups = new Map<string, Acc>()

@@ -1,0 +1,18 @@
+import * as z from 'zod'
+
+/** What every insight answer says about itself, beside the kind's own fields. */
+export const AnswerMetaSchema = z.object({
+  cache: z
+    .enum(['hit', 'miss', 'off'])
+    .describe(
+      'hit: served from the result cache (no data has committed since it was computed); miss: computed now and cached; off: no result cache here',
+    ),
+  elapsed_ms: z.number().describe('time this request took inside the query service'),
+})
+export type AnswerMeta = z.output<typeof AnswerMetaSchema>
+
+/** A kind's response as served: its body plus `meta`. */
+export function servedResponse(response: z.ZodType): z.ZodType {
+  const meta = { meta: AnswerMetaSchema }
+  return response instanceof z.ZodObject ? response.extend(meta) : z.intersection(response, z.object(meta))
+}
