@@ -393,7 +393,7 @@ describe('explain', () => {
       half_life_ms: 7 * 86_400_000,
     })
     // Without data_driven, people who did not convert are not read.
-    expect(planned.sql).not.toContain('NOT IN')
+    expect(planned.sql).not.toContain('FULL OUTER JOIN')
   })
 })
 

@@ -76,27 +76,40 @@ FROM (
 )
 WHERE person != ''
 GROUP BY person`
-  const conversions = sql`SELECT person, toUnixTimestamp64Milli(ts) AS t_ms, ${goalValue(spec.conversion)} AS value
+  // Each person's conversions, (time, value), gathered like the touches so one join pairs them.
+  const conversions = sql`SELECT person, groupArray((toUnixTimestamp64Milli(ts), ${goalValue(spec.conversion)})) AS convs
 FROM ${personEvents(eventsWhere(window, spec.includeBots, goalPredicates(spec.conversion)), window.site)}
-WHERE person != ''`
+WHERE person != ''
+GROUP BY person`
+  const withMarkov = spec.models.includes('data_driven')
+  // Only the Markov model reads people who did not convert: their touches in the lookback
+  // window that ends at `to`, i.e. as if they had converted at `to` (with no value). A FULL
+  // JOIN keeps them (their `convs` is empty) and the visits are computed once for everyone;
+  // without data_driven a LEFT JOIN reads converters only.
+  const toMs = param('to_ms', 'Int64', spec.to.getTime())
+  const items = withMarkov ? sql`if(empty(convs), [(${toMs}, toFloat64(0))], convs)` : sql`convs`
   const halfLife = param('half_life_ms', 'Float64', spec.halfLifeDays * DAY_MS)
   const perConversion = sql`SELECT
-  value,
+  notEmpty(convs) AS converting,
+  item.1 AS t_ms,
+  item.2 AS value,
   arraySort(arrayFilter(x -> x.1 >= t_ms - ${lookback} AND x.1 <= t_ms, touches)) AS mine,
   arrayMap(x -> x.3, mine) AS labels,
   -- Ages from the youngest touch (the one that started last): the same weights once
   -- normalised, and that one weighs 1, so a short half-life never gives 0 / 0.
   arrayMax(arrayMap(x -> x.1, mine)) AS youngest,
   arrayMap(x -> exp2(-(youngest - x.1) / ${halfLife}), mine) AS raw,
-  arrayMap(w -> w / arraySum(raw), raw) AS weights
+  if(converting, arrayMap(w -> w / arraySum(raw), raw), CAST([], 'Array(Float64)')) AS weights
 FROM (
   ${conversions}
 ) AS c
-LEFT JOIN (
+${withMarkov ? sql`FULL OUTER JOIN` : sql`LEFT JOIN`} (
   ${touches}
-) AS v USING (person)`
-  const converting = sql`SELECT
-  toUInt8(1) AS converting,
+) AS v USING (person)
+ARRAY JOIN ${items} AS item`
+  // One row per (converting or not, label sequence); a non-converting path needs a touch.
+  return compile(sql`SELECT
+  toUInt8(converting) AS converting,
   labels,
   count() AS conversions,
   sum(value) AS revenue,
@@ -105,40 +118,8 @@ LEFT JOIN (
 FROM (
   ${perConversion}
 )
-GROUP BY labels`
-  if (!spec.models.includes('data_driven'))
-    return compile(sql`${converting}
-ORDER BY converting DESC, labels`)
-  // Only the Markov model reads people who did not convert: their touches in the lookback
-  // window that ends at `to`, as if they had converted there.
-  const toMs = param('to_ms', 'Int64', spec.to.getTime())
-  const nonConverting = sql`SELECT
-  toUInt8(0) AS converting,
-  labels,
-  count() AS conversions,
-  toFloat64(0) AS revenue,
-  CAST([], 'Array(Float64)') AS decay,
-  CAST([], 'Array(Float64)') AS decay_revenue
-FROM (
-  SELECT arrayMap(x -> x.3, arraySort(arrayFilter(x -> x.1 >= ${toMs} - ${lookback}, touches))) AS labels
-  FROM (
-    ${touches}
-  )
-  WHERE person NOT IN (
-    SELECT person
-    FROM (
-      ${conversions}
-    )
-  )
-)
-WHERE notEmpty(labels)
-GROUP BY labels`
-  return compile(sql`SELECT *
-FROM (
-  ${converting}
-  UNION ALL
-  ${nonConverting}
-)
+GROUP BY converting, labels
+HAVING converting OR notEmpty(labels)
 ORDER BY converting DESC, labels`)
 }
 
