@@ -63,8 +63,8 @@ export const CASES: ReadonlyArray<{ name: string; spec: Record<string, unknown> 
 
 const { values: args } = parseArgs({
   options: {
-    events: { type: 'string', default: '300000' },
-    iterations: { type: 'string', default: '10' },
+    events: { type: 'string', default: '100000' },
+    iterations: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '1' },
     /** Only the cases whose name contains this. */
     only: { type: 'string' },

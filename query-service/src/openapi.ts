@@ -46,7 +46,10 @@ const errorResponses = Object.fromEntries(
     ['401', 'missing_read_key or unknown_read_key'],
     ['403', 'forbidden_site: the key may not read this site'],
     ['422', 'query_too_large: the query hit the memory or result-row limit'],
-    ['429', 'rate_limited: too many failed read-key attempts from this address, or too many requests in flight for this read key; see Retry-After'],
+    [
+      '429',
+      'rate_limited: too many failed read-key attempts from this address, or too many requests in flight for this read key; see Retry-After',
+    ],
     ['503', 'warehouse_unavailable: retry after Retry-After seconds'],
     ['504', 'query_timeout: the query hit the execution-time limit'],
   ].map(([status, description]) => [

@@ -21,7 +21,7 @@ function oddCheckouts(): EventRow[] {
   const odd = (n: number, amount: unknown): EventRow => ({
     ...model,
     message_id: `odd-checkout-${n}`,
-    ts: '2024-03-31 09:0' + n + ':00.000',
+    ts: `2024-03-31 09:0${n}:00.000`,
     properties: amount === undefined ? { plan: 'pro' } : { plan: 'pro', amount },
   })
   return [odd(1, '12.5'), odd(2, 'n/a'), odd(3, undefined), odd(4, -3)]
@@ -195,6 +195,28 @@ describe('trends series, against the reference', () => {
     })
     expect(got.series!.map((l) => l.points.every((p) => p.value === 0))).toEqual([true, false])
     expect(got.series![1]!.points.every((p) => p.value === null)).toBe(true)
+  })
+
+  it('binds every value: hostile names, keys and patterns reach params, never the SQL text', async () => {
+    const evil = "x' OR 1=1 --"
+    const res = await post(env.app, `/v1/sites/${WEB_SITE}/query`, KEY_A, {
+      kind: 'trends',
+      explain: true,
+      series: [
+        { math: 'sum', event: evil, property: `${evil}.k` },
+        { math: 'sessions', event: `${evil}2` },
+      ],
+      filters: [{ dimension: `properties.${evil}`, op: 'matches', value: `^${evil}` }],
+      breakdown: `properties.${evil}3`,
+      breakdown_limit: 7,
+    })
+    expect(res.status).toBe(200)
+    const planned = (await res.json()) as { sql: string; params: Record<string, unknown> }
+    expect(planned.sql).not.toContain(evil)
+    expect(planned.sql).not.toContain('1=1')
+    const bound = Object.values(planned.params).map(String)
+    for (const value of [evil, `${evil}2`, `^${evil}`, '7']) expect(bound).toContain(value)
+    expect(bound.some((v) => v.includes(`${evil}3`))).toBe(true)
   })
 
   it('refuses specs that do not make sense, naming the field', async () => {

@@ -54,9 +54,16 @@ export function resolveReadLimits(
  * leaks into the inserts that share a session. `log_comment` carries the query's tag so
  * KILL QUERY can find it in system.processes (chdb does not forward a client-chosen query_id).
  */
-export function settingsClause(limits: ReadLimits, tag: string): string {
+export function settingsClause(
+  limits: ReadLimits,
+  tag: string,
+  options: { readonly?: boolean } = {},
+): string {
   if (!SAFE_TAG.test(tag)) throw new Error(`unsafe query tag: ${JSON.stringify(tag)}`)
   const whole = (n: number) => Math.floor(n)
+  // readonly = 1 rather than 2: 2 would still let the statement change settings and run
+  // table functions; the bounds above are part of the same clause, so they still apply.
+  const readonly = options.readonly === true ? ['readonly = 1'] : []
   return [
     `max_execution_time = ${whole(limits.maxExecutionTimeS)}`,
     "timeout_overflow_mode = 'throw'",
@@ -65,6 +72,7 @@ export function settingsClause(limits: ReadLimits, tag: string): string {
     "result_overflow_mode = 'throw'",
     `max_threads = ${whole(limits.maxThreads)}`,
     `log_comment = '${tag}'`,
+    ...readonly,
   ].join(', ')
 }
 

@@ -47,6 +47,11 @@ export interface NamedQuery<Row> {
   row: z.ZodType<Row>
   /** Per-query bounds over the configured defaults. */
   limits?: Partial<ReadLimits>
+  /**
+   * Runs with `readonly = 1`: the engine refuses anything but reading (writes, DDL, SET) and
+   * table functions (`file()`, `url()`, …), whatever the SQL says. For SQL a user wrote.
+   */
+  readonly?: boolean
 }
 
 /** A statement with no result rows (DDL, maintenance). */

@@ -122,7 +122,7 @@ export function createWarehouse(parts: Parts): Warehouse {
     run.signal?.addEventListener('abort', stop, { once: true })
     return {
       run,
-      sql: `${sql}\nSETTINGS ${settingsClause(run.limits, run.tag)}`,
+      sql: `${sql}\nSETTINGS ${settingsClause(run.limits, run.tag, { readonly: query.readonly === true })}`,
       /** A consumer that stops reading early also stops the engine. */
       stop,
       async end(): Promise<void> {

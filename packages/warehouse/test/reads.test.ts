@@ -158,6 +158,21 @@ describe('read limits', () => {
   })
 })
 
+describe('read-only reads', () => {
+  it('runs a readonly read with readonly = 1: reading works, table functions are refused by the engine', async () => {
+    const w = await chdb.open()
+    const setting = z.object({ r: z.coerce.number(), t: z.coerce.number() })
+    const sql = "SELECT toUInt8(getSetting('readonly')) AS r, toUInt32(getSetting('max_execution_time')) AS t"
+    expect(await w.query({ name: 'test.ro', sql, row: setting, readonly: true })).toEqual([{ r: 1, t: 10 }])
+    // The bounds in the same clause still apply, and a plain read is not read-only.
+    expect(await w.query({ name: 'test.rw', sql, row: setting })).toEqual([{ r: 0, t: 10 }])
+    const file = "SELECT count() AS c FROM file('/etc/hostname', 'LineAsString')"
+    const err = await failureOf(w.query({ name: 'test.ro', sql: file, row: z.unknown(), readonly: true }))
+    expect(err.kind).toBe('failed')
+    expect(String((err.cause as { message?: string }).message)).toMatch(/readonly mode/)
+  })
+})
+
 describe('cancellation', () => {
   it('rejects at once when aborted and kills the query in the engine', async () => {
     const w = await chdb.open()

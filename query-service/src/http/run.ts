@@ -24,6 +24,8 @@ export interface PlannedRead<S extends z.ZodType> {
   row: S
   /** Bounds tighter than the warehouse's defaults, for reads whose cost the caller chose. */
   limits?: Partial<ReadLimits>
+  /** Engine-enforced read-only (readonly = 1), for SQL a user wrote. */
+  readonly?: boolean
   /**
    * For SQL a user wrote: turns an engine refusal (syntax, unknown column) into that user's
    * 4xx before it would be read as an outage. Returns undefined for failures it does not own.
@@ -53,6 +55,7 @@ export async function runPlanned<S extends z.ZodType>(
         params: read.planned.params,
         row: read.row as z.ZodType<z.output<S>>,
         ...(read.limits === undefined ? {} : { limits: read.limits }),
+        ...(read.readonly === true ? { readonly: true } : {}),
       },
       { queryId, ...(run.signal === undefined ? {} : { signal: run.signal }) },
     )

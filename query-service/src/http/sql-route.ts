@@ -81,6 +81,9 @@ export function mountSql(app: Hono<RequestIdEnv>, deps: SqlRouteDeps): void {
         planned: { sql: confined.sql, params },
         row: ANY_ROW,
         limits,
+        // Defence in depth under the AST check: the engine itself refuses writes, settings
+        // changes and table functions for this statement.
+        readonly: true,
         refused,
       })
       // The engine checks max_result_rows per block, so one large block can slip past it.

@@ -10,7 +10,6 @@ import {
   type Filter,
   filtersParam,
   isVisitDimension,
-  MAX_FILTERS,
   patternPreflight,
   VISIT_DIMENSIONS,
   type VisitDimension,

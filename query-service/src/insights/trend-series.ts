@@ -15,9 +15,9 @@ import { sessionEvents } from './sessions.ts'
 export const COUNT_MATHS = ['events', 'persons', 'sessions'] as const
 export const PROPERTY_MATHS = ['sum', 'avg', 'min', 'max', 'median', 'p90'] as const
 export const MATHS = [...COUNT_MATHS, ...PROPERTY_MATHS] as const
-export type Math = (typeof MATHS)[number]
+export type TrendMath = (typeof MATHS)[number]
 
-export const isPropertyMath = (math: Math): math is (typeof PROPERTY_MATHS)[number] =>
+export const isPropertyMath = (math: TrendMath): math is (typeof PROPERTY_MATHS)[number] =>
   (PROPERTY_MATHS as readonly string[]).includes(math)
 
 export const MAX_SERIES = 10
@@ -25,7 +25,7 @@ export const MAX_SERIES = 10
 export const MAX_BREAKDOWN_LIMIT = 50
 
 export interface Series {
-  math: Math
+  math: TrendMath
   /** Stored event name (`$pageview` for page views); every event when absent. */
   event?: string
   /** The custom property key a property math aggregates (`amount` for properties.amount). */

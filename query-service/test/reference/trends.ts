@@ -89,13 +89,13 @@ export function trendLines(
     return i
   }
   const ofSeries = (s: RefSeries) => kept.filter((e) => s.event === undefined || e.event === s.event)
-  const valueOf = (e: EventRow) => eventValueOf(e, breakdown!.by) ?? ''
+  const lineValue = (e: EventRow) => eventValueOf(e, breakdown!.by) ?? ''
   let top: string[] = []
   if (breakdown !== undefined) {
     const counts = new Map<string, number>()
     for (const e of kept) {
       if (!series.some((s) => s.event === undefined || e.event === s.event)) continue
-      counts.set(valueOf(e), (counts.get(valueOf(e)) ?? 0) + 1)
+      counts.set(lineValue(e), (counts.get(lineValue(e)) ?? 0) + 1)
     }
     top = [...counts]
       .sort(([va, a], [vb, b]) => b - a || (va < vb ? -1 : va > vb ? 1 : 0))
@@ -112,9 +112,9 @@ export function trendLines(
             ...top.map((v) => ({
               value: v as string | null,
               other: false,
-              events: events.filter((e) => valueOf(e) === v),
+              events: events.filter((e) => lineValue(e) === v),
             })),
-            { value: null, other: true, events: events.filter((e) => !top.includes(valueOf(e))) },
+            { value: null, other: true, events: events.filter((e) => !top.includes(lineValue(e))) },
           ].filter((g) => g.events.length > 0)
     const empty =
       s.math === 'events' || s.math === 'persons' || s.math === 'sessions' || s.math === 'sum' ? 0 : null
