@@ -50,6 +50,15 @@ export const CASES: ReadonlyArray<{ name: string; spec: Record<string, unknown> 
       series: [{ math: 'sessions' }, { math: 'p90', event: 'checkout', property: 'amount' }],
     },
   },
+  { name: 'paths: pages per visit, depth 5', spec: { kind: 'paths', depth: 5, top: 5 } },
+  {
+    name: 'attribution: all six models, 30-day lookback',
+    spec: {
+      kind: 'attribution',
+      conversion: { event: 'checkout', value: 'properties.amount' },
+      lookback_days: 30,
+    },
+  },
 ]
 
 const { values: args } = parseArgs({

@@ -5,11 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_AUTH_THROTTLE } from '../src/app.ts'
 import { AnswerMetaSchema } from '../src/http/answer-meta.ts'
 import { PersonQuerySchema, PersonResponseSchema } from '../src/http/person-route.ts'
+import { AttributionResponseSchema } from '../src/insights/attribution.ts'
 import { BreakdownResponseSchema } from '../src/insights/breakdown.ts'
 import { EventNamesResponseSchema } from '../src/insights/event-names.ts'
 import { FunnelResponseSchema } from '../src/insights/funnel.ts'
 import { FunnelPersonsResponseSchema } from '../src/insights/funnel-persons.ts'
 import { WINDOW_END, WINDOW_START } from '../src/insights/params.ts'
+import { PathsResponseSchema } from '../src/insights/paths.ts'
 import { INSIGHTS } from '../src/insights/registry.ts'
 import { RejectedResponseSchema } from '../src/insights/rejected.ts'
 import { RetentionResponseSchema } from '../src/insights/retention.ts'
@@ -57,10 +59,12 @@ describe('GET /v1/openapi.json', () => {
       INSIGHTS.map((insight) => [`/v1/sites/{site}/${insight.kind}`, Object.keys(insight.params.shape)]),
     )
     expect(Object.keys(expected).sort()).toEqual([
+      '/v1/sites/{site}/attribution',
       '/v1/sites/{site}/breakdown',
       '/v1/sites/{site}/events',
       '/v1/sites/{site}/funnel',
       '/v1/sites/{site}/funnel_persons',
+      '/v1/sites/{site}/paths',
       '/v1/sites/{site}/rejected',
       '/v1/sites/{site}/retention',
       '/v1/sites/{site}/stats',
@@ -87,6 +91,11 @@ describe('GET /v1/openapi.json', () => {
       [`/v1/sites/site_a/funnel_persons?${range}&steps=${FUNNEL}&step=2`, FunnelPersonsResponseSchema],
       [`/v1/sites/site_a/retention?${range}&start=${START}&period=day`, RetentionResponseSchema],
       ['/v1/sites/site_a/persons/anon-alice', PersonResponseSchema],
+      [`/v1/sites/site_a/paths?${range}&step_type=event`, PathsResponseSchema],
+      [
+        `/v1/sites/site_a/attribution?${range}&conversion=${encodeURIComponent('{"event":"signup"}')}&data_driven_min_conversions=1`,
+        AttributionResponseSchema,
+      ],
     ] as const
     for (const [path, schema] of cases) {
       const res = await get(env.app, path, KEY_A)

@@ -1,8 +1,10 @@
+import { attribution } from './attribution.ts'
 import { breakdown } from './breakdown.ts'
 import type { AnyInsight } from './define.ts'
 import { eventNames } from './event-names.ts'
 import { funnel } from './funnel.ts'
 import { funnelPersons } from './funnel-persons.ts'
+import { paths } from './paths.ts'
 import { rejected } from './rejected.ts'
 import { retention } from './retention.ts'
 import { stats } from './stats.ts'
@@ -20,6 +22,8 @@ export const INSIGHTS: readonly AnyInsight[] = [
   funnel,
   funnelPersons,
   retention,
+  paths,
+  attribution,
   rejected,
   eventNames,
 ]

@@ -35,6 +35,17 @@ export interface SessionSource {
    * repeated), so a breakdown can count a visit once per value and page views per value.
    */
   eventValue?: Fragment
+  /**
+   * Follows people instead of devices: reads through `personEvents` (the bound site), splits
+   * visits per (person, device), and adds the `person` column. Kinds that credit or follow a
+   * person across devices (attribution) use it, so identity merges reach their visits too.
+   */
+  person?: Param
+  /**
+   * An ordered event-level value per visit: `steps` holds it for each event where it is not
+   * NULL, in the visit's event order (time, then message id). Paths read page sequences so.
+   */
+  steps?: Fragment
   /** More columns of each event (`expr AS name, …`), for kinds that read the events of visits. */
   columns?: Fragment
 }
@@ -45,25 +56,35 @@ const RUNNING = sql`ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW`
 /**
  * One row per event (of a device with an anonymous id) with its visit: `period`,
  * `anonymous_id`, `visit` (numbered from 1 per device and period), `t_ms`, `message_id`,
- * `type`, `page_path` and the source's extra columns. `sessionsQuery` folds these into visits.
+ * `type`, `page_path`, `person` (with `person` or `persons`) and the source's extra columns.
+ * `sessionsQuery` folds these into visits.
  */
 export function sessionEvents(source: SessionSource): Fragment {
   const timeout = param('session_timeout_ms', 'Int64', source.timeoutMs ?? SESSION_TIMEOUT_MS)
+  const person = source.person
+  const { key } = partition(source)
+  // Either option reads through personEvents (identity merges resolved) for its site.
+  const resolved = person ?? source.persons?.site
   const inner = sql`SELECT
-  ${source.period} AS period,
+  ${source.period} AS period,${
+    resolved === undefined
+      ? sql``
+      : sql`
+  person,`
+  }
   anonymous_id,
   toUnixTimestamp64Milli(ts) AS t_ms,
   message_id,
   type,
   page_path,${
-    source.persons
-      ? sql`
-  person,`
-      : sql``
-  }${
     source.eventValue
       ? sql`
   ${source.eventValue} AS event_value,`
+      : sql``
+  }${
+    source.steps
+      ? sql`
+  ${source.steps} AS step_value,`
       : sql``
   }${
     source.columns
@@ -77,26 +98,21 @@ export function sessionEvents(source: SessionSource): Fragment {
   utm_medium,
   utm_campaign,
   if(utm_source = '' AND utm_campaign = '', NULL, concat(utm_source, '\\0', utm_campaign)) AS utm_pair
-FROM ${
-    source.persons
-      ? sql`${personEvents(source.where, source.persons.site)}
-WHERE anonymous_id != ''`
-      : sql`events
-WHERE ${source.where}
+FROM ${resolved === undefined ? sql`events` : personEvents(source.where, resolved)}
+WHERE ${resolved === undefined ? source.where : sql`1`}
   AND anonymous_id != ''`
-  }`
   const gaps = sql`SELECT
   *,
   row_number() OVER device = 1 OR t_ms - lagInFrame(t_ms) OVER device > ${timeout} AS after_gap
 FROM (
   ${inner}
 )
-WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ${RUNNING})`
+WINDOW device AS (PARTITION BY ${key} ORDER BY t_ms, message_id ${RUNNING})`
   const idle = sql`SELECT *, sum(toUInt32(after_gap)) OVER device AS idle_visit
 FROM (
   ${gaps}
 )
-WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ${RUNNING})`
+WINDOW device AS (PARTITION BY ${key} ORDER BY t_ms, message_id ${RUNNING})`
   // last_value skips NULLs, so this is the latest UTM pair seen earlier in the same idle-split visit.
   const campaigns = sql`SELECT
   *,
@@ -104,12 +120,33 @@ WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ${
 FROM (
   ${idle}
 )
-WINDOW earlier AS (PARTITION BY period, anonymous_id, idle_visit ORDER BY t_ms, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)`
+WINDOW earlier AS (PARTITION BY ${key}, idle_visit ORDER BY t_ms, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)`
   return sql`SELECT *, sum(toUInt32(starts)) OVER device AS visit
 FROM (
   ${campaigns}
 )
-WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ${RUNNING})`
+WINDOW device AS (PARTITION BY ${key} ORDER BY t_ms, message_id ${RUNNING})`
+}
+
+/**
+ * The partition of visits: per device, or with `person` per (person, device), so a device two
+ * people used (before and after a merge they do not share) gives each their own visits.
+ * `columns` are the key columns a visit row carries.
+ */
+function partition(source: SessionSource): { key: Fragment; columns: Fragment } {
+  if (source.person === undefined) {
+    return {
+      key: sql`period, anonymous_id`,
+      columns: sql`period,
+anonymous_id`,
+    }
+  }
+  return {
+    key: sql`period, person, anonymous_id`,
+    columns: sql`period,
+person,
+anonymous_id`,
+  }
 }
 
 /**
@@ -119,11 +156,11 @@ WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ${
  */
 export function sessionsQuery(source: SessionSource): Fragment {
   const numbered = sessionEvents(source)
+  const { key, columns } = partition(source)
   const order = sql`(t_ms, message_id)`
   const isPage = sql`type = 'page'`
   const visits = sql`SELECT
-  period,
-  anonymous_id,
+  ${columns},
   visit,
   min(t_ms) AS started,
   max(t_ms) AS ended,
@@ -145,11 +182,16 @@ export function sessionsQuery(source: SessionSource): Fragment {
   groupUniqArrayIf(assumeNotNull(event_value), event_value IS NOT NULL) AS event_values,
   groupArrayIf(assumeNotNull(event_value), event_value IS NOT NULL AND ${isPage}) AS page_values`
       : sql``
+  }${
+    source.steps
+      ? sql`,
+  arrayMap(x -> x.3, arraySort(groupArrayIf((t_ms, message_id, assumeNotNull(step_value)), step_value IS NOT NULL))) AS steps`
+      : sql``
   }
 FROM (
   ${numbered}
 )
-GROUP BY period, anonymous_id, visit`
+GROUP BY ${key}, visit`
   if (source.channel === false) return visits
   return sql`SELECT
   *,
