@@ -6,7 +6,8 @@ import { applyIdentityLinks, type EventRow, toEventRow, type Warehouse } from '@
  * The shared product-analytics dataset: generated traffic plus hand-made persons whose
  * answers are known, for persons, funnels, retention, paths and attribution. Every insight's
  * test loads it with `loadProductDataset` and compares the warehouse with a plain-TypeScript
- * reference over `storedRows()` (persons: reference/persons.ts).
+ * reference over `storedRows()`; who is one person: `resolvePersons(storedRows()).personOf(row)`
+ * from reference/persons.ts (the writer's merges, computed independently).
  *
  * Site time zone America/New_York, across the end of DST (2024-11-03 02:00 EDT → 01:00 EST,
  * i.e. 06:00Z; that local day is 25 hours). The range under test is two local weeks,

@@ -64,6 +64,10 @@ export function startWriter(deps: WriterDeps): Writer {
     'sightline_writer_identity_reassigned_total',
     'Ids moved to another person by identify/alias merges (person_overrides rows written)',
   )
+  deps.counters.describe(
+    'sightline_writer_identity_skipped_total',
+    'Identity links not applied because a person already had the maximum number of ids',
+  )
 
   let stopping = false
   let refilling: Promise<void> | undefined
@@ -237,6 +241,12 @@ export function startWriter(deps: WriterDeps): Writer {
     const identity = await applyIdentityLinks(deps.warehouse, decoded.events)
     if (identity.reassigned > 0)
       deps.counters.inc('sightline_writer_identity_reassigned_total', {}, identity.reassigned)
+    if (identity.skipped > 0) {
+      deps.counters.inc('sightline_writer_identity_skipped_total', {}, identity.skipped)
+      deps.log?.('warn', 'identity links into an oversized person skipped (a shared or bogus user id?)', {
+        skipped: identity.skipped,
+      })
+    }
     if (decoded.poison.length > 0) await writePoison(decoded.poison)
     if (decoded.refusals.length > 0) await writeRefusals(decoded.refusals)
     const duplicates = decoded.events.length - freshCount + decoded.duplicatesInBatch

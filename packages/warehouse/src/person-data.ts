@@ -32,7 +32,8 @@ export async function personIdsOf(
     { lane: 'ingest' },
   )
   const person = found?.person ? found.person : id
-  const members = await membersOf(warehouse, site, [person], { maxRows: 1_000_000 })
+  // A person holds at most MAX_IDS_PER_PERSON ids plus one batch's links; this reads them all.
+  const members = await membersOf(warehouse, site, [person], { perPerson: 1_000_000 })
   return { person, ids: members.length === 0 ? [person] : members.map((m) => m.id) }
 }
 

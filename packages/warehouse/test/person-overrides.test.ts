@@ -127,4 +127,21 @@ describe('applyIdentityLinks on chdb', () => {
     ])
     expect(await membersOf(w, 's1', ['x'])).toEqual([])
   })
+
+  it('stops growing a person at the cap (a bogus shared user id must not swallow the site)', async () => {
+    const w = await fixture.open()
+    await migrate(w)
+    // Every visitor identifies as "null": the first ones merge, then the person is full.
+    const visitors = ['v1', 'v2', 'v3', 'v4', 'v5'].map((v) => identify(v, 'null'))
+    const results = []
+    for (const e of visitors) results.push(await applyIdentityLinks(w, [e], { maxIdsPerPerson: 3 }))
+    expect(results.map((r) => r.skipped)).toEqual([0, 0, 1, 1, 1])
+    expect((await membersOf(w, 's', ['null'])).map((m) => m.id)).toEqual(['null', 'v1', 'v2'])
+    // A link inside the full person, or between two other ids, still applies.
+    expect(
+      (await applyIdentityLinks(w, [identify('v1', 'v2'), identify('v4', 'v5')], { maxIdsPerPerson: 3 }))
+        .skipped,
+    ).toBe(0)
+    expect((await membersOf(w, 's', ['v4'])).map((m) => m.id)).toEqual(['v4', 'v5'])
+  })
 })

@@ -42,14 +42,24 @@ async function currentPersons(
   return new Map(rows.map((r) => [r.id, r.person]))
 }
 
-/** Every id whose current person is one of `persons`. */
+/**
+ * A person stops taking in ids at this size. Real people have a handful of ids; tens of
+ * thousands mean a shared or bogus user id (`"null"`, a constant from a template) linking
+ * every visitor. Merging on would make one "person" of the whole site and, past the reads'
+ * row limit, stall the writer on a lookup it can never finish. Links into a person this
+ * large are skipped and counted instead (docs/persons.md).
+ */
+export const MAX_IDS_PER_PERSON = 10_000
+
+/** Every id whose current person is one of `persons`, at most `perPerson` of each (by id order). */
 export async function membersOf(
   warehouse: Warehouse,
   site: string,
   persons: string[],
-  options: { lane?: 'ingest' | 'reads'; maxRows?: number } = {},
+  options: { lane?: 'ingest' | 'reads'; perPerson?: number } = {},
 ): Promise<Array<{ id: string; person: string }>> {
   if (persons.length === 0) return []
+  const perPerson = options.perPerson ?? MAX_IDS_PER_PERSON
   return warehouse.query(
     {
       name: 'person_overrides.members',
@@ -62,10 +72,11 @@ export async function membersOf(
               GROUP BY id
             )
             WHERE person IN {persons:Array(String)}
-            ORDER BY id`,
-      params: { site, persons },
+            ORDER BY person, id
+            LIMIT {per_person:UInt32} BY person`,
+      params: { site, persons, per_person: perPerson },
       row: Current,
-      ...(options.maxRows ? { limits: { maxResultRows: options.maxRows } } : {}),
+      limits: { maxResultRows: Math.max(1, perPerson * persons.length) },
     },
     { lane: options.lane ?? 'ingest' },
   )
@@ -80,19 +91,30 @@ export async function membersOf(
 export async function applyIdentityLinks(
   warehouse: Warehouse,
   events: readonly IdentityFields[],
-): Promise<{ reassigned: number }> {
+  options: { maxIdsPerPerson?: number } = {},
+): Promise<{ reassigned: number; skipped: number }> {
+  const cap = options.maxIdsPerPerson ?? MAX_IDS_PER_PERSON
   let reassigned = 0
-  for (const [site, links] of linksBySite(events)) {
-    const ids = [...new Set(links.flat())]
+  let skipped = 0
+  for (const [site, allLinks] of linksBySite(events)) {
+    const ids = [...new Set(allLinks.flat())]
     const personOf = await currentPersons(warehouse, site, ids)
     const persons = [...new Set(personOf.values())]
     const members = new Map<string, string[]>()
-    for (const m of await membersOf(warehouse, site, persons)) {
+    // One more than the cap: a person with that many is full.
+    for (const m of await membersOf(warehouse, site, persons, { perPerson: cap + 1 })) {
       const list = members.get(m.person) ?? []
       list.push(m.id)
       members.set(m.person, list)
       personOf.set(m.id, m.person)
     }
+    const full = (id: string) => (members.get(personOf.get(id) ?? id)?.length ?? 0) >= cap
+    const links = allLinks.filter(([a, b]) => {
+      const same = (personOf.get(a) ?? a) === (personOf.get(b) ?? b)
+      if (same || !(full(a) || full(b))) return true
+      skipped += 1
+      return false
+    })
     const plan = planMerges(links, { personOf, members })
     if (plan.length === 0) continue
     const version = nextVersion()
@@ -103,5 +125,5 @@ export async function applyIdentityLinks(
     )
     reassigned += plan.length
   }
-  return { reassigned }
+  return { reassigned, skipped }
 }
