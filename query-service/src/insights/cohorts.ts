@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { type Fragment, type Param, sql } from '../sql/fragment.ts'
-import { type Goal, GoalSchema, goalMatches, jsonText, resolveGoal } from './goals.ts'
+import { type Goal, GoalSchema, goalMatches, resolveGoal } from './goals.ts'
+import { jsonParam } from './json-param.ts'
 import { instant, WINDOW_END, WINDOW_START } from './params.ts'
 import { personEvents } from './persons.ts'
 import { eventsWhere, windowParams } from './predicates.ts'
@@ -16,7 +17,7 @@ export interface Cohort {
   to: Date
 }
 
-export const cohortParam = jsonText(z.strictObject({ did: GoalSchema, from: instant, to: instant }))
+export const cohortParam = jsonParam(z.strictObject({ did: GoalSchema, from: instant, to: instant }))
 
 export function resolveCohort(input: z.output<typeof cohortParam>): Cohort | string {
   if (input.from.getTime() >= input.to.getTime()) return 'cohort: `from` must be earlier than `to`'

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { compile, type Fragment, join, type Planned, param, property, sql } from '../sql/fragment.ts'
+import { jsonParam } from './json-param.ts'
 
 /**
  * The dimensions a breakdown groups by and a filter tests (docs/metrics.md, "Dimensions").
@@ -113,19 +114,7 @@ export type Filter = z.output<typeof FilterSchema>
 
 export const MAX_FILTERS = 20
 
-/** The GET form carries JSON values as text (filters=[{"dimension":"page",…}]); the POST form as JSON. */
-export function jsonText<T extends z.ZodType>(schema: T) {
-  return z.preprocess((value) => {
-    if (typeof value !== 'string') return value
-    try {
-      return JSON.parse(value)
-    } catch {
-      return value
-    }
-  }, schema)
-}
-
-export const filtersParam = jsonText(
+export const filtersParam = jsonParam(
   z.array(FilterSchema).max(MAX_FILTERS, { error: `at most ${MAX_FILTERS} filters` }),
 )
 

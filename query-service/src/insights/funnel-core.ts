@@ -2,7 +2,8 @@ import { z } from 'zod'
 import { type Fragment, join, type Param, param, sql } from '../sql/fragment.ts'
 import { type Cohort, cohortParam, inCohort, resolveCohort } from './cohorts.ts'
 import { type Dimension, dimension, type EventDimension, eventValue, isVisitDimension } from './dimensions.ts'
-import { type Goal, GoalSchema, goalEvents, goalMatches, jsonText, resolveGoal } from './goals.ts'
+import { type Goal, GoalSchema, goalEvents, goalMatches, resolveGoal } from './goals.ts'
+import { jsonParam } from './json-param.ts'
 import { DAY_MS, flag, type Resolved, rangeParams, resolveRange, WINDOW_END } from './params.ts'
 import { personEvents } from './persons.ts'
 import { eventsWhere, windowParams } from './predicates.ts'
@@ -39,13 +40,13 @@ export interface FunnelSpec {
 export const funnelParams = {
   ...rangeParams,
   include_bots: flag.default(false),
-  steps: jsonText(
+  steps: jsonParam(
     z
       .array(GoalSchema)
       .min(MIN_STEPS, { error: `a funnel has ${MIN_STEPS} to ${MAX_STEPS} steps` })
       .max(MAX_STEPS, { error: `a funnel has ${MIN_STEPS} to ${MAX_STEPS} steps` }),
   ),
-  exclusions: jsonText(
+  exclusions: jsonParam(
     z.array(GoalSchema).max(MAX_EXCLUSIONS, { error: `at most ${MAX_EXCLUSIONS} exclusions` }),
   ).default([]),
   window_s: z.coerce

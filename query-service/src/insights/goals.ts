@@ -64,18 +64,3 @@ export function goalEvents(goals: readonly Goal[]): Fragment {
   const names = [...new Set(goals.map((g) => g.event))].sort()
   return sql`event IN ${param('goal_events', 'Array(String)', names)}`
 }
-
-/**
- * The GET form carries a list of goals as JSON text (`steps=[{"event":"pageview"},…]`); the
- * query endpoint takes it as JSON. Anything that is not JSON is left for the schema to refuse.
- */
-export function jsonText<T extends z.ZodType>(schema: T) {
-  return z.preprocess((value) => {
-    if (typeof value !== 'string') return value
-    try {
-      return JSON.parse(value)
-    } catch {
-      return value
-    }
-  }, schema)
-}

@@ -2,7 +2,8 @@ import { z } from 'zod'
 import { compile, type Fragment, join, param, type SqlValue, sql } from '../sql/fragment.ts'
 import { type Cohort, cohortParam, inCohort, resolveCohort } from './cohorts.ts'
 import { defineInsight } from './define.ts'
-import { type Goal, GoalSchema, goalMatches, jsonText, resolveGoal } from './goals.ts'
+import { type Goal, GoalSchema, goalMatches, resolveGoal } from './goals.ts'
+import { jsonParam } from './json-param.ts'
 import { DAY_MS, explainParam, flag, type Resolved, rangeParams, resolveRange, timeZone } from './params.ts'
 import { personEvents } from './persons.ts'
 import { instantParam } from './predicates.ts'
@@ -179,8 +180,8 @@ export const retention = defineInsight({
   params: z.strictObject({
     ...rangeParams,
     include_bots: flag.default(false),
-    start: jsonText(GoalSchema),
-    return: jsonText(GoalSchema).optional(),
+    start: jsonParam(GoalSchema),
+    return: jsonParam(GoalSchema).optional(),
     mode: z.enum(MODES, { error: `expected one of ${MODES.join(', ')}` }).default('first_time'),
     period: z.enum(PERIODS, { error: `expected one of ${PERIODS.join(', ')}` }).default('week'),
     tz: timeZone.default('UTC'),

@@ -10,9 +10,9 @@ import {
   type Filter,
   filtersParam,
   isVisitDimension,
-  jsonText,
   patternPreflight,
 } from './dimensions.ts'
+import { jsonParam } from './json-param.ts'
 import {
   DAY_MS,
   explainParam,
@@ -252,7 +252,7 @@ export const trends = defineInsight({
     interval: z.enum(INTERVALS, { error: `expected one of ${INTERVALS.join(', ')}` }).default('day'),
     tz: timeZone.default('UTC'),
     filters: filtersParam.default([]),
-    series: jsonText(
+    series: jsonParam(
       z
         .array(SeriesSchema)
         .min(1)
