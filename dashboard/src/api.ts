@@ -38,6 +38,36 @@ export function storeSites(sites: string[]): void {
 
 export type Params = Record<string, string>
 
+/**
+ * The query service admits a few requests in flight per read key (docs/api.md, "Limits") and
+ * answers the next one 429 with Retry-After. A view asks for a dozen answers at once, so the
+ * page queues its own requests at that limit and waits out a 429 instead of showing an error.
+ */
+const MAX_IN_FLIGHT = 6
+const MAX_RETRIES = 3
+let inFlight = 0
+const waiting: Array<() => void> = []
+
+async function slot<T>(run: () => Promise<T>): Promise<T> {
+  if (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => waiting.push(resolve))
+  inFlight += 1
+  try {
+    return await run()
+  } finally {
+    inFlight -= 1
+    waiting.shift()?.()
+  }
+}
+
+const pause = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms)
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer)
+      reject(signal.reason)
+    })
+  })
+
 export class Api {
   constructor(
     readonly key: string,
@@ -59,15 +89,28 @@ export class Api {
   }
 
   private async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const res = await fetch(`${this.base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.key}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      ...(signal ? { signal } : {}),
-    })
+    for (let attempt = 0; ; attempt++) {
+      const res = await slot(() =>
+        fetch(`${this.base}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${this.key}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          ...(signal ? { signal } : {}),
+        }),
+      )
+      if (res.status === 429 && attempt < MAX_RETRIES) {
+        await res.body?.cancel()
+        await pause(Number(res.headers.get('retry-after') ?? '1') * 1000, signal)
+        continue
+      }
+      return this.answer<T>(res)
+    }
+  }
+
+  private async answer<T>(res: Response): Promise<T> {
     const json = (await res.json().catch(() => undefined)) as
       | { error?: { code: string; message: string } }
       | undefined

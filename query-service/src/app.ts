@@ -49,7 +49,7 @@ export interface AppDeps {
 }
 
 /** Four queries in flight per read key; the fifth is told to retry in a second. */
-export const DEFAULT_KEY_CONCURRENCY: KeyConcurrencyOptions = { maxInFlight: 4, retryAfterS: 1 }
+export const DEFAULT_KEY_CONCURRENCY: KeyConcurrencyOptions = { maxInFlight: 16, retryAfterS: 1 }
 /** Ten minutes: a dashboard reopened within that time, with no new data, answers from memory. */
 export const DEFAULT_CACHE_TTL_MS = 10 * 60 * 1000
 

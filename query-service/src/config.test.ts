@@ -9,7 +9,7 @@ describe('loadConfig', () => {
       readKeysFile: '.sightline/read-keys.json',
       logLevel: 'info',
       authThrottle: { burst: 20, refillS: 3 },
-      keyConcurrency: { maxInFlight: 4, retryAfterS: 1 },
+      keyConcurrency: { maxInFlight: 16, retryAfterS: 1 },
     })
   })
 

@@ -21,7 +21,7 @@ const EnvSchema = z
     QUERY_MAX_RESULT_ROWS: z.coerce.number().int().min(1).optional(),
     QUERY_MAX_CONCURRENT_READS: z.coerce.number().int().min(1).max(64).optional(),
     READ_KEYS_FILE: z.string().min(1).default('.sightline/read-keys.json'),
-    QUERY_MAX_IN_FLIGHT_PER_KEY: z.coerce.number().int().min(1).max(1_000).default(4),
+    QUERY_MAX_IN_FLIGHT_PER_KEY: z.coerce.number().int().min(1).max(1_000).default(16),
     QUERY_AUTH_FAILURE_BURST: z.coerce.number().int().min(1).default(20),
     QUERY_AUTH_FAILURE_REFILL_S: z.coerce.number().positive().default(3),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
