@@ -260,7 +260,8 @@ describe('the dashboard in Chromium', () => {
 
   it('is usable on a phone and in dark mode', async () => {
     await page.getByRole('button', { name: /^Theme: auto/ }).click()
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark')
+    // Preact renders the change on its next tick, not inside the click.
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme), SLOW).toBe('dark')
     await page.locator('.stats[data-ready="true"]').waitFor()
     await page.screenshot({ path: join(shots, 'overview-dark.png') })
     await page.setViewportSize({ width: 390, height: 844 })
