@@ -58,7 +58,7 @@ export function clusterStatements(
     const engine = ENGINE.exec(statement)
     if (!engine) throw new Error(`cluster DDL: table ${name} is not a MergeTree-family table`)
     const [engineText, family = '', , args = ''] = engine as unknown as [string, string, string?, string?]
-    const everywhere = (options.everywhere ?? DEFAULT_EVERYWHERE).has(name)
+    const everywhere = isEverywhere(options, name)
     // One Keeper path for the whole cluster makes every node a replica of the same table.
     const path = `'${options.zooPrefix ?? '/clickhouse/tables'}/${everywhere ? 'all' : '{shard}'}/{database}/${name}'`
     const replicatedArgs = [path, "'{replica}'", ...(args.trim() ? [args.trim()] : [])].join(', ')
@@ -93,7 +93,7 @@ ENGINE = Distributed(${quoteIdent(options.cluster)}, currentDatabase(), ${name}$
   if (alter) {
     const name = alter[1]!
     const rest = statement.slice(alter[0].length)
-    if ((options.everywhere ?? DEFAULT_EVERYWHERE).has(name)) return [`ALTER TABLE ${name} ${on}${rest}`]
+    if (isEverywhere(options, name)) return [`ALTER TABLE ${name} ${on}${rest}`]
     const local = `ALTER TABLE ${name}${LOCAL_SUFFIX} ${on}${rest}`
     // A Distributed table mirrors its local table's columns; it has no indexes, TTL or data.
     return /^\s*(ADD|DROP|MODIFY|RENAME) COLUMN\b/i.test(rest)
@@ -114,7 +114,7 @@ export function clusterMigration(
   for (const m of migrations)
     for (const s of m.statements) {
       const name = CREATE_TABLE.exec(s)?.[2]
-      if (name && !(options.everywhere ?? DEFAULT_EVERYWHERE).has(name)) tables.add(name)
+      if (name && !isEverywhere(options, name)) tables.add(name)
     }
   return migrations.map((m) => ({
     file: m.file,
@@ -126,6 +126,10 @@ export function clusterMigration(
       }
     }),
   }))
+}
+
+function isEverywhere(options: ClusterOptions, table: string): boolean {
+  return (options.everywhere ?? DEFAULT_EVERYWHERE).has(table)
 }
 
 function quoteIdent(name: string): string {
