@@ -207,6 +207,12 @@ describe('attribution on hand-made journeys', () => {
       }
       expect(result.credits.reduce((s, c) => s + c.conversions, 0)).toBeCloseTo(4, 9)
     }
+    // The value property may be named with or without `properties.`, as in every goal.
+    const bare = await attribution(KEY_A, 'site_a', {
+      conversion: { goal: { event: 'purchase', value: 'revenue' } },
+      models: ['last_touch', 'first_touch', 'linear', 'time_decay', 'position_based'],
+    })
+    expect(bare.results).toEqual(body.results)
   })
 
   it('a goal filter and a shorter lookback change exactly what they should', async () => {
@@ -407,14 +413,14 @@ describe('invalid specs are refused with 400 invalid_query', () => {
     ['lookback too long', { conversion: { event: 'purchase' }, lookback_days: 91 }, 'lookback_days'],
     ['half-life zero', { conversion: { event: 'purchase' }, half_life_days: 0 }, 'half_life_days'],
     [
-      'value not a property',
-      { conversion: { event: 'purchase', value: 'revenue' }, models: ['linear'] },
+      'value names no property',
+      { conversion: { event: 'purchase', value: 'properties.' }, models: ['linear'] },
       'value',
     ],
     [
       'visit filter in a goal',
       { conversion: { event: 'purchase', filters: [{ dimension: 'channel', op: 'is', value: 'email' }] } },
-      'event dimension',
+      'visit dimension',
     ],
     ['unknown goal field', { conversion: { event: 'purchase', revenue: 1 } }, 'revenue'],
     ['empty event', { conversion: { event: '' } }, 'conversion.event'],

@@ -8,7 +8,7 @@ import {
   type NonConvertingPath,
 } from './attribution-models.ts'
 import { defineInsight } from './define.ts'
-import { type Goal, GoalSchema, goalPredicates, goalValue } from './goal.ts'
+import { type Goal, GoalSchema, goalPredicates, goalValue, resolveGoal } from './goals.ts'
 import { jsonParam, listParam } from './json-param.ts'
 import {
   DAY_MS,
@@ -208,12 +208,14 @@ export const attribution = defineInsight({
     if (range.from.getTime() - params.lookback_days * DAY_MS < WINDOW_START.getTime()) {
       return { refused: `\`from\` minus the lookback window must not precede ${WINDOW_START.toISOString()}` }
     }
+    const conversion = resolveGoal(params.conversion, 'conversion')
+    if (typeof conversion === 'string') return { refused: conversion }
     return {
       spec: {
         site,
         ...range,
         includeBots: params.include_bots,
-        conversion: params.conversion,
+        conversion,
         models: params.models,
         by: params.by,
         lookbackDays: params.lookback_days,
