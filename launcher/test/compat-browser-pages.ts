@@ -49,7 +49,9 @@ function posthogInit(edge: string, key: string): string {
 
 function segmentInit(edge: string, key: string): string {
   // cdnURL: where analytics.js fetches its settings (the edge answers them). keepalive lets
-  // the event sent from pagehide outlive the page.
+  // the close event outlive the page. The close event is tracked from beforeunload, not
+  // pagehide: analytics.js queues through an async plugin chain and keeps what is still
+  // queued at pagehide in localStorage, so an event must be queued before pagehide runs.
   return `const analytics = AnalyticsNext.AnalyticsBrowser.load(
     { writeKey: ${JSON.stringify(key)}, cdnURL: ${JSON.stringify(edge)} },
     { integrations: { 'Segment.io': { deliveryStrategy: { config: { keepalive: true } } } } },
@@ -64,7 +66,7 @@ function segmentInit(edge: string, key: string): string {
       analytics.page()
     }
   }
-  addEventListener('pagehide', () => analytics.track('Page Closed'))`
+  addEventListener('beforeunload', () => { analytics.track('Page Closed') })`
 }
 
 function rudderstackInit(edge: string, key: string, beacon: boolean): string {
