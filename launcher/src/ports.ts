@@ -9,17 +9,8 @@ export function isPortFree(port: number, host: string): Promise<boolean> {
   })
 }
 
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, host, () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
+// One implementation of "a free port" for the repository: the local broker's.
+export { freePort } from '@sightline/kafka-local'
 
 /** Polls until `url` answers at all (any status), or fails after `timeoutMs`. */
 export async function waitForHttp(

@@ -1,3 +1,5 @@
+// The local broker lives in infra/kafka (the cluster launcher runs it too); tests reach it here.
+export { type KafkaBroker, type KafkaBrokerOptions, startKafka } from '@sightline/kafka-local'
 export { CHROMIUM_ARGS, chromiumPath } from './browser.ts'
 export { type BotAgent, type DeviceClass, type HumanAgent, isBotUserAgent } from './catalog/agents.ts'
 export { type ExpectedCounts, expectedCounts, type TrafficCounts } from './counts.ts'
@@ -9,6 +11,5 @@ export {
   type GeneratorOptions,
   type NativeBatch,
 } from './generator.ts'
-export { type KafkaBroker, type KafkaBrokerOptions, startKafka } from './kafka/broker.ts'
 export { hashSeed, Rng, type Seed } from './random.ts'
 export { freePort, type TempDir, tempDir } from './tmp.ts'

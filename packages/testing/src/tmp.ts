@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -14,20 +13,5 @@ export async function tempDir(prefix = 'sightline-'): Promise<TempDir> {
   return { path, cleanup: () => rm(path, { recursive: true, force: true }) }
 }
 
-/**
- * A port that was free a moment ago. Racy by nature (another process may take it before the
- * caller binds), which is acceptable for tests; prefer listening on 0 directly when the
- * service under test allows it.
- */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.once('error', reject)
-    server.listen(0, host, () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close((err) => (err ? reject(err) : resolve(port)))
-    })
-  })
-}
+// One implementation of "a free port" for the repository: the local broker's.
+export { freePort } from '@sightline/kafka-local'

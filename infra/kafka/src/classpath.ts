@@ -5,8 +5,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** infra/kafka: the pom that pins the broker, and the topics file. */
-export const KAFKA_INFRA_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../../infra/kafka')
+/** This package's folder (infra/kafka): the pom that pins the broker, and the topics file. */
+export const KAFKA_INFRA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..')
 
 /** Runs a command to the end; rejects with its last output lines so the cause is one read away. */
 export function run(command: string, args: string[], cwd: string): Promise<string> {

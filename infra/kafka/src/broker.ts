@@ -4,8 +4,8 @@ import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from '../tmp.ts'
 import { kafkaClasspath, run } from './classpath.ts'
+import { freePort } from './free-port.ts'
 
 export interface KafkaBrokerOptions {
   /** Reuse a data directory (restart after a stop or kill); default: a fresh temp dir, removed on stop. */
