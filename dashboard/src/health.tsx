@@ -1,7 +1,6 @@
 import type { Api, RejectedAnswer, StatsAnswer, TrendsAnswer } from './api.ts'
 import { count, percent } from './format.ts'
 import { useLoad } from './hooks.ts'
-import { viewerTimeZone } from './queries.ts'
 import type { Window } from './ranges.ts'
 import { TrendChart } from './trend-chart.tsx'
 
@@ -28,7 +27,7 @@ export function Health({ api, site, window }: { api: Api; site: string; window: 
         api.insight<TrendsAnswer>(
           site,
           'trends',
-          { ...range, interval: window.interval, tz: viewerTimeZone(), include_bots: 'true' },
+          { ...range, interval: window.interval, tz: window.tz, include_bots: 'true' },
           signal,
         ),
       ])
@@ -71,6 +70,7 @@ export function Health({ api, site, window }: { api: Api; site: string; window: 
           buckets={trend.buckets.map((b) => ({ ...b, visitors: b.count }))}
           interval={window.interval}
           label="Events accepted over time"
+          tz={window.tz}
         />
       </section>
       <section class="card" aria-labelledby="rejected-h">
