@@ -171,6 +171,7 @@ export interface Explained {
 }
 export interface EventNamesAnswer {
   events: { name: string; count: number; last_seen: string }[]
+  newest_received_at: string | null
 }
 export interface FunnelStep {
   step: number

@@ -40,7 +40,7 @@ export function Funnels({ api, site, window, editor, onEditor }: InsightProps) {
             <legend>Steps</legend>
             <ol>
               {e.steps.map((s, i) => (
-                <li key={`${i}:${s}`}>
+                <li key={i}>
                   <EventSelect
                     label={`Step ${i + 1}`}
                     value={s}
@@ -104,7 +104,7 @@ function FunnelChart({ answer }: { answer: FunnelAnswer }) {
           <li key={s.step} data-step={s.step} data-persons={s.persons}>
             <div class="funnel-head">
               <span>
-                {s.step}. <strong>{s.event}</strong>
+                {s.step}. <strong>{s.event === '$pageview' ? 'pageview' : s.event}</strong>
               </span>
               <span class="funnel-num">{count(s.persons)}</span>
             </div>

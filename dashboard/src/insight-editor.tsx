@@ -1,6 +1,7 @@
 // The controls the insight views' editors are made of, and the loading of the site's event
 // names they pick from. Native selects and inputs with visible labels: keyboard-usable as is.
 import type { ComponentChildren } from 'preact'
+import { useId } from 'preact/hooks'
 import type { Api, EventNamesAnswer } from './api.ts'
 import { type Loaded, useLoad } from './hooks.ts'
 import type { EditorParams, SpecWindow } from './insight-specs.ts'
@@ -49,17 +50,18 @@ export function Choice<T extends string>({
   /** Display names by value; the value itself otherwise. */
   names?: Partial<Record<T, string>>
 }) {
+  const id = useId()
   return (
-    <label class="field">
-      <span>{label}</span>
-      <select value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value as T)}>
+    <div class="field">
+      <label for={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value as T)}>
         {options.map((o) => (
           <option key={o} value={o}>
             {names?.[o] ?? o}
           </option>
         ))}
       </select>
-    </label>
+    </div>
   )
 }
 
@@ -78,11 +80,12 @@ export function EventSelect({
   /** When given, an empty choice with this text (e.g. "any event"). */
   anyLabel?: string
 }) {
+  const id = useId()
   const options = value && !names.includes(value) ? [value, ...names] : names
   return (
-    <label class="field">
-      <span>{label}</span>
-      <select value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
+    <div class="field">
+      <label for={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
         {anyLabel !== undefined && <option value="">{anyLabel}</option>}
         {options.map((n) => (
           <option key={n} value={n}>
@@ -90,7 +93,7 @@ export function EventSelect({
           </option>
         ))}
       </select>
-    </label>
+    </div>
   )
 }
 
@@ -107,10 +110,12 @@ export function NumberField({
   max: number
   onChange(v: number): void
 }) {
+  const id = useId()
   return (
-    <label class="field">
-      <span>{label}</span>
+    <div class="field">
+      <label for={id}>{label}</label>
       <input
+        id={id}
         type="number"
         value={value}
         min={min}
@@ -121,7 +126,7 @@ export function NumberField({
           if (Number.isInteger(n) && n >= min && n <= max) onChange(n)
         }}
       />
-    </label>
+    </div>
   )
 }
 

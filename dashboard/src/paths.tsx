@@ -57,6 +57,12 @@ export function Paths({ api, site, window, editor, onEditor }: InsightProps) {
   )
 }
 
+/** Cut to the room before the next column (~7 px a character at 13 px); the title has it whole. */
+function fit(text: string, px: number): string {
+  const chars = Math.max(4, Math.floor(px / 7))
+  return text.length <= chars ? text : `${text.slice(0, chars - 1)}…`
+}
+
 const nodeName = (n: PathNode) => (n.other ? `other (${n.values})` : n.name || '(none)')
 
 function Sankey({ answer }: { answer: PathsAnswer }) {
@@ -109,7 +115,8 @@ function Sankey({ answer }: { answer: PathsAnswer }) {
           </g>
           {layout.nodes.map((n) => {
             const d = node(n.index)
-            const last = n.step === steps
+            const units = ` · ${count(d.units)}`
+            const label = fit(nodeName(d), layout.labelWidth - 7 * units.length) + units
             return (
               <g
                 key={n.index}
@@ -123,13 +130,8 @@ function Sankey({ answer }: { answer: PathsAnswer }) {
                     Step {d.step}: {nodeName(d)}, {count(d.units)} ({count(d.dropoff)} end here)
                   </title>
                 </rect>
-                <text
-                  x={last ? n.x - 6 : n.x + layout.nodeWidth + 6}
-                  y={n.y + n.height / 2}
-                  dy="0.35em"
-                  text-anchor={last ? 'end' : 'start'}
-                >
-                  {nodeName(d)} · {count(d.units)}
+                <text x={n.x + layout.nodeWidth + 5} y={n.y + n.height / 2} dy="0.35em">
+                  {label}
                 </text>
               </g>
             )

@@ -23,38 +23,48 @@ export interface SankeyLayout {
   width: number
   height: number
   nodeWidth: number
+  /** Room right of each node for its label, up to the next column. */
+  labelWidth: number
   nodes: LaidNode[]
   links: LaidLink[]
 }
 
 export function layoutSankey(
   answer: Pick<PathsAnswer, 'nodes' | 'links'>,
-  size = { width: 960, height: 380, nodeWidth: 12, gap: 14 },
+  // The gap is at least a line of label text, so labels of one column never overlap; the last
+  // column keeps `labelRoom` on its right for its labels, so every label sits right of its node.
+  size = { width: 960, height: 380, nodeWidth: 12, gap: 18, labelRoom: 170 },
 ): SankeyLayout {
   const steps = Math.max(1, ...answer.nodes.map((n) => n.step))
   const columns = Array.from({ length: steps }, (_, i) => answer.nodes.filter((n) => n.step === i + 1))
+  // Many nodes in a column (`top` goes to 50) make the chart taller rather than the bands thinner.
+  const most = Math.max(...columns.map((c) => c.length))
+  const height = Math.max(size.height, most * (size.gap + 8))
   // The fullest column fills the height minus its gaps; every column uses that scale.
   const scale = Math.min(
     ...columns
       .filter((c) => c.length > 0)
       .map(
         (c) =>
-          (size.height - size.gap * (c.length - 1)) /
+          (height - size.gap * (c.length - 1)) /
           Math.max(
             1,
             c.reduce((n, x) => n + x.units, 0),
           ),
       ),
   )
-  const columnX = (step: number) =>
-    steps === 1 ? 0 : ((step - 1) * (size.width - size.nodeWidth)) / (steps - 1)
+  const span = size.width - size.labelRoom - size.nodeWidth
+  const columnX = (step: number) => (steps === 1 ? 0 : ((step - 1) * span) / (steps - 1))
   const laid = new Map<number, LaidNode>()
+  let bottom = height
   for (const column of columns) {
     let y = 0
     for (const n of column) {
-      const height = Math.max(1, n.units * scale)
-      laid.set(n.index, { index: n.index, step: n.step, x: columnX(n.step), y, height })
-      y += height + size.gap
+      const h = Math.max(1, n.units * scale)
+      laid.set(n.index, { index: n.index, step: n.step, x: columnX(n.step), y, height: h })
+      // A 1 px floor keeps one unit visible; a column of many such nodes may run a little lower.
+      bottom = Math.max(bottom, y + h)
+      y += h + size.gap
     }
   }
   // Bands leave a node in the order of their targets and enter in the order of their sources,
@@ -88,8 +98,10 @@ export function layoutSankey(
     })
   return {
     width: size.width,
-    height: size.height,
+    height: bottom,
     nodeWidth: size.nodeWidth,
+    labelWidth:
+      (steps === 1 ? size.labelRoom : Math.min(size.labelRoom, span / (steps - 1))) - size.nodeWidth - 8,
     nodes: answer.nodes.map((n) => laid.get(n.index)!),
     links,
   }
