@@ -68,10 +68,10 @@ export function Health({ api, site, window }: { api: Api; site: string; window: 
         <Stat
           metric="newest"
           label="Newest event received"
-          value={newestAt ? ago(Date.now() - Date.parse(newestAt)) : '—'}
+          value={newestAt ? `${ago(Date.now() - Date.parse(newestAt))} ago` : '—'}
           note={
             newestAt
-              ? 'ago, and queryable now: the end-to-end lag is at most this while events flow'
+              ? 'and queryable now: while events flow, the end-to-end lag is at most this'
               : 'nothing in this range'
           }
           at={newestAt ?? undefined}

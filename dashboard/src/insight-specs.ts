@@ -59,6 +59,7 @@ export interface AttributionEditor {
   lookbackDays: number
 }
 
+const range = (w: SpecWindow) => ({ from: w.from.toISOString(), to: w.to.toISOString() })
 const get = (p: EditorParams, key: string) => p.find(([k]) => k === key)?.[1]
 const all = (p: EditorParams, key: string) => p.filter(([k]) => k === key).map(([, v]) => v)
 function oneOf<T extends string>(values: readonly T[], text: string | undefined, fallback: T): T {
@@ -92,8 +93,7 @@ export function funnelParams(e: FunnelEditor): EditorParams {
 export function funnelSpec(e: FunnelEditor, w: SpecWindow) {
   return {
     kind: 'funnel',
-    from: w.from.toISOString(),
-    to: w.to.toISOString(),
+    ...range(w),
     steps: e.steps.map((event) => ({ event })),
     window_s: e.windowDays * 86_400,
     order: e.order,
@@ -119,8 +119,7 @@ export function retentionParams(e: RetentionEditor): EditorParams {
 export function retentionSpec(e: RetentionEditor, w: SpecWindow) {
   return {
     kind: 'retention',
-    from: w.from.toISOString(),
-    to: w.to.toISOString(),
+    ...range(w),
     start: { event: e.start },
     ...(e.returning ? { return: { event: e.returning } } : {}),
     period: e.period,
@@ -152,8 +151,7 @@ export function pathsParams(e: PathsEditor): EditorParams {
 export function pathsSpec(e: PathsEditor, w: SpecWindow) {
   return {
     kind: 'paths',
-    from: w.from.toISOString(),
-    to: w.to.toISOString(),
+    ...range(w),
     step_type: e.stepType,
     ...(e.anchor !== 'none' && e.at ? { [e.anchor]: e.at } : {}),
     depth: e.depth,
@@ -185,8 +183,7 @@ export function attributionParams(e: AttributionEditor): EditorParams {
 export function attributionSpec(e: AttributionEditor, w: SpecWindow) {
   return {
     kind: 'attribution',
-    from: w.from.toISOString(),
-    to: w.to.toISOString(),
+    ...range(w),
     conversion: { event: e.conversion, ...(e.value ? { value: e.value } : {}) },
     models: e.models,
     by: e.by,
