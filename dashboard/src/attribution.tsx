@@ -7,6 +7,7 @@ import {
   type InsightProps,
   LoadingNames,
   NumberField,
+  TextField,
   useEventNames,
   useSpec,
 } from './insight-editor.tsx'
@@ -57,20 +58,14 @@ export function Attribution({ api, site, window, editor, onEditor }: InsightProp
             names={names.data}
             onChange={(conversion) => set({ conversion })}
           />
-          <label class="field">
-            <span>Value property</span>
-            <input
-              type="text"
-              placeholder="properties.revenue"
-              value={e.value}
-              onChange={(ev) => {
-                const value = (ev.target as HTMLInputElement).value.trim()
-                set({
-                  value: value === '' || value.startsWith('properties.') ? value : `properties.${value}`,
-                })
-              }}
-            />
-          </label>
+          <TextField
+            label="Value property"
+            placeholder="properties.revenue"
+            value={e.value}
+            onCommit={(value) =>
+              set({ value: value === '' || value.startsWith('properties.') ? value : `properties.${value}` })
+            }
+          />
           <Choice label="Credit by" value={e.by} options={TOUCH_LABELS} onChange={(by) => set({ by })} />
           <NumberField
             label="Lookback (days)"

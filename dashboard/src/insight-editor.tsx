@@ -1,7 +1,7 @@
 // The controls the insight views' editors are made of, and the loading of the site's event
 // names they pick from. Native selects and inputs with visible labels: keyboard-usable as is.
 import type { ComponentChildren } from 'preact'
-import { useId } from 'preact/hooks'
+import { useEffect, useId, useState } from 'preact/hooks'
 import type { Api, EventNamesAnswer } from './api.ts'
 import { type Loaded, useLoad } from './hooks.ts'
 import type { EditorParams, SpecWindow } from './insight-specs.ts'
@@ -97,6 +97,16 @@ export function EventSelect({
   )
 }
 
+/**
+ * What is typed, kept apart from the committed value until Enter or leaving the field: a
+ * re-render while typing (an answer arriving) must not put the old value back into the box.
+ */
+function useDraft(value: string) {
+  const [draft, setDraft] = useState(value)
+  useEffect(() => setDraft(value), [value])
+  return [draft, setDraft] as const
+}
+
 export function NumberField({
   label,
   value,
@@ -111,20 +121,52 @@ export function NumberField({
   onChange(v: number): void
 }) {
   const id = useId()
+  const [draft, setDraft] = useDraft(String(value))
   return (
     <div class="field">
       <label for={id}>{label}</label>
       <input
         id={id}
         type="number"
-        value={value}
+        value={draft}
         min={min}
         max={max}
         step={1}
+        onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
         onChange={(e) => {
           const n = Number((e.target as HTMLInputElement).value)
           if (Number.isInteger(n) && n >= min && n <= max) onChange(n)
+          else setDraft(String(value))
         }}
+      />
+    </div>
+  )
+}
+
+/** Free text (a page path, a property), committed trimmed with Enter or by leaving the field. */
+export function TextField({
+  label,
+  value,
+  placeholder,
+  onCommit,
+}: {
+  label: string
+  value: string
+  placeholder?: string
+  onCommit(text: string): void
+}) {
+  const id = useId()
+  const [draft, setDraft] = useDraft(value)
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        type="text"
+        value={draft}
+        placeholder={placeholder}
+        onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
+        onChange={(e) => onCommit((e.target as HTMLInputElement).value.trim())}
       />
     </div>
   )

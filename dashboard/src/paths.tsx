@@ -1,6 +1,13 @@
 import type { PathNode, PathsAnswer } from './api.ts'
 import { count } from './format.ts'
-import { Choice, InsightLayout, type InsightProps, NumberField, useSpec } from './insight-editor.tsx'
+import {
+  Choice,
+  InsightLayout,
+  type InsightProps,
+  NumberField,
+  TextField,
+  useSpec,
+} from './insight-editor.tsx'
 import { ANCHORS, type PathsEditor, parsePaths, pathsParams, pathsSpec, STEP_TYPES } from './insight-specs.ts'
 import { layoutSankey } from './sankey.ts'
 
@@ -35,17 +42,11 @@ export function Paths({ api, site, window, editor, onEditor }: InsightProps) {
             }
           />
           {e.anchor !== 'none' && (
-            <label class="field">
-              <span>{e.stepType === 'page' ? 'Page' : 'Event'}</span>
-              <input
-                type="text"
-                value={e.at}
-                onChange={(ev) => {
-                  const at = (ev.target as HTMLInputElement).value.trim()
-                  set(at ? { at } : { at: '', anchor: 'none' })
-                }}
-              />
-            </label>
+            <TextField
+              label={e.stepType === 'page' ? 'Page' : 'Event'}
+              value={e.at}
+              onCommit={(at) => set(at ? { at } : { at: '', anchor: 'none' })}
+            />
           )}
           <NumberField label="Depth" value={e.depth} min={2} max={10} onChange={(depth) => set({ depth })} />
           <NumberField label="Per step" value={e.top} min={1} max={50} onChange={(top) => set({ top })} />
