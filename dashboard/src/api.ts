@@ -14,6 +14,13 @@ export class ApiError extends Error {
 
 const SITES_STORAGE = 'sightline.sites'
 
+/** What GET /v1/sites answers: the key's sites and each one's reporting time zone. */
+export interface KeySites {
+  sites: string[]
+  /** Absent from a query service older than the field: the viewer's zone stands in. */
+  time_zones?: Record<string, string>
+}
+
 export function storedKey(): string | undefined {
   return sessionStorage.getItem(KEY_STORAGE) ?? undefined
 }
@@ -24,15 +31,15 @@ export function storeKey(key: string | undefined): void {
   } else sessionStorage.setItem(KEY_STORAGE, key)
 }
 /** The key's sites as last seen in this tab: a reload renders at once, then checks again. */
-export function storedSites(): string[] | undefined {
+export function storedSites(): KeySites | undefined {
   try {
-    const sites = JSON.parse(sessionStorage.getItem(SITES_STORAGE) ?? 'null') as unknown
-    return Array.isArray(sites) && sites.every((s) => typeof s === 'string') ? sites : undefined
+    const seen = JSON.parse(sessionStorage.getItem(SITES_STORAGE) ?? 'null') as KeySites | null
+    return Array.isArray(seen?.sites) && seen.sites.every((s) => typeof s === 'string') ? seen : undefined
   } catch {
     return undefined
   }
 }
-export function storeSites(sites: string[]): void {
+export function storeSites(sites: KeySites): void {
   sessionStorage.setItem(SITES_STORAGE, JSON.stringify(sites))
 }
 
@@ -74,7 +81,7 @@ export class Api {
     private readonly base = location.origin,
   ) {}
 
-  sites(): Promise<{ sites: string[] }> {
+  sites(): Promise<KeySites> {
     return this.request('GET', '/v1/sites')
   }
 
@@ -82,6 +89,11 @@ export class Api {
   insight<T>(site: string, kind: string, params: Params, signal?: AbortSignal): Promise<T> {
     const query = new URLSearchParams(params).toString()
     return this.request('GET', `/v1/sites/${encodeURIComponent(site)}/${kind}?${query}`, undefined, signal)
+  }
+
+  /** POST /v1/sites/:site/query: any insight kind from a JSON spec. */
+  query<T>(site: string, spec: { kind: string }, signal?: AbortSignal): Promise<T> {
+    return this.request('POST', `/v1/sites/${encodeURIComponent(site)}/query`, spec, signal)
   }
 
   sql<T>(site: string, body: { sql: string; explain?: boolean }, signal?: AbortSignal): Promise<T> {
@@ -156,4 +168,56 @@ export interface RejectedAnswer {
 export interface Explained {
   sql: string
   params: Record<string, unknown>
+}
+export interface EventNamesAnswer {
+  events: { name: string; count: number; last_seen: string }[]
+  newest_received_at: string | null
+}
+export interface FunnelStep {
+  step: number
+  event: string
+  persons: number
+  dropped: number
+  conversion_from_previous: number
+  conversion_from_first: number
+  median_time_s: number | null
+}
+export interface FunnelAnswer {
+  steps: FunnelStep[]
+}
+export interface RetentionAnswer {
+  period: string
+  tz: string
+  cohorts: {
+    period_start: string
+    persons: number
+    retained: { period: number; persons: number; rate: number }[]
+  }[]
+}
+export interface PathNode {
+  index: number
+  step: number
+  name: string | null
+  other: boolean
+  values: number
+  units: number
+  dropoff: number
+}
+export interface PathsAnswer {
+  units: number
+  nodes: PathNode[]
+  links: { source: number; target: number; units: number }[]
+}
+export interface AttributionResult {
+  model: string
+  available: boolean
+  reason: string | null
+  conversions: number
+  revenue: number
+  credits: { label: string | null; conversions: number; revenue: number }[]
+}
+export interface AttributionAnswer {
+  conversions: number
+  revenue: number
+  results: AttributionResult[]
 }

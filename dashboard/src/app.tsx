@@ -1,14 +1,17 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
-import { Api, storedKey, storedSites, storeKey, storeSites } from './api.ts'
+import { Api, type KeySites, storedKey, storedSites, storeKey, storeSites } from './api.ts'
+import type { InsightProps } from './insight-editor.tsx'
 import { lazyView } from './lazy.tsx'
 import { Overview } from './overview.tsx'
 import { CARDS } from './queries.ts'
-import { isoDate, resolveWindow } from './ranges.ts'
+import { isoDate, resolveWindow, viewerTimeZone } from './ranges.ts'
 import { SignIn } from './sign-in.tsx'
 import { type Theme, ThemeToggle } from './theme.tsx'
 import {
   type Dimension,
   type Filter,
+  type InsightView as InsightViewName,
+  isInsightView,
   parseState,
   RANGE_KINDS,
   type RangeKind,
@@ -21,6 +24,10 @@ import {
 const Live = lazyView(() => import('./live.tsx').then((m) => m.Live))
 const Health = lazyView(() => import('./health.tsx').then((m) => m.Health))
 const Audit = lazyView(() => import('./audit.tsx').then((m) => m.Audit))
+const Funnels = lazyView(() => import('./funnels.tsx').then((m) => m.Funnels))
+const Retention = lazyView(() => import('./retention.tsx').then((m) => m.Retention))
+const Paths = lazyView(() => import('./paths.tsx').then((m) => m.Paths))
+const Attribution = lazyView(() => import('./attribution.tsx').then((m) => m.Attribution))
 
 /** The site npm start fills with generated traffic (launcher/src/workspace.ts, DEMO_DATA_SITE). */
 const DEMO_DATA_SITE = 'demo-shop'
@@ -29,6 +36,10 @@ const VIEW_LABELS: Record<View, string> = {
   overview: 'Overview',
   live: 'Live',
   health: 'Ingestion',
+  funnels: 'Funnels',
+  retention: 'Retention',
+  paths: 'Paths',
+  attribution: 'Attribution',
   audit: 'Audit',
 }
 const RANGE_LABELS: Record<RangeKind, string> = {
@@ -46,7 +57,7 @@ const DIMENSION_LABELS: Record<string, string> = {
 
 export function App({ theme }: { theme: Theme }) {
   const [state, setState] = useState<ViewState>(() => parseState(location.search))
-  const [session, setSession] = useState<{ api: Api; sites: string[] } | undefined>(() => {
+  const [session, setSession] = useState<{ api: Api; sites: KeySites } | undefined>(() => {
     const key = storedKey()
     const sites = storedSites()
     return key && sites ? { api: new Api(key), sites } : undefined
@@ -64,8 +75,8 @@ export function App({ theme }: { theme: Theme }) {
     const api = session?.api ?? new Api(key)
     api.sites().then(
       (r) => {
-        storeSites(r.sites)
-        setSession({ api, sites: r.sites })
+        storeSites(r)
+        setSession({ api, sites: r })
         setChecking(false)
       },
       () => {
@@ -81,7 +92,10 @@ export function App({ theme }: { theme: Theme }) {
     return () => removeEventListener('popstate', onPop)
   }, [])
 
-  const site = session && (state.site && session.sites.includes(state.site) ? state.site : session.sites[0])
+  const site =
+    session && (state.site && session.sites.sites.includes(state.site) ? state.site : session.sites.sites[0])
+  // Days and chart buckets follow the site's own zone (its time_zone setting), not the viewer's.
+  const tz = (site && session?.sites.time_zones?.[site]) || viewerTimeZone()
   // The URL always says what is on screen (without the key): copy it to share the view.
   useEffect(() => {
     if (!site) return
@@ -96,8 +110,8 @@ export function App({ theme }: { theme: Theme }) {
   }, [session])
 
   const window = useMemo(
-    () => resolveWindow(state.range, new Date(), { from: state.from, to: state.to }),
-    [state.range, state.from, state.to],
+    () => resolveWindow(state.range, new Date(), { from: state.from, to: state.to }, tz),
+    [state.range, state.from, state.to, tz],
   )
 
   if (checking) return <p class="boot">Loading Sightline…</p>
@@ -137,9 +151,9 @@ export function App({ theme }: { theme: Theme }) {
           <select
             aria-label="Site"
             value={site}
-            onChange={(e) => go({ site: (e.target as HTMLSelectElement).value, filters: [] })}
+            onChange={(e) => go({ site: (e.target as HTMLSelectElement).value, filters: [], editor: [] })}
           >
-            {session.sites.map((s) => (
+            {session.sites.sites.map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>
@@ -167,7 +181,7 @@ export function App({ theme }: { theme: Theme }) {
               aria-current={state.view === v ? 'page' : undefined}
               onClick={(e) => {
                 e.preventDefault()
-                go({ view: v })
+                go({ view: v, editor: [] })
               }}
             >
               {VIEW_LABELS[v]}
@@ -190,7 +204,11 @@ export function App({ theme }: { theme: Theme }) {
                 const range = (e.target as HTMLSelectElement).value as RangeKind
                 go(
                   range === 'custom'
-                    ? { range, from: isoDate(window.from), to: isoDate(new Date(window.to.getTime() - 1)) }
+                    ? {
+                        range,
+                        from: isoDate(window.from, tz),
+                        to: isoDate(new Date(window.to.getTime() - 1), tz),
+                      }
                     : { range, from: undefined, to: undefined },
                 )
               }}
@@ -222,7 +240,14 @@ export function App({ theme }: { theme: Theme }) {
               </label>
             </>
           )}
-          {state.filters.length > 0 && (
+          <span
+            class="muted small tz"
+            data-tz={tz}
+            title="Days and hours are counted in the site's time zone"
+          >
+            Site time: {tz}
+          </span>
+          {state.filters.length > 0 && !isInsightView(state.view) && (
             <ul class="chips" aria-label="Filters">
               {state.filters.map((f) => (
                 <li key={f.dimension} class="chip" data-filter={`${f.dimension}:${f.value}`}>
@@ -256,10 +281,28 @@ export function App({ theme }: { theme: Theme }) {
         )}
         {state.view === 'live' && <Live api={session.api} site={site} />}
         {state.view === 'health' && <Health api={session.api} site={site} window={window} />}
+        {isInsightView(state.view) && (
+          <InsightView
+            view={state.view}
+            props={{
+              api: session.api,
+              site,
+              window: { from: window.from, to: window.to, tz },
+              editor: state.editor,
+              onEditor: (editor) => go({ editor }),
+            }}
+          />
+        )}
         {state.view === 'audit' && (
           <Audit api={session.api} site={site} window={window} filters={state.filters} tabs={tabs} />
         )}
       </main>
     </div>
   )
+}
+
+/** The four insight views, each its own chunk, keyed by view so an editor never leaks into another. */
+function InsightView({ view, props }: { view: InsightViewName; props: InsightProps }) {
+  const View = { funnels: Funnels, retention: Retention, paths: Paths, attribution: Attribution }[view]
+  return <View key={view} {...props} />
 }

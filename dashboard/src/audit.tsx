@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks'
 import { type Api, ApiError, type Explained } from './api.ts'
 import { useLoad } from './hooks.ts'
-import { overviewQueries, viewerTimeZone } from './queries.ts'
+import { overviewQueries } from './queries.ts'
 import type { Window } from './ranges.ts'
 import type { Dimension, Filter } from './url-state.ts'
 
@@ -22,7 +22,7 @@ LIMIT 20`
 
 /** For every chart of the Overview as it stands, the SQL and parameters behind it; and a console. */
 export function Audit({ api, site, window, filters, tabs }: Props) {
-  const queries = overviewQueries(window, filters, tabs, viewerTimeZone())
+  const queries = overviewQueries(window, filters, tabs, window.tz)
   const explained = useLoad(
     (signal) =>
       Promise.all(

@@ -21,3 +21,12 @@ export function change(now: number, before: number): number | undefined {
   if (before === 0) return undefined
   return (now - before) / before
 }
+
+/** A past span, coarse: "4 s", "12 min", "3 h", "2 days" (clock skew below zero reads 0 s). */
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000))
+  if (s < 120) return `${s} s`
+  if (s < 7200) return `${Math.round(s / 60)} min`
+  if (s < 172_800) return `${Math.round(s / 3600)} h`
+  return `${Math.round(s / 86_400)} days`
+}

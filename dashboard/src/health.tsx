@@ -1,7 +1,6 @@
-import type { Api, RejectedAnswer, StatsAnswer, TrendsAnswer } from './api.ts'
-import { count, percent } from './format.ts'
+import type { Api, EventNamesAnswer, RejectedAnswer, StatsAnswer, TrendsAnswer } from './api.ts'
+import { ago, count, percent } from './format.ts'
 import { useLoad } from './hooks.ts'
-import { viewerTimeZone } from './queries.ts'
 import type { Window } from './ranges.ts'
 import { TrendChart } from './trend-chart.tsx'
 
@@ -10,29 +9,32 @@ interface Health {
   humans: StatsAnswer
   rejected: RejectedAnswer
   trend: TrendsAnswer
+  newest: EventNamesAnswer
 }
 
 /**
  * What happened to the site's events on the way in, from the read API alone: accepted
  * events over time (bots included), the share labelled bots, and everything refused by
- * stage and reason. End-to-end lag is not in the read API (the bridge's private /metrics).
+ * stage and reason, and how long ago the newest queryable event reached the edge: while
+ * events flow, that bounds the end-to-end lag (edge → queryable) from above.
  */
 export function Health({ api, site, window }: { api: Api; site: string; window: Window }) {
   const range = { from: window.from.toISOString(), to: window.to.toISOString() }
   const answer = useLoad<Health>(
     async (signal) => {
-      const [withBots, humans, rejected, trend] = await Promise.all([
+      const [withBots, humans, rejected, trend, newest] = await Promise.all([
         api.insight<StatsAnswer>(site, 'stats', { ...range, include_bots: 'true' }, signal),
         api.insight<StatsAnswer>(site, 'stats', range, signal),
         api.insight<RejectedAnswer>(site, 'rejected', range, signal),
         api.insight<TrendsAnswer>(
           site,
           'trends',
-          { ...range, interval: window.interval, tz: viewerTimeZone(), include_bots: 'true' },
+          { ...range, interval: window.interval, tz: window.tz, include_bots: 'true' },
           signal,
         ),
+        api.insight<EventNamesAnswer>(site, 'events', { ...range, include_bots: 'true', limit: '1' }, signal),
       ])
-      return { withBots, humans, rejected, trend }
+      return { withBots, humans, rejected, trend, newest }
     },
     [site, range.from, range.to],
   )
@@ -43,7 +45,8 @@ export function Health({ api, site, window }: { api: Api; site: string; window: 
         {answer.message}
       </p>
     )
-  const { withBots, humans, rejected, trend } = answer.data
+  const { withBots, humans, rejected, trend, newest } = answer.data
+  const newestAt = newest.newest_received_at
   const bots = withBots.events - humans.events
   const offered = withBots.events + rejected.total
   return (
@@ -62,6 +65,17 @@ export function Health({ api, site, window }: { api: Api; site: string; window: 
           value={count(rejected.total)}
           note={offered ? `${percent(rejected.total / offered)} of all offered` : ' '}
         />
+        <Stat
+          metric="newest"
+          label="Newest event received"
+          value={newestAt ? `${ago(Date.now() - Date.parse(newestAt))} ago` : '—'}
+          note={
+            newestAt
+              ? 'and queryable now: while events flow, the end-to-end lag is at most this'
+              : 'nothing in this range'
+          }
+          at={newestAt ?? undefined}
+        />
       </section>
       <section class="card trend" aria-labelledby="throughput-h">
         <header class="card-head">
@@ -71,6 +85,7 @@ export function Health({ api, site, window }: { api: Api; site: string; window: 
           buckets={trend.buckets.map((b) => ({ ...b, visitors: b.count }))}
           interval={window.interval}
           label="Events accepted over time"
+          tz={window.tz}
         />
       </section>
       <section class="card" aria-labelledby="rejected-h">
@@ -117,14 +132,22 @@ function Stat({
   label,
   value,
   note,
+  at,
 }: {
   metric: string
   label: string
   value: string
   note: string
+  /** An instant the value is computed from, for whoever reads the page (title, tests). */
+  at?: string | undefined
 }) {
   return (
-    <div class="stat" data-metric={metric}>
+    <div
+      class="stat"
+      data-metric={metric}
+      data-at={at}
+      title={at ? new Date(at).toLocaleString() : undefined}
+    >
       <div class="stat-label">{label}</div>
       <div class="stat-value">{value}</div>
       <div class="stat-change muted">{note}</div>

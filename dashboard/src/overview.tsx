@@ -3,7 +3,7 @@ import type { Api, BreakdownAnswer, Metrics, StatsAnswer, TrendsAnswer } from '.
 import { BreakdownCard } from './breakdown-card.tsx'
 import { change, count, duration, percent } from './format.ts'
 import { useLoad } from './hooks.ts'
-import { CARDS, headlineQueries, trendsQuery, viewerTimeZone } from './queries.ts'
+import { CARDS, headlineQueries, trendsQuery } from './queries.ts'
 import type { Window } from './ranges.ts'
 import { TrendChart } from './trend-chart.tsx'
 import type { Dimension, Filter } from './url-state.ts'
@@ -44,7 +44,7 @@ async function loadHeadline(api: Api, site: string, w: Window, filters: Filter[]
 }
 
 export function Overview({ api, site, window, filters, tabs, onTab, onFilter }: Props) {
-  const tz = viewerTimeZone()
+  const tz = window.tz
   const key = [site, window.from.getTime(), window.to.getTime(), JSON.stringify(filters)]
   const headline = useLoad<Headline>((signal) => loadHeadline(api, site, window, filters, signal), key)
   const trend = useLoad(
@@ -94,7 +94,12 @@ export function Overview({ api, site, window, filters, tabs, onTab, onFilter }: 
           </span>
         </header>
         {trend.state === 'ok' && (
-          <TrendChart buckets={trend.data.buckets} interval={window.interval} label="Visitors over time" />
+          <TrendChart
+            buckets={trend.data.buckets}
+            interval={window.interval}
+            label="Visitors over time"
+            tz={tz}
+          />
         )}
         {trend.state === 'loading' && <div class="chart-placeholder" />}
         {trend.state === 'error' && (

@@ -32,10 +32,6 @@ export const CARDS: { id: string; tabs: Dimension[] }[] = [
   { id: 'devices', tabs: ['device_type', 'browser', 'os'] },
 ]
 
-export function viewerTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
-}
-
 function range(w: { from: Date; to: Date }): Params {
   return { from: w.from.toISOString(), to: w.to.toISOString() }
 }

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks'
-import { Api, ApiError } from './api.ts'
+import { Api, ApiError, type KeySites } from './api.ts'
 
 /** The read key is asked for here and kept in sessionStorage by the caller, never in the URL. */
-export function SignIn({ onSignedIn }: { onSignedIn(api: Api, sites: string[]): void }) {
+export function SignIn({ onSignedIn }: { onSignedIn(api: Api, sites: KeySites): void }) {
   const [key, setKey] = useState('')
   const [error, setError] = useState<string>()
   const [busy, setBusy] = useState(false)
@@ -12,8 +12,7 @@ export function SignIn({ onSignedIn }: { onSignedIn(api: Api, sites: string[]): 
     setError(undefined)
     const api = new Api(key.trim())
     try {
-      const { sites } = await api.sites()
-      onSignedIn(api, sites)
+      onSignedIn(api, await api.sites())
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Sightline did not answer; is it running?')
     } finally {

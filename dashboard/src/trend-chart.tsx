@@ -16,6 +16,8 @@ interface Props {
   buckets: { bucket: string; visitors: number; count: number }[]
   interval: Interval
   label: string
+  /** The zone the axis reads in (the site's): an hour bucket at local midnight reads 00:00. */
+  tz: string
 }
 
 function cssVar(name: string): string {
@@ -23,7 +25,7 @@ function cssVar(name: string): string {
 }
 
 /** Visitors per bucket as a uPlot line; resizes with its box and follows the theme. */
-export function TrendChart({ buckets, interval, label }: Props) {
+export function TrendChart({ buckets, interval, label, tz }: Props) {
   const box = useRef<HTMLDivElement>(null)
   useEffect(() => {
     const el = box.current
@@ -36,6 +38,7 @@ export function TrendChart({ buckets, interval, label }: Props) {
         width: el.clientWidth || 600,
         height: 220,
         legend: { show: false },
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), tz),
         cursor: { drag: { x: false, y: false } },
         scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
         axes: [
@@ -62,7 +65,7 @@ export function TrendChart({ buckets, interval, label }: Props) {
       resize.disconnect()
       plot.destroy()
     }
-  }, [buckets, interval])
+  }, [buckets, interval, tz])
   const total = buckets.reduce((n, b) => n + b.visitors, 0)
   return (
     <figure class="chart">

@@ -1,8 +1,37 @@
-// What a dashboard URL holds: the view, the site, the range, the filters. Never the key
-// (URLs end up in logs and chat). Pure: parse and serialize round-trip (test/url-state.test.ts).
+// What a dashboard URL holds: the view, the site, the range, the filters, and an insight
+// view's editor. Never the key (URLs end up in logs and chat). Pure: parse and serialize
+// round-trip (test/url-state.test.ts).
+import type { EditorParams } from './insight-specs.ts'
 
-export const VIEWS = ['overview', 'live', 'health', 'audit'] as const
+/** Every key an insight view's editor writes (insight-specs.ts); a URL's other keys are the shell's or ignored (never a secret). */
+export const EDITOR_KEYS: ReadonlySet<string> = new Set([
+  'step',
+  'window_days',
+  'order',
+  'start',
+  'return',
+  'period',
+  'mode',
+  'step_type',
+  'anchor',
+  'at',
+  'depth',
+  'top',
+  'conversion',
+  'value',
+  'by',
+  'models',
+  'lookback_days',
+])
+
+export const INSIGHT_VIEWS = ['funnels', 'retention', 'paths', 'attribution'] as const
+export const VIEWS = ['overview', 'live', 'health', 'audit', ...INSIGHT_VIEWS] as const
 export type View = (typeof VIEWS)[number]
+export type InsightView = (typeof INSIGHT_VIEWS)[number]
+
+export function isInsightView(view: View): view is InsightView {
+  return (INSIGHT_VIEWS as readonly string[]).includes(view)
+}
 
 export const RANGE_KINDS = ['today', '7d', '30d', 'month', 'custom'] as const
 export type RangeKind = (typeof RANGE_KINDS)[number]
@@ -36,20 +65,23 @@ export interface ViewState {
   from: string | undefined
   to: string | undefined
   filters: Filter[]
+  /** The insight view's editor, as key/value pairs in URL order ([] on the other views). */
+  editor: EditorParams
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 
 export function parseState(search: string): ViewState {
   const q = new URLSearchParams(search)
-  const view = q.get('view')
+  const named = q.get('view')
+  const view = (VIEWS as readonly string[]).includes(named ?? '') ? (named as View) : 'overview'
   const range = q.get('range')
   const from = q.get('from') ?? undefined
   const to = q.get('to') ?? undefined
   const custom =
     range === 'custom' && from !== undefined && to !== undefined && DATE.test(from) && DATE.test(to)
   return {
-    view: (VIEWS as readonly string[]).includes(view ?? '') ? (view as View) : 'overview',
+    view,
     site: q.get('site') || undefined,
     range: custom
       ? 'custom'
@@ -59,6 +91,7 @@ export function parseState(search: string): ViewState {
     from: custom ? from : undefined,
     to: custom ? to : undefined,
     filters: q.getAll('f').flatMap(parseFilter),
+    editor: isInsightView(view) ? [...q.entries()].filter(([k]) => EDITOR_KEYS.has(k)) : [],
   }
 }
 
@@ -81,6 +114,7 @@ export function serializeState(s: ViewState): string {
     q.set('to', s.to)
   }
   for (const f of s.filters) q.append('f', `${f.dimension}:${f.value}`)
+  if (isInsightView(s.view)) for (const [k, v] of s.editor) if (EDITOR_KEYS.has(k)) q.append(k, v)
   const text = q.toString()
   return text ? `?${text}` : ''
 }

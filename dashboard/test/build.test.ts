@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { tempDir } from '@sightline/testing'
@@ -43,6 +43,17 @@ describe('dashboard build', () => {
     const all = first.firstView.map((f) => readFileSync(join(first.dir, f), 'utf8')).join('\n')
     // The live view's protocol strings only ship with the live chunk.
     expect(all).not.toContain('sightline.live.v1')
+    // Nor do the insight views' editors and charts (funnels, retention, paths, attribution).
+    const scripts = first.firstView.filter((f) => f.endsWith('.js'))
+    const js = scripts.map((f) => readFileSync(join(first.dir, f), 'utf8')).join('\n')
+    const everything = readdirSync(join(first.dir, 'assets'))
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => readFileSync(join(first.dir, 'assets', f), 'utf8'))
+      .join('\n')
+    for (const text of ['Add step', 'Start event', 'As a table', 'Position based']) {
+      expect(everything).toContain(text)
+      expect(js).not.toContain(text)
+    }
   })
 
   it('skips the build when nothing it reads has changed', async () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { intervalFor, previousWindow, resolveWindow } from '../src/ranges.ts'
+import {
+  intervalFor,
+  isoDate,
+  previousWindow,
+  resolveWindow,
+  startOfDay,
+  viewerTimeZone,
+} from '../src/ranges.ts'
 
 // Local time is the process's zone; these run under whatever TZ the machine has, so the
 // expectations are built from local dates too (new Date(y, m, d)), and one case pins DST.
@@ -11,6 +18,7 @@ describe('dashboard date ranges', () => {
       from: new Date(2024, 2, 15),
       to: new Date(2024, 2, 16),
       interval: 'hour',
+      tz: viewerTimeZone(),
     })
     expect(resolveWindow('7d', now)).toMatchObject({ from: new Date(2024, 2, 9), to: new Date(2024, 2, 16) })
     expect(resolveWindow('30d', now)).toMatchObject({
@@ -21,6 +29,7 @@ describe('dashboard date ranges', () => {
       from: new Date(2024, 2, 1),
       to: new Date(2024, 3, 1),
       interval: 'day',
+      tz: viewerTimeZone(),
     })
   })
 
@@ -33,6 +42,38 @@ describe('dashboard date ranges', () => {
       from: new Date(2024, 0, 10),
       to: new Date(2024, 0, 11),
     })
+  })
+
+  it("counts days on the site's calendar, wherever the viewer is, across DST", () => {
+    // 23:30 UTC on 9 March is already 10 March in Berlin, still 9 March in Los Angeles.
+    const at = new Date('2024-03-09T23:30:00Z')
+    expect(resolveWindow('today', at, undefined, 'Europe/Berlin')).toEqual({
+      from: new Date('2024-03-09T23:00:00Z'),
+      to: new Date('2024-03-10T23:00:00Z'),
+      interval: 'hour',
+      tz: 'Europe/Berlin',
+    })
+    expect(resolveWindow('today', at, undefined, 'America/Los_Angeles')).toMatchObject({
+      from: new Date('2024-03-09T08:00:00Z'),
+      to: new Date('2024-03-10T08:00:00Z'),
+    })
+    // 10 March 2024 is 23 hours long in New York (clocks go forward at 02:00).
+    const ny = resolveWindow('custom', at, { from: '2024-03-10', to: '2024-03-10' }, 'America/New_York')
+    expect(ny).toMatchObject({ from: new Date('2024-03-10T05:00:00Z'), to: new Date('2024-03-11T04:00:00Z') })
+    // A month across the change, and one across a year's end.
+    expect(
+      resolveWindow('month', new Date('2024-03-20T12:00:00Z'), undefined, 'Europe/Berlin'),
+    ).toMatchObject({
+      from: new Date('2024-02-29T23:00:00Z'),
+      to: new Date('2024-03-31T22:00:00Z'),
+    })
+    expect(resolveWindow('month', new Date('2024-12-31T23:30:00Z'), undefined, 'Asia/Tokyo')).toMatchObject({
+      from: new Date('2024-12-31T15:00:00Z'),
+      to: new Date('2025-01-31T15:00:00Z'),
+    })
+    expect(startOfDay({ y: 2024, m: 9, d: 27 }, 'Europe/Berlin')).toEqual(new Date('2024-10-26T22:00:00Z'))
+    expect(isoDate(new Date('2024-03-09T23:30:00Z'), 'Europe/Berlin')).toBe('2024-03-10')
+    expect(isoDate(new Date('2024-03-09T23:30:00Z'), 'UTC')).toBe('2024-03-09')
   })
 
   it('picks a bucket that stays under the API’s 2,000-bucket cap', () => {

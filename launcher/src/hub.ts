@@ -104,6 +104,7 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
     warehouse: pipeline.warehouse!,
     keys: catalog.readKeys,
     clock: () => new Date(),
+    siteTimeZone: (siteId) => catalog.sites().find((s) => s.site_id === siteId)?.time_zone,
     logger,
     dashboard: config.dashboardMissing
       ? { missing: config.dashboardMissing }

@@ -16,7 +16,7 @@ import { mountSql } from './http/sql-route.ts'
 import type { AnyInsight } from './insights/define.ts'
 import { INSIGHTS } from './insights/registry.ts'
 import { openApiDocument } from './openapi.ts'
-import type { Clock, DashboardAssets, ReadKeyResolver, Watermark } from './ports.ts'
+import type { Clock, DashboardAssets, ReadKeyResolver, SiteTimeZone, Watermark } from './ports.ts'
 
 /** /readyz's probe: the smallest read the warehouse's read lane can answer. */
 const READY_PROBE = { name: 'readyz', sql: 'SELECT 1 AS ok', row: z.object({ ok: z.coerce.number() }) }
@@ -25,6 +25,8 @@ export interface AppDeps {
   warehouse: Warehouse
   keys: ReadKeyResolver
   clock: Clock
+  /** Sites' time zones for GET /v1/sites (the dashboard counts days in them). */
+  siteTimeZone?: SiteTimeZone
   logger?: Logger
   /** Failed read-key budget per client address; defaults to DEFAULT_AUTH_THROTTLE. */
   authThrottle?: AuthThrottleOptions
@@ -111,7 +113,12 @@ export function createApp(deps: AppDeps) {
 
   const throttle = authThrottle(deps.authThrottle ?? DEFAULT_AUTH_THROTTLE)
   const clientAddress = deps.clientAddress ?? socketAddress
-  mountKeySites(app, { keys: deps.keys, throttle, clientAddress })
+  mountKeySites(app, {
+    keys: deps.keys,
+    throttle,
+    clientAddress,
+    ...(deps.siteTimeZone ? { siteTimeZone: deps.siteTimeZone } : {}),
+  })
   app.use('/v1/sites/:site/*', requireReadKey(deps.keys, throttle, clientAddress))
   app.use('/v1/sites/:site/*', keyConcurrency(deps.keyConcurrency ?? DEFAULT_KEY_CONCURRENCY))
   const runContext = (c: Context<RequestIdEnv>) => ({

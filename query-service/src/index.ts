@@ -19,5 +19,12 @@ export * from './insights/index.ts'
 export { DEFAULT_LIVE_OPTIONS, type LiveOptions } from './live/options.ts'
 export { attachLive, type LiveDeps, type LiveEndpoint } from './live/server.ts'
 export { openApiDocument } from './openapi.ts'
-export type { Clock, DashboardAssets, ReadKeyResolver, StaticAsset, Watermark } from './ports.ts'
+export type {
+  Clock,
+  DashboardAssets,
+  ReadKeyResolver,
+  SiteTimeZone,
+  StaticAsset,
+  Watermark,
+} from './ports.ts'
 export { compile, type Fragment, join, type Planned, param, property, sql } from './sql/fragment.ts'

@@ -9,6 +9,12 @@ export interface ReadKeyResolver {
 
 export type Clock = () => Date
 
+/**
+ * A site's reporting time zone (its `time_zone` setting), or undefined when unknown. The hub
+ * answers from its site catalog; a query service with only a read-key file has no settings.
+ */
+export type SiteTimeZone = (siteId: string) => string | undefined
+
 /** One file of the dashboard, held in memory (a few files, built before the service starts). */
 export interface StaticAsset {
   body: Uint8Array<ArrayBuffer>

@@ -81,13 +81,38 @@ describe('the dashboard files', () => {
 
 describe('GET /v1/sites', () => {
   it("lists the key's sites, and refuses a missing or unknown key with the error contract", async () => {
-    expect(await (await get(env.app, '/v1/sites', KEY_A)).json()).toEqual({ sites: ['site_a'] })
-    expect(await (await get(env.app, '/v1/sites', KEY_BOTH)).json()).toEqual({ sites: ['site_a', 'site_b'] })
+    // This app has no site settings: no zones to tell.
+    expect(await (await get(env.app, '/v1/sites', KEY_A)).json()).toEqual({
+      sites: ['site_a'],
+      time_zones: {},
+    })
+    expect(await (await get(env.app, '/v1/sites', KEY_BOTH)).json()).toEqual({
+      sites: ['site_a', 'site_b'],
+      time_zones: {},
+    })
     const missing = await get(env.app, '/v1/sites')
     expect(missing.status).toBe(401)
     expect(((await missing.json()) as ErrorJson).error.code).toBe('missing_read_key')
     const unknown = await get(env.app, '/v1/sites', 'rk_nobody_knows_this_key')
     expect(unknown.status).toBe(401)
     expect(((await unknown.json()) as ErrorJson).error.code).toBe('unknown_read_key')
+  })
+
+  it("tells each of the key's sites' time zones, and only theirs", async () => {
+    const zones: Record<string, string> = { site_a: 'Europe/Berlin', site_b: 'America/New_York' }
+    const app = createApp({
+      warehouse: env.warehouse,
+      keys,
+      clock: () => new Date(),
+      siteTimeZone: (site) => zones[site],
+    })
+    expect(await (await get(app, '/v1/sites', KEY_A)).json()).toEqual({
+      sites: ['site_a'],
+      time_zones: { site_a: 'Europe/Berlin' },
+    })
+    expect(await (await get(app, '/v1/sites', KEY_BOTH)).json()).toEqual({
+      sites: ['site_a', 'site_b'],
+      time_zones: zones,
+    })
   })
 })

@@ -35,6 +35,19 @@ function expectedNames(site: string, includeBots: boolean) {
     }))
 }
 
+/** The newest received_at of the site's rows in the range, over every name. */
+function expectedNewest(site: string, includeBots: boolean): string | null {
+  const from = Date.parse(FIXTURE_FROM)
+  const to = Date.parse(FIXTURE_TO)
+  const times = fixtureEvents()
+    .filter((r) => {
+      const t = Date.parse(`${r.ts.replace(' ', 'T')}Z`)
+      return r.site_id === site && t >= from && t < to && (includeBots || !r.is_bot)
+    })
+    .map((r) => Date.parse(`${r.received_at.replace(' ', 'T')}Z`))
+  return times.length === 0 ? null : new Date(Math.max(...times)).toISOString()
+}
+
 const range = `from=${FIXTURE_FROM}&to=${FIXTURE_TO}`
 
 describe('GET /v1/sites/:site/events', () => {
@@ -50,6 +63,12 @@ describe('GET /v1/sites/:site/events', () => {
       await get(env.app, `/v1/sites/site_a/events?${range}&include_bots=1`, KEY_A)
     ).json()) as EventNamesResponse
     expect(withBots.events).toEqual(expectedNames('site_a', true))
+    expect(body.newest_received_at).toBe(expectedNewest('site_a', false))
+    expect(withBots.newest_received_at).toBe(expectedNewest('site_a', true))
+    const empty = (await (
+      await get(env.app, '/v1/sites/site_a/events?from=2001-01-01&to=2001-01-02', KEY_A)
+    ).json()) as EventNamesResponse
+    expect(empty).toMatchObject({ events: [], newest_received_at: null })
   })
 
   it('says when the list is cut at `limit`', async () => {
@@ -63,6 +82,10 @@ describe('GET /v1/sites/:site/events', () => {
     ).json()) as EventNamesResponse
     expect(body.events).toEqual(expectedNames('site_a', false).slice(0, 2))
     expect(body.truncated).toBe(true)
+    // Over all names, not only the two listed.
+    expect(body.newest_received_at).toBe(expectedNewest('site_a', false))
+    const newestListed = Math.max(...body.events.map((e) => Date.parse(e.last_seen)))
+    expect(Date.parse(body.newest_received_at!)).toBeGreaterThan(newestListed)
   })
 
   it('shows only the key’s own site and refuses bad parameters with the contract', async () => {

@@ -26,6 +26,8 @@ export const EventNamesRowSchema = z.object({
   /** DateTime64 text in UTC (`2030-05-01 11:00:00.000`). */
   first_seen: z.string(),
   last_seen: z.string(),
+  /** The same on every row: the newest received_at over all names, not only those listed. */
+  newest_received_at: z.string(),
 })
 export type EventNamesRow = z.output<typeof EventNamesRowSchema>
 
@@ -44,6 +46,11 @@ export const EventNamesResponseSchema = z.object({
     }),
   ),
   truncated: z.boolean().describe('more names exist than `limit`; the most frequent are listed'),
+  newest_received_at: isoInstant
+    .nullable()
+    .describe(
+      'when the edge received the newest stored event in the range (any name): now minus this bounds the end-to-end lag while events flow; null when there is none',
+    ),
 })
 export type EventNamesResponse = z.output<typeof EventNamesResponseSchema>
 
@@ -53,14 +60,17 @@ const PUBLIC_NAME = new Map(Object.entries(EVENT_NAME_ALIASES).map(([alias, stor
 /**
  * Which event names a site has, with counts and first/last seen: what a user needs before
  * asking for a trend or a funnel step by name. Asks for one row more than `limit` to tell
- * whether the list is complete.
+ * whether the list is complete. The newest `received_at` (the edge's stamp) rides along as a
+ * window over all groups, so it is exact even when the list is cut: it is what the Ingestion
+ * view measures the pipeline's lag with.
  */
 export function planEventNames(spec: EventNamesSpec) {
   return compile(sql`SELECT
   event,
   count() AS count,
   min(ts) AS first_seen,
-  max(ts) AS last_seen
+  max(ts) AS last_seen,
+  max(max(received_at)) OVER () AS newest_received_at
 FROM events
 WHERE ${eventsWhere(windowParams(spec), spec.includeBots)}
 GROUP BY event
@@ -100,6 +110,7 @@ export const eventNames = defineInsight({
         last_seen: utcInstant(r.last_seen),
       })),
       truncated: rows.length > spec.limit,
+      newest_received_at: rows[0] ? utcInstant(rows[0].newest_received_at) : null,
     }
   },
   response: EventNamesResponseSchema,
