@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 
 export type Theme = 'auto' | 'light' | 'dark'
 const STORAGE = 'sightline.theme'
@@ -33,4 +33,25 @@ export function ThemeToggle({ initial }: { initial: Theme }) {
       {theme === 'dark' ? '☾ Dark' : theme === 'light' ? '☀ Light' : '◐ Auto'}
     </button>
   )
+}
+
+/**
+ * A number that changes whenever the colours in effect change: the toggle (`data-theme` on
+ * the root) or, under `auto`, the system's scheme. Canvas charts read their colours once when
+ * drawn, so they redraw when this changes.
+ */
+export function useThemeChange(): number {
+  const [version, setVersion] = useState(0)
+  useEffect(() => {
+    const bump = () => setVersion((v) => v + 1)
+    const toggled = new MutationObserver(bump)
+    toggled.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] })
+    const system = matchMedia('(prefers-color-scheme: dark)')
+    system.addEventListener('change', bump)
+    return () => {
+      toggled.disconnect()
+      system.removeEventListener('change', bump)
+    }
+  }, [])
+  return version
 }

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks'
 import uPlot from 'uplot'
 import type { Interval } from './ranges.ts'
+import { useThemeChange } from './theme.tsx'
 
 const H = 3600
 const D = 24 * H
@@ -27,6 +28,7 @@ function cssVar(name: string): string {
 /** Visitors per bucket as a uPlot line; resizes with its box and follows the theme. */
 export function TrendChart({ buckets, interval, label, tz }: Props) {
   const box = useRef<HTMLDivElement>(null)
+  const theme = useThemeChange()
   useEffect(() => {
     const el = box.current
     if (!el) return
@@ -65,7 +67,8 @@ export function TrendChart({ buckets, interval, label, tz }: Props) {
       resize.disconnect()
       plot.destroy()
     }
-  }, [buckets, interval, tz])
+    // `theme`: the colours are read from CSS when the chart is drawn, so a theme change redraws.
+  }, [buckets, interval, tz, theme])
   const total = buckets.reduce((n, b) => n + b.visitors, 0)
   return (
     <figure class="chart">
