@@ -11,6 +11,7 @@ import {
 import { channels, memoryPubSub, type PubSub } from '@sightline/state'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { insertWatermark } from '../src/adapters/insert-watermark.ts'
 import { staticReadKeys } from '../src/adapters/read-keys-file.ts'
 import type { LiveOptions } from '../src/live/options.ts'
 import { attachLive, type LiveEndpoint } from '../src/live/server.ts'
@@ -37,6 +38,7 @@ async function start(options: Partial<LiveOptions> = {}) {
       ],
     }),
     pubsub,
+    watermark: insertWatermark(),
     options: { authTimeoutMs: 300, visitorsPushMs: 50, ...options },
   })
   url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/v1/live`
@@ -241,6 +243,7 @@ describe('GET /v1/live', () => {
     live = attachLive(server, {
       keys: staticReadKeys({ read_keys: [{ key: KEY_A, sites: ['site-a'] }] }),
       pubsub,
+      watermark: insertWatermark(),
     })
     await c.waitFor(is('snapshot', 'v'), 5_000)
   })
