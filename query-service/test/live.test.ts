@@ -230,11 +230,26 @@ describe('GET /v1/live', () => {
     expect((await closed).code).toBe(CLOSE.serviceRestart)
   })
 
-  it('reconnects with backoff and subscribes again', async () => {
-    const c = client(KEY_A, { reconnect: true, backoff: { initialMs: 50, maxMs: 200 } })
+  it('reconnects with backoff and subscribes again, sending the last watermark as since', async () => {
+    // The real `ws` client, recording what the LiveClient sends.
+    const sent: Record<string, unknown>[] = []
+    class Recording extends WebSocket {
+      override send(data: unknown, ...rest: unknown[]): void {
+        sent.push(JSON.parse(String(data)))
+        ;(super.send as (...a: unknown[]) => void)(data, ...rest)
+      }
+    }
+    const c = client(KEY_A, {
+      reconnect: true,
+      backoff: { initialMs: 50, maxMs: 200 },
+      WebSocket: Recording as never,
+    })
     await c.waitFor(is('ready'))
     c.subscribe({ id: 'v', site: 'site-a', channel: 'visitors' })
-    await c.waitFor(is('snapshot', 'v'))
+    const first = await c.waitFor(is('snapshot', 'v'))
+    expect(first.watermark).toMatch(/^[0-9a-f]{12}:0$/)
+    expect(c.lastWatermark('v')).toBe(first.watermark)
+    expect(sent.find((m) => m.type === 'subscribe')).not.toHaveProperty('since')
     const port = (server.address() as AddressInfo).port
     await live.close()
     await new Promise((r) => server.close(r))
@@ -246,5 +261,6 @@ describe('GET /v1/live', () => {
       watermark: insertWatermark(),
     })
     await c.waitFor(is('snapshot', 'v'), 5_000)
+    expect(sent.filter((m) => m.type === 'subscribe').at(-1)).toMatchObject({ id: 'v', since: first.watermark })
   })
 })

@@ -217,7 +217,8 @@ export class LiveConnection {
     const resumed = m.since !== undefined && m.since === current
     const active: Active = { site: m.site }
     this.subs.set(m.id, active)
-    if (resumed) this.send({ type: 'snapshot', id: m.id, channel: 'query', watermark: current, unchanged: true })
+    if (resumed)
+      this.send({ type: 'snapshot', id: m.id, channel: 'query', watermark: current, unchanged: true })
     active.leave = this.deps.queries!.join(
       m.site,
       spec,

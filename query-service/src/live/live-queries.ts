@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { HttpError } from '@sightline/http'
 import type { Warehouse } from '@sightline/warehouse'
 import { type Logger, pino } from 'pino'
-import type { KeyInFlight } from '../http/key-concurrency.ts'
 import { MAX_SPEC_BYTES } from '../http/insight-routes.ts'
+import type { KeyInFlight } from '../http/key-concurrency.ts'
 import { parseParams, resolveSpec, runSpec, specKind } from '../http/query-spec.ts'
 import { canonicalJson } from '../http/result-cache.ts'
 import type { AnyInsight } from '../insights/define.ts'
@@ -67,7 +67,10 @@ export class LiveQueries {
     const { insight, input } = specKind(this.byKind, spec)
     const params = parseParams(insight, input)
     if (params.explain === true) {
-      throw new HttpError('invalid_query', 'explain: not available on the live API; use POST /v1/sites/:site/query.')
+      throw new HttpError(
+        'invalid_query',
+        'explain: not available on the live API; use POST /v1/sites/:site/query.',
+      )
     }
     resolveSpec(insight, params, { site, now: this.clock() })
     return { insight, params, canonical: canonicalJson({ kind: insight.kind, params }) }
