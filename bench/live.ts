@@ -321,7 +321,6 @@ async function main() {
     const measureStart = performance.now()
     const probeAgent = new Agent({ keepAlive: true, maxSockets: 4 })
     const probeAck = new Map<number, number>()
-    const probeSent = new Map<number, number>()
     const probeStatus: Record<string, number> = {}
     const probes: Promise<void>[] = []
     let n = 0
@@ -329,7 +328,6 @@ async function main() {
     while (performance.now() - measureStart < SECONDS * 1000) {
       const k = ++n
       const body = Buffer.from(probeBatch(k))
-      probeSent.set(k, performance.now())
       probes.push(
         send(probeAgent, edgePort, {
           method: 'POST',
@@ -361,8 +359,8 @@ async function main() {
     const loadResult = await load.stop()
     const uptimeAfter = readFileSync('/proc/loadavg', 'utf8').trim()
 
-    type Acc = { latencies: number[]; fromSend: number[]; missed: number; subscribers: number }
-    const acc = (): Acc => ({ latencies: [], fromSend: [], missed: 0, subscribers: 0 })
+    type Acc = { latencies: number[]; missed: number; subscribers: number }
+    const acc = (): Acc => ({ latencies: [], missed: 0, subscribers: 0 })
     const byChannel: Record<Channel, Acc> = { events: acc(), visitors: acc(), query: acc() }
     for (const s of subs) {
       if (!s.plan.reflected || s.errors.length > 0) continue
@@ -376,7 +374,6 @@ async function main() {
           // Not clamped: a push may beat the 2xx back to the client (negative), and that is reported.
         } else {
           c.latencies.push(at - ack)
-          c.fromSend.push(at - probeSent.get(k)!)
         }
       }
     }
@@ -445,8 +442,9 @@ async function main() {
     }
     for (const s of subs) s.ws.close()
     mkdirSync(args.out!, { recursive: true })
-    writeFileSync(join(args.out!, 'live.json'), `${JSON.stringify(result, null, 2)}\n`)
-    writeFileSync(join(args.out!, 'live.md'), markdown(result))
+    const name = BUSY_QUERIES ? 'live' : 'live-no-busy-queries'
+    writeFileSync(join(args.out!, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`)
+    writeFileSync(join(args.out!, `${name}.md`), markdown(result))
     log(JSON.stringify({ latency, load: result.load, memory: result.memory, runs }, null, 1))
   } finally {
     await running.stop()
