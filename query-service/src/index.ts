@@ -14,11 +14,18 @@ export {
   DEFAULT_CACHE_TTL_MS,
   DEFAULT_KEY_CONCURRENCY,
 } from './app.ts'
-export { type KeyConcurrencyOptions, KeyInFlight } from './http/key-concurrency.ts'
 export { loadConfig, type QueryServiceConfig } from './config.ts'
+export { type KeyConcurrencyOptions, KeyInFlight } from './http/key-concurrency.ts'
 export * from './insights/index.ts'
 export { DEFAULT_LIVE_OPTIONS, type LiveOptions } from './live/options.ts'
 export { attachLive, type LiveDeps, type LiveEndpoint } from './live/server.ts'
 export { openApiDocument } from './openapi.ts'
-export type { Clock, DashboardAssets, ReadKeyResolver, SiteWatermark, StaticAsset, Watermark } from './ports.ts'
+export type {
+  Clock,
+  DashboardAssets,
+  ReadKeyResolver,
+  SiteWatermark,
+  StaticAsset,
+  Watermark,
+} from './ports.ts'
 export { compile, type Fragment, join, type Planned, param, property, sql } from './sql/fragment.ts'

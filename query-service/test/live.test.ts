@@ -261,6 +261,9 @@ describe('GET /v1/live', () => {
       watermark: insertWatermark(),
     })
     await c.waitFor(is('snapshot', 'v'), 5_000)
-    expect(sent.filter((m) => m.type === 'subscribe').at(-1)).toMatchObject({ id: 'v', since: first.watermark })
+    expect(sent.filter((m) => m.type === 'subscribe').at(-1)).toMatchObject({
+      id: 'v',
+      since: first.watermark,
+    })
   })
 })
