@@ -61,7 +61,7 @@ export class LiveQueries {
 
   /** Throws the REST route's HttpError for a spec it would refuse before running. */
   check(site: string, spec: Record<string, unknown>): CheckedSpec {
-    if (JSON.stringify(spec).length > MAX_SPEC_BYTES) {
+    if (Buffer.byteLength(JSON.stringify(spec)) > MAX_SPEC_BYTES) {
       throw new HttpError('payload_too_large', `A query spec is at most ${MAX_SPEC_BYTES} bytes.`)
     }
     const { insight, input } = specKind(this.byKind, spec)
