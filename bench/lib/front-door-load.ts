@@ -198,7 +198,8 @@ export async function drivePhase(
   }
 }
 
-function send(agent: Agent, port: number, r: Req): Promise<number> {
+/** One request on `agent`; resolves with the status (rejects on a network error). */
+export function send(agent: Agent, port: number, r: Req): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       { agent, host: '127.0.0.1', port, method: r.method, path: r.path, headers: r.headers },

@@ -8,7 +8,9 @@ import { openSiteCatalog } from '@sightline/metadata/sql'
 import {
   attachLive,
   createApp as createQueryApp,
+  DEFAULT_KEY_CONCURRENCY,
   insertWatermark,
+  KeyInFlight,
   loadDashboardDir,
 } from '@sightline/query-service'
 import { memoryPubSub } from '@sightline/state'
@@ -100,8 +102,11 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
     log,
     live: livePubSub,
   })
+  // One per-key budget for REST queries and live query runs alike.
+  const inFlight = new KeyInFlight(DEFAULT_KEY_CONCURRENCY)
   const query = createQueryApp({
     warehouse: pipeline.warehouse!,
+    keyConcurrency: inFlight,
     keys: catalog.readKeys,
     clock: () => new Date(),
     siteTimeZone: (siteId) => catalog.sites().find((s) => s.site_id === siteId)?.time_zone,
@@ -116,9 +121,20 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
     port: config.queryPort,
     limits: { maxBodyBytes: QUERY_MAX_BODY_BYTES },
   })
+  pipeline.counters.describe(
+    'sightline_live_query_runs_total',
+    'Warehouse runs of live query subscriptions (one per spec and watermark, shared by its subscribers)',
+  )
   const live = attachLive(queryServer, {
     keys: catalog.readKeys,
     pubsub: livePubSub,
+    watermark,
+    query: {
+      warehouse: pipeline.warehouse!,
+      inFlight,
+      logger,
+      onRun: (site, kind) => pipeline.counters.inc('sightline_live_query_runs_total', { site, kind }),
+    },
     onBug: (err) => log('error', 'live API bug', { err: String((err as Error)?.stack ?? err) }),
   })
   catalog.onChange((snapshot) => {

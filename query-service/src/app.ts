@@ -8,7 +8,7 @@ import { type ClientAddress, requireReadKey, socketAddress } from './http/auth.t
 import { type AuthThrottleOptions, authThrottle } from './http/auth-throttle.ts'
 import { mountDashboard } from './http/dashboard-route.ts'
 import { mountInsights } from './http/insight-routes.ts'
-import { type KeyConcurrencyOptions, keyConcurrency } from './http/key-concurrency.ts'
+import { type KeyConcurrencyOptions, KeyInFlight, keyConcurrency } from './http/key-concurrency.ts'
 import { mountKeySites } from './http/key-sites.ts'
 import { mountPersonRoute } from './http/person-route.ts'
 import { resultCache } from './http/result-cache.ts'
@@ -46,8 +46,11 @@ export interface AppDeps {
   cache?: Cache
   /** How long an answer may be kept (memory only; the watermark decides freshness). */
   cacheTtlMs?: number
-  /** Requests in flight per read key; DEFAULT_KEY_CONCURRENCY by default. */
-  keyConcurrency?: KeyConcurrencyOptions
+  /**
+   * Requests in flight per read key; DEFAULT_KEY_CONCURRENCY by default. Pass a KeyInFlight
+   * to share the budget with the live `query` channel (the hub does).
+   */
+  keyConcurrency?: KeyConcurrencyOptions | KeyInFlight
 }
 
 /** Four queries in flight per read key; the fifth is told to retry in a second. */
@@ -120,7 +123,11 @@ export function createApp(deps: AppDeps) {
     ...(deps.siteTimeZone ? { siteTimeZone: deps.siteTimeZone } : {}),
   })
   app.use('/v1/sites/:site/*', requireReadKey(deps.keys, throttle, clientAddress))
-  app.use('/v1/sites/:site/*', keyConcurrency(deps.keyConcurrency ?? DEFAULT_KEY_CONCURRENCY))
+  const inFlight =
+    deps.keyConcurrency instanceof KeyInFlight
+      ? deps.keyConcurrency
+      : new KeyInFlight(deps.keyConcurrency ?? DEFAULT_KEY_CONCURRENCY)
+  app.use('/v1/sites/:site/*', keyConcurrency(inFlight))
   const runContext = (c: Context<RequestIdEnv>) => ({
     warehouse: deps.warehouse,
     logger,

@@ -15,6 +15,7 @@ export {
   DEFAULT_KEY_CONCURRENCY,
 } from './app.ts'
 export { loadConfig, type QueryServiceConfig } from './config.ts'
+export { type KeyConcurrencyOptions, KeyInFlight } from './http/key-concurrency.ts'
 export * from './insights/index.ts'
 export { DEFAULT_LIVE_OPTIONS, type LiveOptions } from './live/options.ts'
 export { attachLive, type LiveDeps, type LiveEndpoint } from './live/server.ts'
@@ -24,6 +25,7 @@ export type {
   DashboardAssets,
   ReadKeyResolver,
   SiteTimeZone,
+  SiteWatermark,
   StaticAsset,
   Watermark,
 } from './ports.ts'

@@ -37,3 +37,14 @@ export type DashboardAssets = { files: ReadonlyMap<string, StaticAsset> } | { mi
 export interface Watermark {
   current(): string
 }
+
+/**
+ * The data watermark per site, and a signal when it may have moved: what the live `query`
+ * channel re-runs on (docs/live.md). `forSite` only changes when a commit touched the site
+ * (or may have touched every site), so a busy site does not re-run another site's queries.
+ */
+export interface SiteWatermark {
+  forSite(site: string): string
+  /** Called after every commit with the sites it touched (undefined: possibly all). */
+  onCommit(listener: (sites: ReadonlySet<string> | undefined) => void): () => void
+}

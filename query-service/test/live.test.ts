@@ -11,6 +11,7 @@ import {
 import { channels, memoryPubSub, type PubSub } from '@sightline/state'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { insertWatermark } from '../src/adapters/insert-watermark.ts'
 import { staticReadKeys } from '../src/adapters/read-keys-file.ts'
 import type { LiveOptions } from '../src/live/options.ts'
 import { attachLive, type LiveEndpoint } from '../src/live/server.ts'
@@ -37,6 +38,7 @@ async function start(options: Partial<LiveOptions> = {}) {
       ],
     }),
     pubsub,
+    watermark: insertWatermark(),
     options: { authTimeoutMs: 300, visitorsPushMs: 50, ...options },
   })
   url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/v1/live`
@@ -228,11 +230,26 @@ describe('GET /v1/live', () => {
     expect((await closed).code).toBe(CLOSE.serviceRestart)
   })
 
-  it('reconnects with backoff and subscribes again', async () => {
-    const c = client(KEY_A, { reconnect: true, backoff: { initialMs: 50, maxMs: 200 } })
+  it('reconnects with backoff and subscribes again, sending the last watermark as since', async () => {
+    // The real `ws` client, recording what the LiveClient sends.
+    const sent: Record<string, unknown>[] = []
+    class Recording extends WebSocket {
+      override send(data: unknown, ...rest: unknown[]): void {
+        sent.push(JSON.parse(String(data)))
+        ;(super.send as (...a: unknown[]) => void)(data, ...rest)
+      }
+    }
+    const c = client(KEY_A, {
+      reconnect: true,
+      backoff: { initialMs: 50, maxMs: 200 },
+      WebSocket: Recording as never,
+    })
     await c.waitFor(is('ready'))
     c.subscribe({ id: 'v', site: 'site-a', channel: 'visitors' })
-    await c.waitFor(is('snapshot', 'v'))
+    const first = await c.waitFor(is('snapshot', 'v'))
+    expect(first.watermark).toMatch(/^[0-9a-f]{12}:0$/)
+    expect(c.lastWatermark('v')).toBe(first.watermark)
+    expect(sent.find((m) => m.type === 'subscribe')).not.toHaveProperty('since')
     const port = (server.address() as AddressInfo).port
     await live.close()
     await new Promise((r) => server.close(r))
@@ -241,7 +258,12 @@ describe('GET /v1/live', () => {
     live = attachLive(server, {
       keys: staticReadKeys({ read_keys: [{ key: KEY_A, sites: ['site-a'] }] }),
       pubsub,
+      watermark: insertWatermark(),
     })
     await c.waitFor(is('snapshot', 'v'), 5_000)
+    expect(sent.filter((m) => m.type === 'subscribe').at(-1)).toMatchObject({
+      id: 'v',
+      since: first.watermark,
+    })
   })
 })

@@ -36,7 +36,9 @@ export function prepareRows(
   events.forEach((event, i) => {
     try {
       const options = retentionDays ? { retentionDays: retentionDays(event.site_id) } : {}
-      out.rows.push(new EncodedRow(encodeRow(toEventRow(event, options), { omitZeroValues: true })))
+      out.rows.push(
+        new EncodedRow(encodeRow(toEventRow(event, options), { omitZeroValues: true }), event.site_id),
+      )
       out.keys.push(keys[i]!)
     } catch (err) {
       out.unloadable.push({ event, key: keys[i]!, reason: (err as Error).message })

@@ -4,6 +4,7 @@ import {
   CLOSE,
   type ClientMessage,
   LIVE_SUBPROTOCOL,
+  type QueryData,
   type ServerMessage,
   ServerMessageSchema,
   type Subscribe,
@@ -43,6 +44,8 @@ const FINAL = new Set<number>([CLOSE.authFailed, CLOSE.badFirstMessage])
 export class LiveClient {
   private socket: WebSocketLike | undefined
   private readonly subscriptions = new Map<string, Subscription>()
+  /** Per subscription: the last watermark seen, and for `query` the data it came with. */
+  private readonly seen = new Map<string, { watermark: string; data?: QueryData }>()
   private readonly listeners = new Set<Listener>()
   private readonly closeListeners = new Set<CloseListener>()
   private attempt = 0
@@ -64,15 +67,25 @@ export class LiveClient {
     return () => this.closeListeners.delete(listener)
   }
 
-  /** Kept across reconnects: each new connection subscribes again (and gets a fresh snapshot). */
+  /**
+   * Kept across reconnects: each new connection subscribes again, with `since` set to the
+   * last watermark this subscription saw (docs/live.md, "Resuming").
+   */
   subscribe(subscription: Subscription): void {
     this.subscriptions.set(subscription.id, subscription)
+    this.seen.delete(subscription.id)
     if (this.ready) this.send({ type: 'subscribe', ...subscription })
   }
 
   unsubscribe(id: string): void {
     this.subscriptions.delete(id)
+    this.seen.delete(id)
     if (this.ready) this.send({ type: 'unsubscribe', id })
+  }
+
+  /** The last watermark a subscription saw (what the next re-subscribe sends as `since`). */
+  lastWatermark(id: string): string | undefined {
+    return this.seen.get(id)?.watermark
   }
 
   ping(nonce?: string): void {
@@ -131,11 +144,14 @@ export class LiveClient {
     socket.onmessage = (event) => {
       const parsed = ServerMessageSchema.safeParse(JSON.parse(String(event.data)))
       if (!parsed.success) throw new Error(`unexpected live message: ${String(event.data).slice(0, 200)}`)
-      const message = parsed.data as ServerMessage
+      const message = this.remember(parsed.data as ServerMessage)
       if (message.type === 'ready') {
         this.ready = true
         this.attempt = 0
-        for (const s of this.subscriptions.values()) this.send({ type: 'subscribe', ...s })
+        for (const s of this.subscriptions.values()) {
+          const since = this.seen.get(s.id)?.watermark
+          this.send({ type: 'subscribe', ...s, ...(since === undefined ? {} : { since }) })
+        }
       }
       for (const listener of this.listeners) listener(message)
     }
@@ -146,6 +162,25 @@ export class LiveClient {
       if (this.closedByUser || this.options.reconnect === false || FINAL.has(event.code)) return
       this.timer = setTimeout(() => this.connect(), this.backoffMs())
     }
+  }
+
+  /**
+   * Notes each subscription's watermark; an `unchanged` query snapshot (the server ran nothing
+   * because `since` was current) is handed on with the data this client last saw.
+   */
+  private remember(message: ServerMessage): ServerMessage {
+    if ((message.type !== 'snapshot' && message.type !== 'update') || !this.subscriptions.has(message.id))
+      return message
+    const prior = this.seen.get(message.id)
+    if ('unchanged' in message) {
+      this.seen.set(message.id, { ...prior, watermark: message.watermark })
+      return prior?.data === undefined ? message : { ...message, data: prior.data }
+    }
+    this.seen.set(message.id, {
+      watermark: message.watermark,
+      ...(message.channel === 'query' ? { data: message.data } : {}),
+    })
+    return message
   }
 
   /** Exponential with full jitter, so a restarted server is not hit by every client at once. */

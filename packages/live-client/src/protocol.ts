@@ -31,18 +31,40 @@ const id = z.string().min(1).max(64)
 const filterValue = z.string().min(1).max(256)
 
 export const AuthMessage = z.strictObject({ type: z.literal('auth'), key: z.string().min(1).max(256) })
-export const SubscribeMessage = z.strictObject({
-  type: z.literal('subscribe'),
-  id,
-  site: z.string().min(1).max(128),
-  channel: z.enum(['visitors', 'events']),
-  /** events only: exact event name (the public `pageview` is accepted for page views). */
-  event: filterValue.optional(),
-  /** events only: exact page path. */
-  path: filterValue.optional(),
-  /** events only: ISO country code. */
-  country: filterValue.optional(),
-})
+export const LIVE_CHANNELS = ['visitors', 'events', 'query'] as const
+/** A watermark token as the server sends it (opaque to clients). */
+const watermark = z.string().min(1).max(128)
+
+export const SubscribeMessage = z
+  .strictObject({
+    type: z.literal('subscribe'),
+    id,
+    site: z.string().min(1).max(128),
+    channel: z.enum(LIVE_CHANNELS),
+    /** events only: exact event name (the public `pageview` is accepted for page views). */
+    event: filterValue.optional(),
+    /** events only: exact page path. */
+    path: filterValue.optional(),
+    /** events only: ISO country code. */
+    country: filterValue.optional(),
+    /**
+     * query only, required: any spec `POST /v1/sites/:site/query` accepts (`{"kind": …, …}`),
+     * validated by the server against the same schemas.
+     */
+    spec: z.record(z.string(), z.unknown()).optional(),
+    /** The last `watermark` this subscription saw, when subscribing again after a reconnect. */
+    since: watermark.optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.channel === 'query' && m.spec === undefined)
+      ctx.addIssue({ code: 'custom', path: ['spec'], message: 'required for channel query' })
+    if (m.channel !== 'query' && m.spec !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['spec'], message: 'only for channel query' })
+    for (const field of ['event', 'path', 'country'] as const) {
+      if (m.channel !== 'events' && m[field] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: 'only for channel events' })
+    }
+  })
 export const UnsubscribeMessage = z.strictObject({ type: z.literal('unsubscribe'), id })
 export const PingMessage = z.strictObject({ type: z.literal('ping'), nonce: z.string().max(64).optional() })
 
@@ -80,20 +102,50 @@ export interface EventsData {
   rate_per_s: number
 }
 
-type ChannelData = { visitors: VisitorsData; events: EventsData }
+/**
+ * The `query` channel's state: exactly the `result` of `POST /v1/sites/:site/query` for the
+ * subscription's spec (its body without `meta`), e.g. a stats or breakdown answer.
+ */
+export type QueryData = Record<string, unknown>
+
+type ChannelData = { visitors: VisitorsData; events: EventsData; query: QueryData }
 type PerChannel<T extends 'snapshot' | 'update'> = {
-  [C in Channel]: { type: T; id: string; channel: C; data: ChannelData[C] }
+  [C in Channel]: {
+    type: T
+    id: string
+    channel: C
+    data: ChannelData[C]
+    /** The site's data watermark this message reflects; send it back as `since` after a reconnect. */
+    watermark: string
+  }
 }[Channel]
 
+/**
+ * A `query` snapshot when `since` equals the current watermark: nothing ran and no data is
+ * sent; the client keeps what it has (LiveClient re-emits it with the data it last saw).
+ */
+export interface UnchangedSnapshot {
+  type: 'snapshot'
+  id: string
+  channel: 'query'
+  watermark: string
+  unchanged: true
+  data?: QueryData
+}
+
+export interface ReadyLimits {
+  subscriptions: number
+  heartbeat_ms: number
+  max_events_per_s: number
+  /** A `query` subscription re-runs at most once per this many ms. */
+  query_min_interval_ms?: number
+}
+
 export type ServerMessage =
-  | {
-      type: 'ready'
-      v: typeof LIVE_PROTOCOL_VERSION
-      sites: string[]
-      limits: { subscriptions: number; heartbeat_ms: number; max_events_per_s: number }
-    }
+  | { type: 'ready'; v: typeof LIVE_PROTOCOL_VERSION; sites: string[]; limits: ReadyLimits }
   | PerChannel<'snapshot'>
   | PerChannel<'update'>
+  | UnchangedSnapshot
   | { type: 'error'; id?: string; error: { code: string; message: string; docs: string } }
   | { type: 'heartbeat'; at: string; nonce?: string }
 
@@ -102,23 +154,40 @@ export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMes
 const ranked = z.array(z.object({ key: z.string(), count: z.number().int().nonnegative() }))
 const liveEvent = z.looseObject({ event: z.string(), ts: z.string(), person: z.string() })
 
+const channelData = {
+  visitors: z.object({
+    at: z.string(),
+    window_s: z.number(),
+    active: z.number().int().nonnegative(),
+    top_pages: ranked,
+    top_sources: ranked,
+    top_countries: ranked,
+  }),
+  events: z.object({
+    events: z.array(liveEvent),
+    sample_rate: z.number().gt(0).lte(1),
+    rate_per_s: z.number(),
+  }),
+  query: z.record(z.string(), z.unknown()),
+}
+
 function channelMessage<T extends 'snapshot' | 'update'>(type: T) {
-  return z.object({
-    type: z.literal(type),
-    id,
-    channel: z.enum(['visitors', 'events']),
-    data: z.union([
-      z.object({
-        at: z.string(),
-        window_s: z.number(),
-        active: z.number().int().nonnegative(),
-        top_pages: ranked,
-        top_sources: ranked,
-        top_countries: ranked,
-      }),
-      z.object({ events: z.array(liveEvent), sample_rate: z.number().gt(0).lte(1), rate_per_s: z.number() }),
-    ]),
-  })
+  const base = { type: z.literal(type), id, watermark }
+  const of = <C extends 'visitors' | 'events'>(channel: C) =>
+    z.object({ ...base, channel: z.literal(channel), data: channelData[channel] })
+  // A query snapshot may come without data when it is `unchanged` (a resume at the same watermark).
+  const query =
+    type === 'snapshot'
+      ? z
+          .object({
+            ...base,
+            channel: z.literal('query'),
+            data: channelData.query.optional(),
+            unchanged: z.literal(true).optional(),
+          })
+          .refine((m) => m.unchanged === true || m.data !== undefined, { message: 'data is required' })
+      : z.object({ ...base, channel: z.literal('query'), data: channelData.query })
+  return z.discriminatedUnion('channel', [of('visitors'), of('events'), query])
 }
 
 /** What a client checks every server message against (a server bug surfaces as a parse error). */
@@ -131,6 +200,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
       subscriptions: z.number(),
       heartbeat_ms: z.number(),
       max_events_per_s: z.number(),
+      query_min_interval_ms: z.number().optional(),
     }),
   }),
   channelMessage('snapshot'),

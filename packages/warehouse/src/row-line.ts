@@ -4,9 +4,16 @@
  * (a visible share of the writer's main-thread CPU) overlaps the insert instead of adding to it.
  */
 
-/** A row already encoded as one JSONEachRow line (no trailing newline); `insert` sends it as is. */
+/**
+ * A row already encoded as one JSONEachRow line (no trailing newline); `insert` sends it as is.
+ * `site_id` repeats the row's site, so whoever watches inserts (the data watermark) can tell
+ * which sites a load touched without parsing the line again.
+ */
 export class EncodedRow {
-  constructor(readonly line: string) {}
+  constructor(
+    readonly line: string,
+    readonly site_id?: string,
+  ) {}
 }
 
 export interface EncodeOptions {

@@ -1,17 +1,13 @@
 import { HttpError, type RequestIdEnv } from '@sightline/http'
-import { WarehouseError } from '@sightline/warehouse'
 import type { Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import * as z from 'zod'
 import type { AnyInsight } from '../insights/define.ts'
-import { describeIssues } from '../insights/params.ts'
 import { insightIndex } from '../insights/registry.ts'
 import type { Clock } from '../ports.ts'
 import type { AnswerMeta } from './answer-meta.ts'
+import { parseParams, resolveSpec, runSpec, specKind } from './query-spec.ts'
 import type { ResultCache } from './result-cache.ts'
-import { type RunContext, runPlanned } from './run.ts'
-
-const ANY_ROW = z.unknown()
+import type { RunContext } from './run.ts'
 
 /** A query spec is a few hundred bytes; anything near this is not one. */
 export const MAX_SPEC_BYTES = 16 * 1024
@@ -33,7 +29,6 @@ export interface InsightRouteDeps {
  */
 export function mountInsights(app: Hono<RequestIdEnv>, deps: InsightRouteDeps): void {
   const byKind = insightIndex(deps.insights)
-  const kinds = [...byKind.keys()].join(', ')
   for (const insight of deps.insights) {
     app.get(`/v1/sites/:site/${insight.kind}`, (c) => answer(c, deps, insight, c.req.query()))
   }
@@ -53,15 +48,8 @@ export function mountInsights(app: Hono<RequestIdEnv>, deps: InsightRouteDeps): 
       } catch {
         throw new HttpError('invalid_json', 'The body must be a JSON query spec: {"kind": "stats", …}.')
       }
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new HttpError('invalid_query', 'The body must be a JSON object: {"kind": "stats", …}.')
-      }
-      const { kind, ...params } = body as Record<string, unknown>
-      const insight = typeof kind === 'string' ? byKind.get(kind) : undefined
-      if (insight === undefined) {
-        throw new HttpError('invalid_query', `kind: expected one of ${kinds}`)
-      }
-      return answer(c, deps, insight, params)
+      const { insight, input } = specKind(byKind, body)
+      return answer(c, deps, insight, input)
     },
   )
 }
@@ -69,13 +57,10 @@ export function mountInsights(app: Hono<RequestIdEnv>, deps: InsightRouteDeps): 
 /** Parse → resolve → explain or run → check rows → respond; the same for every kind and entry. */
 async function answer(c: Context<RequestIdEnv>, deps: InsightRouteDeps, insight: AnyInsight, input: unknown) {
   const started = performance.now()
-  const parsed = insight.params.safeParse(input)
-  if (!parsed.success) throw new HttpError('invalid_query', describeIssues(parsed.error))
+  const params = parseParams(insight, input)
   const site = c.req.param('site')!
-  const resolved = insight.resolve(parsed.data, { site, now: deps.clock() })
-  if ('refused' in resolved) throw new HttpError('invalid_query', resolved.refused)
-  const planned = insight.plan(resolved.spec)
-  if ((parsed.data as { explain?: boolean }).explain === true) return c.json(planned)
+  const resolved = resolveSpec(insight, params, { site, now: deps.clock() })
+  if (params.explain === true) return c.json(resolved.planned)
   const cache = deps.cache
   // The key is taken before the query runs (see result-cache.ts for why that order matters).
   const key = cache?.keyFor(insight.kind, resolved.spec)
@@ -83,22 +68,7 @@ async function answer(c: Context<RequestIdEnv>, deps: InsightRouteDeps, insight:
     const hit = await cache.get(site, key)
     if (hit !== undefined) return withMeta(c, hit, { cache: 'hit', started })
   }
-  const run = deps.runContext(c)
-  const preflight = insight.preflight?.(resolved.spec)
-  if (preflight !== undefined) {
-    await runPlanned(run, {
-      name: `insight.${insight.kind}.preflight`,
-      planned: preflight,
-      row: ANY_ROW,
-      refused: patternRefusal,
-    })
-  }
-  const rows = await runPlanned(run, {
-    name: `insight.${insight.kind}`,
-    planned,
-    row: insight.row,
-    refused: patternRefusal,
-  })
+  const rows = await runSpec(deps.runContext(c), insight, resolved)
   const body = JSON.stringify(insight.respond(resolved.spec, rows))
   if (cache !== undefined && key !== undefined) await cache.set(site, key, body)
   return withMeta(c, body, { cache: cache === undefined ? 'off' : 'miss', started })
@@ -118,22 +88,4 @@ function withMeta(
   const head = body === '{}' ? '{' : `${body.slice(0, -1)},`
   const text = `${head}"meta":${JSON.stringify({ cache: meta.cache, elapsed_ms: elapsed } satisfies AnswerMeta)}}`
   return c.body(text, 200, { 'content-type': 'application/json' })
-}
-
-/** ClickHouse's CANNOT_COMPILE_REGEXP: the only engine error a valid spec can cause. */
-const CANNOT_COMPILE_REGEXP = '427'
-
-/**
- * A `matches` filter's pattern is checked by the engine's own RE2 (a JavaScript check would
- * refuse valid RE2 and pass invalid RE2), so its refusal is the user's 400, with RE2's reason.
- */
-function patternRefusal(err: unknown): HttpError | undefined {
-  if (!(err instanceof WarehouseError) || err.kind !== 'failed') return undefined
-  const cause = err.cause as { code?: unknown; message?: unknown } | undefined
-  if (String(cause?.code) !== CANNOT_COMPILE_REGEXP) return undefined
-  const reason = /error: ([^.]*)/.exec(String(cause?.message ?? ''))?.[1] ?? 'invalid pattern'
-  return new HttpError(
-    'invalid_query',
-    `filters: a matches pattern is not valid RE2 (${reason.slice(0, 200)})`,
-  )
 }

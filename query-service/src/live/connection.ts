@@ -1,4 +1,5 @@
 import { ERROR_DOCS_BASE, type ErrorCode } from '@sightline/contracts'
+import { HttpError } from '@sightline/http'
 import {
   CLOSE,
   ClientMessage,
@@ -9,9 +10,10 @@ import {
   type VisitorsData,
 } from '@sightline/live-client'
 import type { WebSocket } from 'ws'
-import type { ReadKeyResolver } from '../ports.ts'
+import type { ReadKeyResolver, SiteWatermark } from '../ports.ts'
 import { EventsTail } from './events-tail.ts'
 import type { KeyLimits } from './key-limits.ts'
+import type { CheckedSpec, LiveQueries } from './live-queries.ts'
 import type { LiveOptions } from './options.ts'
 import type { EventsListener, SiteFeeds } from './site-feed.ts'
 
@@ -21,13 +23,19 @@ export interface ConnectionDeps {
   limits: KeyLimits
   options: LiveOptions
   now: () => number
+  watermark: SiteWatermark
+  /** The `query` channel; absent when the server has no warehouse to run specs on. */
+  queries?: LiveQueries
   onBug: (err: unknown) => void
 }
 
 interface Active {
   site: string
-  listener: EventsListener
+  /** events and visitors: the site feed's listener. */
+  listener?: EventsListener
   timer?: ReturnType<typeof setInterval>
+  /** query: leaves the spec's shared group. */
+  leave?: () => void
 }
 
 /**
@@ -136,6 +144,7 @@ export class LiveConnection {
         subscriptions: o.maxSubscriptionsPerConnection,
         heartbeat_ms: o.heartbeatMs,
         max_events_per_s: o.maxEventsPerS,
+        query_min_interval_ms: o.queryMinIntervalMs,
       },
     })
   }
@@ -146,18 +155,32 @@ export class LiveConnection {
       return this.error('forbidden_site', 'The read key is not allowed to read this site.', m.id)
     if (this.subs.has(m.id))
       return this.error('conflict', `Subscription id ${m.id} is in use; unsubscribe first.`, m.id)
+    // Checked before the limits: a refused spec never holds a subscription slot.
+    let spec: CheckedSpec | undefined
+    if (m.channel === 'query') {
+      const queries = this.deps.queries
+      if (!queries) return this.error('invalid_request', 'This server has no query channel.', m.id)
+      try {
+        spec = queries.check(m.site, m.spec!)
+      } catch (err) {
+        if (err instanceof HttpError) return this.error(err.code, err.message, m.id)
+        throw err
+      }
+    }
     if (
       this.subs.size >= this.deps.options.maxSubscriptionsPerConnection ||
       !this.deps.limits.addSubscription(this.key!)
     ) {
       return this.error('rate_limited', 'Subscription limit reached; unsubscribe something first.', m.id)
     }
+    if (spec !== undefined) return this.subscribeQuery(m, spec)
     const { feeds, options } = this.deps
+    const watermark = () => this.deps.watermark.forSite(m.site)
     if (m.channel === 'events') {
       const tail = new EventsTail(m, options.maxEventsPerS)
       const listener: EventsListener = (events, nowMs) => {
         const data = tail.take(events, nowMs)
-        if (data) this.send({ type: 'update', id: m.id, channel: 'events', data })
+        if (data) this.send({ type: 'update', id: m.id, channel: 'events', data, watermark: watermark() })
       }
       this.subs.set(m.id, { site: m.site, listener })
       feeds.join(m.site, listener)
@@ -167,21 +190,56 @@ export class LiveConnection {
         id: m.id,
         channel: 'events',
         data: { events: [], sample_rate: 1, rate_per_s: 0 },
+        watermark: watermark(),
       })
       return
     }
     const active: Active = { site: m.site, listener: () => {} }
     this.subs.set(m.id, active)
-    feeds.join(m.site, active.listener)
+    feeds.join(m.site, active.listener!)
     await feeds.ready(m.site)
     let last = feeds.visitors(m.site)!
-    this.send({ type: 'snapshot', id: m.id, channel: 'visitors', data: last })
+    this.send({ type: 'snapshot', id: m.id, channel: 'visitors', data: last, watermark: watermark() })
     active.timer = setInterval(() => {
       const now = feeds.visitors(m.site)
       if (!now || sameVisitors(now, last)) return
       last = now
-      this.send({ type: 'update', id: m.id, channel: 'visitors', data: now })
+      this.send({ type: 'update', id: m.id, channel: 'visitors', data: now, watermark: watermark() })
     }, options.visitorsPushMs)
+  }
+
+  /**
+   * Joins the spec's shared group. A `since` equal to the site's current watermark means the
+   * client already holds this watermark's answer: it is told so instead of being sent it again.
+   */
+  private subscribeQuery(m: Subscribe, spec: CheckedSpec): void {
+    const current = this.deps.watermark.forSite(m.site)
+    const resumed = m.since !== undefined && m.since === current
+    const active: Active = { site: m.site }
+    this.subs.set(m.id, active)
+    if (resumed)
+      this.send({ type: 'snapshot', id: m.id, channel: 'query', watermark: current, unchanged: true })
+    active.leave = this.deps.queries!.join(
+      m.site,
+      spec,
+      {
+        key: this.key!,
+        deliver: (type, data, watermark) =>
+          this.send(
+            type === 'snapshot'
+              ? { type, id: m.id, channel: 'query', data, watermark }
+              : { type, id: m.id, channel: 'query', data, watermark },
+          ),
+        fail: (err, initial) => {
+          const e = err instanceof HttpError ? err : undefined
+          if (!e) this.deps.onBug(err)
+          this.error(e?.code ?? 'internal', e?.message ?? 'Internal error running the live query.', m.id)
+          // Without a snapshot there is nothing to update: the subscription ends with its error.
+          if (initial) this.stop(m.id)
+        },
+      },
+      !resumed,
+    )
   }
 
   private stop(id: string): void {
@@ -189,7 +247,8 @@ export class LiveConnection {
     if (!sub) return
     this.subs.delete(id)
     clearInterval(sub.timer)
-    this.deps.feeds.leave(sub.site, sub.listener)
+    if (sub.listener) this.deps.feeds.leave(sub.site, sub.listener)
+    sub.leave?.()
     if (this.key !== undefined) this.deps.limits.removeSubscription(this.key)
   }
 

@@ -20,8 +20,10 @@ export interface LiveOptions {
   visitorsPushMs: number
   /** "Active" in the `visitors` channel. */
   visitorsWindowMs: number
-  /** Largest client message accepted. */
+  /** Largest client message accepted (room for a 16 KB query spec, as on REST). */
   maxMessageBytes: number
+  /** A `query` subscription's spec is run again at most once per this interval. */
+  queryMinIntervalMs: number
 }
 
 export const DEFAULT_LIVE_OPTIONS: LiveOptions = {
@@ -35,5 +37,6 @@ export const DEFAULT_LIVE_OPTIONS: LiveOptions = {
   idleMs: 60_000,
   visitorsPushMs: 250,
   visitorsWindowMs: 5 * 60_000,
-  maxMessageBytes: 4 * 1024,
+  maxMessageBytes: 20 * 1024,
+  queryMinIntervalMs: 1_000,
 }

@@ -5,9 +5,10 @@ import type { Duplex } from 'node:stream'
 import { LIVE_PATH, LIVE_SUBPROTOCOL } from '@sightline/live-client'
 import type { PubSub } from '@sightline/state'
 import { WebSocketServer } from 'ws'
-import type { ReadKeyResolver } from '../ports.ts'
+import type { ReadKeyResolver, SiteWatermark } from '../ports.ts'
 import { LiveConnection } from './connection.ts'
 import { KeyLimits } from './key-limits.ts'
+import { LiveQueries, type LiveQueryDeps } from './live-queries.ts'
 import { DEFAULT_LIVE_OPTIONS, type LiveOptions } from './options.ts'
 import { SiteFeeds } from './site-feed.ts'
 
@@ -15,6 +16,10 @@ export interface LiveDeps {
   keys: ReadKeyResolver
   /** Where accepted events arrive (`channels.live(site)`); in-process or Redis. */
   pubsub: PubSub
+  /** The data watermark every snapshot and update carries, and what `query` re-runs on. */
+  watermark: SiteWatermark
+  /** Enables the `query` channel; without it a `query` subscribe is refused. */
+  query?: LiveQueryDeps
   options?: Partial<LiveOptions>
   now?: () => number
   onBug?: (err: unknown) => void
@@ -23,6 +28,8 @@ export interface LiveDeps {
 export interface LiveEndpoint {
   /** Open live connections. */
   connections(): number
+  /** Distinct live query specs being kept up to date (one shared run per watermark each). */
+  queryGroups(): number
   /** Closes every connection with 1012 (reconnect) and stops accepting upgrades. */
   close(): Promise<void>
 }
@@ -35,6 +42,9 @@ export function attachLive(server: Server, deps: LiveDeps): LiveEndpoint {
     connections: options.maxConnectionsPerKey,
     subscriptions: options.maxSubscriptionsPerKey,
   })
+  const queries = deps.query
+    ? new LiveQueries(deps.query, deps.watermark, { minIntervalMs: options.queryMinIntervalMs, now })
+    : undefined
   const open = new Set<LiveConnection>()
   let closing = false
   const wss = new WebSocketServer({
@@ -55,7 +65,16 @@ export function attachLive(server: Server, deps: LiveDeps): LiveEndpoint {
     wss.handleUpgrade(req, socket, head, (ws) => {
       const connection = new LiveConnection(
         ws,
-        { keys: deps.keys, feeds, limits, options, now, onBug: deps.onBug ?? (() => {}) },
+        {
+          keys: deps.keys,
+          feeds,
+          limits,
+          options,
+          now,
+          watermark: deps.watermark,
+          ...(queries ? { queries } : {}),
+          onBug: deps.onBug ?? (() => {}),
+        },
         protocolKey(req.headers['sec-websocket-protocol']),
       )
       open.add(connection)
@@ -66,11 +85,13 @@ export function attachLive(server: Server, deps: LiveDeps): LiveEndpoint {
 
   return {
     connections: () => [...open].filter((c) => c.alive).length,
+    queryGroups: () => queries?.groupCount() ?? 0,
     async close() {
       closing = true
       server.off('upgrade', onUpgrade)
       const closed = [...wss.clients].map((ws) => new Promise<void>((r) => ws.once('close', () => r())))
       for (const c of open) c.shutdown()
+      queries?.close()
       await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 3_000).unref())])
       for (const ws of wss.clients) ws.terminate()
       await new Promise<void>((r) => wss.close(() => r()))
