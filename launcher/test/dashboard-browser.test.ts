@@ -260,13 +260,23 @@ describe('the dashboard in Chromium', () => {
 
   it('is usable on a phone and in dark mode', async () => {
     // The trend chart is a canvas with its colours read when drawn: mark the one drawn now.
-    await page.locator('.chart canvas').first().evaluate((c) => (c.dataset.drawnIn = 'light'))
+    await page
+      .locator('.chart canvas')
+      .first()
+      .evaluate((c) => (c.dataset.drawnIn = 'light'))
     await page.getByRole('button', { name: /^Theme: auto/ }).click()
     // Preact renders the change on its next tick, not inside the click.
     await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme), SLOW).toBe('dark')
     // …and the chart is drawn again in the dark colours (not light grid lines on dark).
     await expect
-      .poll(() => page.locator('.chart canvas').first().evaluate((c) => c.dataset.drawnIn ?? 'redrawn'), SLOW)
+      .poll(
+        () =>
+          page
+            .locator('.chart canvas')
+            .first()
+            .evaluate((c) => c.dataset.drawnIn ?? 'redrawn'),
+        SLOW,
+      )
       .toBe('redrawn')
     await page.locator('.stats[data-ready="true"]').waitFor()
     await page.screenshot({ path: join(shots, 'overview-dark.png') })
