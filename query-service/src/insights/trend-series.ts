@@ -161,7 +161,8 @@ function seriesPart(
     // Visits are formed from every event the filters keep; the series' event then picks
     // which visits count in a bucket: those with such an event in it.
     const ts = sql`fromUnixTimestamp64Milli(t_ms, 'UTC')`
-    const columns = byValue === undefined ? sql`event` : sql`event, ${byValue} AS line_value`
+    const columns: Record<string, Fragment> =
+      byValue === undefined ? { event: sql`event` } : { event: sql`event`, line_value: byValue }
     return sql`${select(ts, byValue === undefined ? undefined : sql`line_value`)}
 FROM (
   ${sessionEvents({ where: base, period: sql`toUInt8(1)`, columns })}
