@@ -6,7 +6,9 @@ import * as z from 'zod'
 import type { AnyInsight } from '../insights/define.ts'
 import { describeIssues } from '../insights/params.ts'
 import { insightIndex } from '../insights/registry.ts'
+import { mergedIdsQuery, type RollupPlan } from '../insights/rollup.ts'
 import type { Clock } from '../ports.ts'
+import { compile } from '../sql/fragment.ts'
 import type { AnswerMeta } from './answer-meta.ts'
 import type { ResultCache } from './result-cache.ts'
 import { type RunContext, runPlanned } from './run.ts'
@@ -75,7 +77,13 @@ async function answer(c: Context<RequestIdEnv>, deps: InsightRouteDeps, insight:
   const resolved = insight.resolve(parsed.data, { site, now: deps.clock() })
   if ('refused' in resolved) throw new HttpError('invalid_query', resolved.refused)
   const planned = insight.plan(resolved.spec)
-  if ((parsed.data as { explain?: boolean }).explain === true) return c.json(planned)
+  const rollup = insight.rollup?.(resolved.spec)
+  if ((parsed.data as { explain?: boolean }).explain === true) {
+    // The events plan, and for kinds with a rollup the rollup plan or why the spec cannot have it.
+    return c.json(
+      rollup === undefined ? planned : { ...planned, rollup: 'planned' in rollup ? rollup.planned : rollup },
+    )
+  }
   const cache = deps.cache
   // The key is taken before the query runs (see result-cache.ts for why that order matters).
   const key = cache?.keyFor(insight.kind, resolved.spec)
@@ -93,15 +101,36 @@ async function answer(c: Context<RequestIdEnv>, deps: InsightRouteDeps, insight:
       refused: patternRefusal,
     })
   }
+  const fromRollup = rollup !== undefined && 'planned' in rollup && (await rollupMayRun(run, site, rollup))
   const rows = await runPlanned(run, {
-    name: `insight.${insight.kind}`,
-    planned,
+    name: `insight.${insight.kind}${fromRollup ? '.rollup' : ''}`,
+    planned: fromRollup ? rollup.planned : planned,
     row: insight.row,
     refused: patternRefusal,
   })
   const body = JSON.stringify(insight.respond(resolved.spec, rows))
   if (cache !== undefined && key !== undefined) await cache.set(site, key, body)
-  return withMeta(c, body, { cache: cache === undefined ? 'off' : 'miss', started })
+  return withMeta(c, body, {
+    cache: cache === undefined ? 'off' : 'miss',
+    started,
+    source: fromRollup ? 'rollup' : 'events',
+  })
+}
+
+const MergedRow = z.object({ merged: z.coerce.number() })
+
+/**
+ * The rollup counts stored person ids, so a plan that counts persons runs on it only while the
+ * site has no merged ids (one small read of the site's overrides); counts of events always may.
+ */
+async function rollupMayRun(run: RunContext, site: string, rollup: RollupPlan): Promise<boolean> {
+  if (!rollup.countsPersons) return true
+  const [row] = await runPlanned(run, {
+    name: 'insight.rollup.merged_ids',
+    planned: compile(mergedIdsQuery(site)),
+    row: MergedRow,
+  })
+  return row?.merged === 0
 }
 
 /**
@@ -112,11 +141,16 @@ async function answer(c: Context<RequestIdEnv>, deps: InsightRouteDeps, insight:
 function withMeta(
   c: Context<RequestIdEnv>,
   body: string,
-  meta: { cache: AnswerMeta['cache']; started: number },
+  meta: { cache: AnswerMeta['cache']; started: number; source?: AnswerMeta['source'] },
 ) {
   const elapsed = Math.round((performance.now() - meta.started) * 100) / 100
   const head = body === '{}' ? '{' : `${body.slice(0, -1)},`
-  const text = `${head}"meta":${JSON.stringify({ cache: meta.cache, elapsed_ms: elapsed } satisfies AnswerMeta)}}`
+  const answer: AnswerMeta = {
+    cache: meta.cache,
+    elapsed_ms: elapsed,
+    ...(meta.source === undefined ? {} : { source: meta.source }),
+  }
+  const text = `${head}"meta":${JSON.stringify(answer)}}`
   return c.body(text, 200, { 'content-type': 'application/json' })
 }
 
