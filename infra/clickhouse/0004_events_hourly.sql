@@ -45,7 +45,8 @@ FROM events
 ARRAY JOIN [('', ''), ('page', page_path), ('country', geo_country), ('region', geo_region), ('city', geo_city), ('browser', browser), ('os', os), ('device_type', device_type)] AS d
 GROUP BY site_id, hour, dimension, value, event, type, is_bot, retention_days
 ;
--- Events stored before this migration: migrations run before the writer starts.
+-- Events stored before this migration: migrations run before the writer starts. The SELECT is
+-- the view's, repeated: a view with TO cannot be selected back as its query.
 INSERT INTO events_hourly
 SELECT
     site_id,
