@@ -168,6 +168,8 @@ export interface RejectedAnswer {
 export interface Explained {
   sql: string
   params: Record<string, unknown>
+  /** Trends: the hourly-rollup plan the answer runs instead when it may, or why it may not. */
+  rollup?: { sql: string; params: Record<string, unknown> } | { refused: string }
 }
 export interface EventNamesAnswer {
   events: { name: string; count: number; last_seen: string }[]

@@ -20,6 +20,19 @@ GROUP BY event
 ORDER BY events DESC
 LIMIT 20`
 
+/** A trends chart is answered from the hourly rollup when it may; that plan is shown too. */
+function RollupPlan({ explained }: { explained: Explained }) {
+  const rollup = explained.rollup
+  if (rollup === undefined || !('sql' in rollup)) return null
+  return (
+    <>
+      <p class="muted">Answered from the hourly rollup instead (the answer's meta.source says so):</p>
+      <pre class="sql">{rollup.sql}</pre>
+      <pre class="params">{JSON.stringify(rollup.params, null, 2)}</pre>
+    </>
+  )
+}
+
 /** For every chart of the Overview as it stands, the SQL and parameters behind it; and a console. */
 export function Audit({ api, site, window, filters, tabs }: Props) {
   const queries = overviewQueries(window, filters, tabs, window.tz)
@@ -54,6 +67,7 @@ export function Audit({ api, site, window, filters, tabs }: Props) {
             </summary>
             <pre class="sql">{explained.data[i]!.sql}</pre>
             <pre class="params">{JSON.stringify(explained.data[i]!.params, null, 2)}</pre>
+            <RollupPlan explained={explained.data[i]!} />
           </details>
         ))}
     </div>

@@ -39,7 +39,7 @@ describe('a kind added as one module', () => {
         { event: 'signup', count: 2 },
         { event: 'purchase', count: 1 },
       ],
-      meta: { cache: 'off', elapsed_ms: expect.any(Number) },
+      meta: { cache: 'off', elapsed_ms: expect.any(Number), source: 'events' },
     })
   })
 

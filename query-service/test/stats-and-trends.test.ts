@@ -56,7 +56,7 @@ describe('GET /v1/sites/:site/stats', () => {
         visit_duration_s: 0,
       },
       // Without a watermark (this app has none) the result cache is off.
-      meta: { cache: 'off', elapsed_ms: expect.any(Number) },
+      meta: { cache: 'off', elapsed_ms: expect.any(Number), source: 'events' },
     })
   })
 
@@ -156,7 +156,7 @@ describe('GET /v1/sites/:site/trends', () => {
       include_bots: false,
       filters: [],
       buckets: 3,
-      meta: { cache: 'off', elapsed_ms: expect.any(Number) },
+      meta: { cache: 'off', elapsed_ms: expect.any(Number), source: 'rollup' },
     })
   })
 })

@@ -41,6 +41,7 @@ const IDENT = '[A-Za-z_][A-Za-z0-9_]*'
 const CREATE_TABLE = new RegExp(`^CREATE TABLE (IF NOT EXISTS )?(${IDENT})\\b`)
 const CREATE_VIEW = new RegExp(`^CREATE MATERIALIZED VIEW (IF NOT EXISTS )?(${IDENT})\\s+TO\\s+(${IDENT})\\b`)
 const ALTER_TABLE = new RegExp(`^ALTER TABLE (${IDENT})\\b`)
+const INSERT_SELECT = new RegExp(`^INSERT INTO (${IDENT})\\s+SELECT\\b`)
 // `ENGINE = MergeTree`, `ENGINE = ReplacingMergeTree(version)`, `AggregatingMergeTree()`…
 const ENGINE = /\bENGINE\s*=\s*([A-Za-z]*)MergeTree\b(\(([^()]*)\))?/
 const FROM_TABLE = new RegExp(`\\b(FROM|JOIN)\\s+(${IDENT})\\b`, 'g')
@@ -99,6 +100,11 @@ ENGINE = Distributed(${quoteIdent(options.cluster)}, currentDatabase(), ${name}$
     return /^\s*(ADD|DROP|MODIFY|RENAME) COLUMN\b/i.test(rest)
       ? [local, `ALTER TABLE ${name} ${on}${rest}`]
       : [local]
+  }
+  if (INSERT_SELECT.test(statement)) {
+    // A backfill runs once, from one node, through the Distributed tables: it reads every
+    // shard and writes to every shard. It cannot be ON CLUSTER (that would run it per node).
+    return [statement]
   }
   throw new Error(
     `cluster DDL: no cluster rule for statement starting ${JSON.stringify(statement.slice(0, 60))}`,

@@ -14,8 +14,13 @@ type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[
  * Sent with every request in both modes. Without the escape, a property key with a dot
  * ("$screen.width") is stored as a nested path, and `{a: 1, "a.b": 2}` loses `a` (measured on
  * ClickHouse 26.7). The setting governs reads too, so keys come back as they were written.
+ * A retried insert dropped as a duplicate by `events` must be dropped by the tables its
+ * materialized views feed too (the hourly rollup), or the rollup would count it twice.
  */
-export const SESSION_SETTINGS = { json_type_escape_dots_in_keys: 1 } as const
+export const SESSION_SETTINGS = {
+  json_type_escape_dots_in_keys: 1,
+  deduplicate_blocks_in_dependent_materialized_views: 1,
+} as const
 
 // Database names end up in `USE` and in DDL; anything but a plain identifier is refused so no
 // caller-supplied text is ever spliced into SQL.

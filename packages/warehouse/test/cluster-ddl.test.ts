@@ -39,6 +39,11 @@ describe('cluster DDL generated from the migrations', () => {
     expect(sourceTables).toEqual(expect.arrayContaining(['events', 'rejected']))
     for (const statement of statements) {
       const formatted = await parses(statement)
+      // Backfills run once through the Distributed tables; everything else on every node.
+      if (statement.startsWith('INSERT INTO ')) {
+        expect(formatted, statement.slice(0, 80)).not.toMatch(/_local\b|ON CLUSTER/)
+        continue
+      }
       expect(formatted, statement.slice(0, 80)).toContain('ON CLUSTER sightline')
       expect(formatted).not.toMatch(/non_replicated_deduplication_window/)
     }
@@ -100,6 +105,20 @@ describe('cluster DDL generated from the migrations', () => {
     const addIndex = clusterStatements('ALTER TABLE events ADD INDEX i x TYPE minmax', OPTIONS, tables)
     expect(addIndex).toEqual(['ALTER TABLE events_local ON CLUSTER sightline ADD INDEX i x TYPE minmax'])
     for (const s of [local!, view!, ...addColumn, ...addIndex]) await parses(s)
+  })
+
+  it("feeds each shard's hourly rollup from that shard's events, and backfills it once", async () => {
+    const statements = clusterMigration(await loadMigrations(), OPTIONS).flatMap((m) => m.statements)
+    const view = statements.find((s) =>
+      s.startsWith('CREATE MATERIALIZED VIEW IF NOT EXISTS events_hourly_mv'),
+    )
+    expect(view).toMatch(/ON CLUSTER sightline TO events_hourly_local\b/)
+    expect(view).toMatch(/FROM events_local\b/)
+    expect(statements.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS events_hourly_local'))).toMatch(
+      /ENGINE = ReplicatedAggregatingMergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/events_hourly', '\{replica\}'\)/,
+    )
+    const backfill = statements.find((s) => s.startsWith('INSERT INTO events_hourly'))
+    expect(backfill).toMatch(/^INSERT INTO events_hourly\s+SELECT[\s\S]*FROM events\s/)
   })
 
   it('copies the identity table whole to every node, so each shard joins it locally', async () => {

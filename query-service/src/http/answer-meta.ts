@@ -8,6 +8,12 @@ export const AnswerMetaSchema = z.object({
       'hit: served from the result cache (no data has committed since it was computed); miss: computed now and cached; off: no result cache here',
     ),
   elapsed_ms: z.number().describe('time this request took inside the query service'),
+  source: z
+    .enum(['events', 'rollup'])
+    .optional()
+    .describe(
+      'what the numbers were computed from: the events table, or the hourly rollup (docs/adr/0025-rollups.md); absent on a cache hit',
+    ),
 })
 export type AnswerMeta = z.output<typeof AnswerMetaSchema>
 

@@ -5,7 +5,7 @@ import type { AnyInsight } from '../insights/define.ts'
 import { insightIndex } from '../insights/registry.ts'
 import type { Clock } from '../ports.ts'
 import type { AnswerMeta } from './answer-meta.ts'
-import { parseParams, resolveSpec, runSpec, specKind } from './query-spec.ts'
+import { explained, parseParams, resolveSpec, runSpec, specKind } from './query-spec.ts'
 import type { ResultCache } from './result-cache.ts'
 import type { RunContext } from './run.ts'
 
@@ -60,7 +60,8 @@ async function answer(c: Context<RequestIdEnv>, deps: InsightRouteDeps, insight:
   const params = parseParams(insight, input)
   const site = c.req.param('site')!
   const resolved = resolveSpec(insight, params, { site, now: deps.clock() })
-  if (params.explain === true) return c.json(resolved.planned)
+  // The events plan, and for kinds with a rollup the rollup plan or why the spec cannot have it.
+  if (params.explain === true) return c.json(explained(resolved))
   const cache = deps.cache
   // The key is taken before the query runs (see result-cache.ts for why that order matters).
   const key = cache?.keyFor(insight.kind, resolved.spec)
@@ -68,10 +69,14 @@ async function answer(c: Context<RequestIdEnv>, deps: InsightRouteDeps, insight:
     const hit = await cache.get(site, key)
     if (hit !== undefined) return withMeta(c, hit, { cache: 'hit', started })
   }
-  const rows = await runSpec(deps.runContext(c), insight, resolved)
+  const { rows, source } = await runSpec(deps.runContext(c), insight, resolved, site)
   const body = JSON.stringify(insight.respond(resolved.spec, rows))
   if (cache !== undefined && key !== undefined) await cache.set(site, key, body)
-  return withMeta(c, body, { cache: cache === undefined ? 'off' : 'miss', started })
+  return withMeta(c, body, {
+    cache: cache === undefined ? 'off' : 'miss',
+    started,
+    source,
+  })
 }
 
 /**
@@ -82,10 +87,15 @@ async function answer(c: Context<RequestIdEnv>, deps: InsightRouteDeps, insight:
 function withMeta(
   c: Context<RequestIdEnv>,
   body: string,
-  meta: { cache: AnswerMeta['cache']; started: number },
+  meta: { cache: AnswerMeta['cache']; started: number; source?: AnswerMeta['source'] },
 ) {
   const elapsed = Math.round((performance.now() - meta.started) * 100) / 100
   const head = body === '{}' ? '{' : `${body.slice(0, -1)},`
-  const text = `${head}"meta":${JSON.stringify({ cache: meta.cache, elapsed_ms: elapsed } satisfies AnswerMeta)}}`
+  const answer: AnswerMeta = {
+    cache: meta.cache,
+    elapsed_ms: elapsed,
+    ...(meta.source === undefined ? {} : { source: meta.source }),
+  }
+  const text = `${head}"meta":${JSON.stringify(answer)}}`
   return c.body(text, 200, { 'content-type': 'application/json' })
 }

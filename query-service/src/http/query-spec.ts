@@ -3,7 +3,8 @@ import { WarehouseError } from '@sightline/warehouse'
 import * as z from 'zod'
 import type { AnyInsight } from '../insights/define.ts'
 import { describeIssues } from '../insights/params.ts'
-import type { Planned } from '../sql/fragment.ts'
+import { mergedIdsQuery, type RollupPlan } from '../insights/rollup.ts'
+import { compile, type Planned } from '../sql/fragment.ts'
 import { type RunContext, runPlanned } from './run.ts'
 
 const ANY_ROW = z.unknown()
@@ -37,23 +38,43 @@ export function parseParams(insight: AnyInsight, input: unknown): Record<string,
   return parsed.data as Record<string, unknown>
 }
 
-/** Parsed params → resolved spec and plan, at `now` (a relative range is resolved here). */
+/** A resolved spec: its events plan and, for kinds with one, its rollup plan or why not. */
+export interface ResolvedSpec {
+  spec: unknown
+  planned: Planned
+  rollup?: RollupPlan | { refused: string }
+}
+
+/** Parsed params → resolved spec and plans, at `now` (a relative range is resolved here). */
 export function resolveSpec(
   insight: AnyInsight,
   params: Record<string, unknown>,
   context: { site: string; now: Date },
-): { spec: unknown; planned: Planned } {
+): ResolvedSpec {
   const resolved = insight.resolve(params, context)
   if ('refused' in resolved) throw new HttpError('invalid_query', resolved.refused)
-  return { spec: resolved.spec, planned: insight.plan(resolved.spec) }
+  const planned = insight.plan(resolved.spec)
+  const rollup = insight.rollup?.(resolved.spec)
+  return rollup === undefined ? { spec: resolved.spec, planned } : { spec: resolved.spec, planned, rollup }
 }
 
-/** The kind's preflight (when it has one), then its plan, on the bounded reads lane. */
+/** What `explain` answers: the events plan and, for kinds with a rollup, its plan or why not. */
+export function explained(resolved: ResolvedSpec): unknown {
+  const { planned, rollup } = resolved
+  if (rollup === undefined) return planned
+  return { ...planned, rollup: 'planned' in rollup ? rollup.planned : rollup }
+}
+
+/**
+ * The kind's preflight (when it has one), then its plan on the rollup when the answer there is
+ * exact, else on the events table; on the bounded reads lane. Says which source answered.
+ */
 export async function runSpec(
   run: RunContext,
   insight: AnyInsight,
-  resolved: { spec: unknown; planned: Planned },
-): Promise<unknown[]> {
+  resolved: ResolvedSpec,
+  site: string,
+): Promise<{ rows: unknown[]; source: 'events' | 'rollup' }> {
   const preflight = insight.preflight?.(resolved.spec)
   if (preflight !== undefined) {
     await runPlanned(run, {
@@ -63,12 +84,31 @@ export async function runSpec(
       refused: patternRefusal,
     })
   }
-  return runPlanned(run, {
-    name: `insight.${insight.kind}`,
-    planned: resolved.planned,
+  const { rollup } = resolved
+  const fromRollup = rollup !== undefined && 'planned' in rollup && (await rollupMayRun(run, site, rollup))
+  const rows = await runPlanned(run, {
+    name: `insight.${insight.kind}${fromRollup ? '.rollup' : ''}`,
+    planned: fromRollup ? rollup.planned : resolved.planned,
     row: insight.row,
     refused: patternRefusal,
   })
+  return { rows, source: fromRollup ? 'rollup' : 'events' }
+}
+
+const MergedRow = z.object({ merged: z.coerce.number() })
+
+/**
+ * The rollup counts stored person ids, so a plan that counts persons runs on it only while the
+ * site has no merged ids (one small read of the site's overrides); counts of events always may.
+ */
+async function rollupMayRun(run: RunContext, site: string, rollup: RollupPlan): Promise<boolean> {
+  if (!rollup.countsPersons) return true
+  const [row] = await runPlanned(run, {
+    name: 'insight.rollup.merged_ids',
+    planned: compile(mergedIdsQuery(site)),
+    row: MergedRow,
+  })
+  return row?.merged === 0
 }
 
 /** ClickHouse's CANNOT_COMPILE_REGEXP: the only engine error a valid spec can cause. */

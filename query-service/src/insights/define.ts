@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import type { Planned } from '../sql/fragment.ts'
 import type { Resolved } from './params.ts'
+import type { RollupPlan } from './rollup.ts'
 
 /** What a kind is resolved against: the site the read key was checked for, and the clock. */
 export interface InsightContext {
@@ -37,6 +38,11 @@ export interface Insight<P extends z.ZodObject, Spec, Row, Body> {
    * would otherwise pass on an empty range and fail on a full one. Its failures are 400s.
    */
   preflight?(spec: Spec): Planned | undefined
+  /**
+   * The same answer from a rollup, or why the spec cannot have it (docs/adr/0025-rollups.md).
+   * Pure like `plan`; the route runs it instead of `plan` when it may (RollupPlan).
+   */
+  rollup?(spec: Spec): RollupPlan | { refused: string }
   /** Each warehouse row is checked (and converted, e.g. UInt64 strings to numbers) by this. */
   readonly row: z.ZodType<Row>
   respond(spec: Spec, rows: Row[]): Body

@@ -118,7 +118,8 @@ export const filtersParam = jsonParam(
   z.array(FilterSchema).max(MAX_FILTERS, { error: `at most ${MAX_FILTERS} filters` }),
 )
 
-function test(column: Fragment, filter: Filter): Fragment {
+/** One filter's test of a column holding the dimension's value. */
+export function filterTest(column: Fragment, filter: Filter): Fragment {
   if (isNumericOp(filter.op)) {
     // A property holding a number, or text that reads as one; anything else never matches.
     const number = sql`toFloat64OrNull(${column})`
@@ -151,7 +152,7 @@ export function eventFilters(filters: readonly Filter[]): Fragment[] {
     .filter((f) => !isVisitDimension(f.dimension))
     .map((f) => {
       const value = eventValue(f.dimension as EventDimension)
-      return test(isNumericOp(f.op) ? value : sql`ifNull(${value}, '')`, f)
+      return filterTest(isNumericOp(f.op) ? value : sql`ifNull(${value}, '')`, f)
     })
 }
 
@@ -159,7 +160,7 @@ export function eventFilters(filters: readonly Filter[]): Fragment[] {
 export function visitFilters(filters: readonly Filter[]): Fragment {
   const tests = filters
     .filter((f) => isVisitDimension(f.dimension))
-    .map((f) => test(VISIT_DIMENSIONS[f.dimension as VisitDimension], f))
+    .map((f) => filterTest(VISIT_DIMENSIONS[f.dimension as VisitDimension], f))
   return tests.length === 0 ? sql`1` : join(tests, sql` AND `)
 }
 

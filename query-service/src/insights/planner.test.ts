@@ -74,45 +74,56 @@ describe('planStats', () => {
             argMin(utm_medium, (t_ms, message_id)) AS medium,
             argMin(utm_campaign, (t_ms, message_id)) AS campaign
           FROM (
-            SELECT *, sum(toUInt32(starts)) OVER device AS visit
+            SELECT
+              period, anonymous_id,
+              ev.1 AS t_ms,
+                ev.2 AS message_id,
+                ev.3 AS utm_pair,
+                ev.4 AS type,
+                ev.5 AS page_path,
+                ev.6 AS ref_host,
+                ev.7 AS utm_source,
+                ev.8 AS utm_medium,
+                ev.9 AS utm_campaign,
+              visit
             FROM (
               SELECT
-                *,
-                after_gap OR (utm_pair IS NOT NULL AND utm_pair != ifNull(last_value(utm_pair) OVER earlier, '')) AS starts
+                period, anonymous_id,
+                evs,
+                arrayMap(e -> e.1, evs) AS t,
+                arrayMap(e -> e.3, evs) AS utm,
+                arrayMap((d, i) -> i = 1 OR d > {session_timeout_ms:Int64}, arrayDifference(t), arrayEnumerate(t)) AS after_gap,
+                arrayFill(x -> x IS NOT NULL, arrayMap((g, u) -> if(g, ifNull(u, ''), u), after_gap, utm)) AS marks,
+                arrayCumSum(arrayMap(
+                  (g, u, before) -> toUInt32(g OR (u IS NOT NULL AND assumeNotNull(u) != ifNull(before, ''))),
+                  after_gap, utm, arrayPushFront(arrayPopBack(marks), NULL)
+                )) AS visits
               FROM (
-                SELECT *, sum(toUInt32(after_gap)) OVER device AS idle_visit
+                SELECT period, anonymous_id, arraySort(groupArray((t_ms, message_id, utm_pair, type, page_path, ref_host, utm_source, utm_medium, utm_campaign))) AS evs
                 FROM (
                   SELECT
-                    *,
-                    row_number() OVER device = 1 OR t_ms - lagInFrame(t_ms) OVER device > {session_timeout_ms:Int64} AS after_gap
-                  FROM (
-                    SELECT
-                      toUInt8(ts >= {from:DateTime64(3, 'UTC')}) AS period,
-                      anonymous_id,
-                      toUnixTimestamp64Milli(ts) AS t_ms,
-                      message_id,
-                      type,
-                      page_path,
-                      -- A referrer on the site's own host is navigation, not a source.
+                    toUInt8(ts >= {from:DateTime64(3, 'UTC')}) AS period,
+                    anonymous_id,
+                    toUnixTimestamp64Milli(ts) AS t_ms,
+                      message_id AS message_id,
+                      if(utm_source = '' AND utm_campaign = '', NULL, concat(utm_source, '\\0', utm_campaign)) AS utm_pair,
+                      type AS type,
+                      page_path AS page_path,
                       if(referrer_host = replaceRegexpOne(lower(domain(page_url)), '^www[.]', ''), '', referrer_host) AS ref_host,
-                      utm_source,
-                      utm_medium,
-                      utm_campaign,
-                      if(utm_source = '' AND utm_campaign = '', NULL, concat(utm_source, '\\0', utm_campaign)) AS utm_pair
-                    FROM events
-                    WHERE site_id = {site:String}
-                      AND ts >= {previous_from:DateTime64(3, 'UTC')}
-                      AND ts < {to:DateTime64(3, 'UTC')}
-                      AND NOT is_bot
-                      AND anonymous_id != ''
-                  )
-                  WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                      utm_source AS utm_source,
+                      utm_medium AS utm_medium,
+                      utm_campaign AS utm_campaign
+                  FROM events
+                  WHERE site_id = {site:String}
+                    AND ts >= {previous_from:DateTime64(3, 'UTC')}
+                    AND ts < {to:DateTime64(3, 'UTC')}
+                    AND NOT is_bot
+                    AND anonymous_id != ''
                 )
-                WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                GROUP BY period, anonymous_id
               )
-              WINDOW earlier AS (PARTITION BY period, anonymous_id, idle_visit ORDER BY t_ms, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
             )
-            WINDOW device AS (PARTITION BY period, anonymous_id ORDER BY t_ms, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+            ARRAY JOIN evs AS ev, visits AS visit
           )
           GROUP BY period, anonymous_id, visit
         )

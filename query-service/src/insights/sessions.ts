@@ -1,4 +1,4 @@
-import { type Fragment, type Param, param, type SqlValue, sql } from '../sql/fragment.ts'
+import { Fragment, join, type Param, param, type SqlValue, sql } from '../sql/fragment.ts'
 import { channelExpression } from './channels/channels.ts'
 import { personEvents } from './persons.ts'
 
@@ -46,18 +46,26 @@ export interface SessionSource {
    * NULL, in the visit's event order (time, then message id). Paths read page sequences so.
    */
   steps?: Fragment
-  /** More columns of each event (`expr AS name, …`), for kinds that read the events of visits. */
-  columns?: Fragment
+  /** More columns of each event (name → expression), for kinds that read the events of visits. */
+  columns?: Readonly<Record<string, Fragment>>
 }
 
-// One frame for every running computation: a device's events in order, up to the current row.
-const RUNNING = sql`ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW`
+/** A column name chosen by the code (never by input), checked so it can be spliced. */
+function identifier(name: string): Fragment {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid column name ${JSON.stringify(name)}`)
+  return new Fragment([name])
+}
 
 /**
  * One row per event (of a device with an anonymous id) with its visit: `period`,
  * `anonymous_id`, `visit` (numbered from 1 per device and period), `t_ms`, `message_id`,
  * `type`, `page_path`, `person` (with `person` or `persons`) and the source's extra columns.
  * `sessionsQuery` folds these into visits.
+ *
+ * Visits are numbered in one pass per device over an array of its events, sorted by (time,
+ * message id) and turned back into rows with ARRAY JOIN. Nested window functions gave the
+ * same numbers but sorted the whole range once per pass (three or four full sorts); a hash
+ * GROUP BY per device and small in-memory sorts cost less (docs/adr/0019-sessions-at-query-time.md).
  */
 export function sessionEvents(source: SessionSource): Fragment {
   const timeout = param('session_timeout_ms', 'Int64', source.timeoutMs ?? SESSION_TIMEOUT_MS)
@@ -65,67 +73,81 @@ export function sessionEvents(source: SessionSource): Fragment {
   const { key } = partition(source)
   // Either option reads through personEvents (identity merges resolved) for its site.
   const resolved = person ?? source.persons?.site
+  // What each event carries through the per-device array, in tuple order: time and message
+  // id first, so sorting the tuples orders a device's events by (time, message id).
+  const carried: Array<[name: string, expr: Fragment]> = [
+    ['t_ms', sql`toUnixTimestamp64Milli(ts)`],
+    ['message_id', sql`message_id`],
+    [
+      'utm_pair',
+      sql`if(utm_source = '' AND utm_campaign = '', NULL, concat(utm_source, '\\0', utm_campaign))`,
+    ],
+    ['type', sql`type`],
+    ['page_path', sql`page_path`],
+    // A referrer on the site's own host is navigation, not a source.
+    [
+      'ref_host',
+      sql`if(referrer_host = replaceRegexpOne(lower(domain(page_url)), '^www[.]', ''), '', referrer_host)`,
+    ],
+    ['utm_source', sql`utm_source`],
+    ['utm_medium', sql`utm_medium`],
+    ['utm_campaign', sql`utm_campaign`],
+    ...(resolved !== undefined && person === undefined
+      ? [['person', sql`person`] as [string, Fragment]]
+      : []),
+    ...(source.eventValue ? [['event_value', source.eventValue] as [string, Fragment]] : []),
+    ...(source.steps ? [['step_value', source.steps] as [string, Fragment]] : []),
+    ...Object.entries(source.columns ?? {}),
+  ]
+  const names = carried.map(([name]) => identifier(name))
   const inner = sql`SELECT
   ${source.period} AS period,${
-    resolved === undefined
+    person === undefined
       ? sql``
       : sql`
   person,`
   }
   anonymous_id,
-  toUnixTimestamp64Milli(ts) AS t_ms,
-  message_id,
-  type,
-  page_path,${
-    source.eventValue
-      ? sql`
-  ${source.eventValue} AS event_value,`
-      : sql``
-  }${
-    source.steps
-      ? sql`
-  ${source.steps} AS step_value,`
-      : sql``
-  }${
-    source.columns
-      ? sql`
-  ${source.columns},`
-      : sql``
-  }
-  -- A referrer on the site's own host is navigation, not a source.
-  if(referrer_host = replaceRegexpOne(lower(domain(page_url)), '^www[.]', ''), '', referrer_host) AS ref_host,
-  utm_source,
-  utm_medium,
-  utm_campaign,
-  if(utm_source = '' AND utm_campaign = '', NULL, concat(utm_source, '\\0', utm_campaign)) AS utm_pair
+  ${join(
+    carried.map(([name, expr]) => sql`${expr} AS ${identifier(name)}`),
+    sql`,\n  `,
+  )}
 FROM ${resolved === undefined ? sql`events` : personEvents(source.where, resolved)}
 WHERE ${resolved === undefined ? source.where : sql`1`}
   AND anonymous_id != ''`
-  const gaps = sql`SELECT
-  *,
-  row_number() OVER device = 1 OR t_ms - lagInFrame(t_ms) OVER device > ${timeout} AS after_gap
+  // Per device: a visit starts at its first event, after a gap of more than the timeout, or at
+  // a UTM pair that differs from the latest one earlier in the same idle-split visit. `marks`
+  // holds each event's UTM pair and '' at every idle start (which has none), so filling NULLs
+  // forward gives, at each event, the latest pair since the idle visit began ('' for none).
+  const numbered = sql`SELECT
+  ${key},
+  evs,
+  arrayMap(e -> e.1, evs) AS t,
+  arrayMap(e -> e.3, evs) AS utm,
+  arrayMap((d, i) -> i = 1 OR d > ${timeout}, arrayDifference(t), arrayEnumerate(t)) AS after_gap,
+  arrayFill(x -> x IS NOT NULL, arrayMap((g, u) -> if(g, ifNull(u, ''), u), after_gap, utm)) AS marks,
+  arrayCumSum(arrayMap(
+    (g, u, before) -> toUInt32(g OR (u IS NOT NULL AND assumeNotNull(u) != ifNull(before, ''))),
+    after_gap, utm, arrayPushFront(arrayPopBack(marks), NULL)
+  )) AS visits
 FROM (
-  ${inner}
-)
-WINDOW device AS (PARTITION BY ${key} ORDER BY t_ms, message_id ${RUNNING})`
-  const idle = sql`SELECT *, sum(toUInt32(after_gap)) OVER device AS idle_visit
+  SELECT ${key}, arraySort(groupArray((${join(names, sql`, `)}))) AS evs
+  FROM (
+    ${inner}
+  )
+  GROUP BY ${key}
+)`
+  return sql`SELECT
+  ${key},
+  ${join(
+    names.map((name, i) => sql`ev.${new Fragment([String(i + 1)])} AS ${name}`),
+    sql`,\n  `,
+  )},
+  visit
 FROM (
-  ${gaps}
+  ${numbered}
 )
-WINDOW device AS (PARTITION BY ${key} ORDER BY t_ms, message_id ${RUNNING})`
-  // last_value skips NULLs, so this is the latest UTM pair seen earlier in the same idle-split visit.
-  const campaigns = sql`SELECT
-  *,
-  after_gap OR (utm_pair IS NOT NULL AND utm_pair != ifNull(last_value(utm_pair) OVER earlier, '')) AS starts
-FROM (
-  ${idle}
-)
-WINDOW earlier AS (PARTITION BY ${key}, idle_visit ORDER BY t_ms, message_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)`
-  return sql`SELECT *, sum(toUInt32(starts)) OVER device AS visit
-FROM (
-  ${campaigns}
-)
-WINDOW device AS (PARTITION BY ${key} ORDER BY t_ms, message_id ${RUNNING})`
+ARRAY JOIN evs AS ev, visits AS visit`
 }
 
 /**

@@ -3,6 +3,7 @@ import { type Fragment, join, param, type SqlValue, sql } from '../sql/fragment.
 import { type EventDimension, eventFilters, eventValue, type Filter } from './dimensions.ts'
 import { personEvents } from './persons.ts'
 import { eventsWhere, type Window } from './predicates.ts'
+import { ROLLUP_EVENTS, ROLLUP_VISITORS, type RollupScope, rollupRows } from './rollup.ts'
 import { sessionEvents } from './sessions.ts'
 
 /**
@@ -47,6 +48,8 @@ export interface SeriesPlanInput {
   bucketOf(expr: SqlValue): Fragment
   /** Every bucket start of the range, one row each (column `b`). */
   allBuckets: Fragment
+  /** Read the hourly rollup in this scope instead of the events (rollup.ts decides when). */
+  rollup?: RollupScope
 }
 
 /** Row `series` of the bucket list (255 in the SQL): not a series, the buckets every line is filled to. */
@@ -61,7 +64,14 @@ export const BUCKETS_ROW = 255
 export function seriesQuery(input: SeriesPlanInput): Fragment {
   const { breakdown } = input
   const base = eventsWhere(input.window, input.includeBots, eventFilters(input.filters))
-  const byValue = breakdown === undefined ? undefined : sql`ifNull(${eventValue(breakdown.by)}, '')`
+  const byValue =
+    breakdown === undefined
+      ? undefined
+      : input.rollup !== undefined
+        ? breakdown.by === 'event'
+          ? sql`event`
+          : sql`dim_value`
+        : sql`ifNull(${eventValue(breakdown.by)}, '')`
   const parts: Fragment[] = [
     sql`SELECT toUInt8(255) AS series, b, toUInt32(0) AS rank, '' AS label, CAST(NULL, 'Nullable(Float64)') AS value
 FROM (
@@ -82,11 +92,18 @@ FROM (
   SELECT groupArray(v)
   FROM (
     SELECT ${byValue} AS v
-    FROM events
+    ${
+      input.rollup === undefined
+        ? sql`FROM events
     WHERE ${base}
       AND (${join(input.series.map(eventTest), sql` OR `)})
     GROUP BY v
-    ORDER BY count() DESC, v
+    ORDER BY count() DESC, v`
+        : sql`FROM ${rollupOf(input, input.rollup)}
+    WHERE ${join(input.series.map(eventTest), sql` OR `)}
+    GROUP BY v
+    ORDER BY ${ROLLUP_EVENTS} DESC, v`
+    }
     LIMIT ${param('breakdown_limit', 'UInt32', breakdown.limit)}
   )
 ) AS top
@@ -110,6 +127,23 @@ function eventTest(series: Series): Fragment {
 /** A property's value as a number: numbers, and text that reads as one; NULL otherwise. */
 function numberOf(key: string): Fragment {
   return sql`toFloat64OrNull(${eventValue(`properties.${key}`)})`
+}
+
+function rollupOf(input: SeriesPlanInput, scope: RollupScope, event?: string): Fragment {
+  return rollupRows({
+    window: input.window,
+    includeBots: input.includeBots,
+    scope,
+    filters: input.filters,
+    ...(event === undefined ? {} : { event: param('event', 'String', event) }),
+  })
+}
+
+/** A count over rollup rows; only counts the rollup holds (rollup.ts refuses the rest). */
+function rollupAggregate(series: Series): Fragment {
+  if (series.math === 'events') return sql`toFloat64(${ROLLUP_EVENTS})`
+  if (series.math === 'persons') return sql`toFloat64(${ROLLUP_VISITORS})`
+  throw new Error(`the rollup does not hold ${series.math}`)
 }
 
 function aggregate(series: Series): Fragment {
@@ -152,16 +186,23 @@ function seriesPart(
   -- The label is read back from \`top\`, so it depends on the GROUP BY key alone.
   if(position = 0, '', top[position]) AS label`
   const groupBy = byValue === undefined ? sql`b` : sql`b, position`
-  const select = (ts: Fragment, value: Fragment | undefined) => sql`SELECT
+  const select = (ts: Fragment, value: Fragment | undefined, agg = aggregate(series)) => sql`SELECT
   toUInt8(${param('series', 'UInt8', index)}) AS series,
   ${input.bucketOf(ts)} AS b,
   ${lines(value)},
-  toNullable(${aggregate(series)}) AS value`
+  toNullable(${agg}) AS value`
+  if (input.rollup !== undefined) {
+    // Hours are whole buckets' parts here (rollup.ts), so an hour's start buckets its rows.
+    return sql`${select(sql`toDateTime64(hour, 3, 'UTC')`, byValue, rollupAggregate(series))}
+FROM ${rollupOf(input, input.rollup, series.event)}
+GROUP BY ${groupBy}`
+  }
   if (series.math === 'sessions') {
     // Visits are formed from every event the filters keep; the series' event then picks
     // which visits count in a bucket: those with such an event in it.
     const ts = sql`fromUnixTimestamp64Milli(t_ms, 'UTC')`
-    const columns = byValue === undefined ? sql`event` : sql`event, ${byValue} AS line_value`
+    const columns: Record<string, Fragment> =
+      byValue === undefined ? { event: sql`event` } : { event: sql`event`, line_value: byValue }
     return sql`${select(ts, byValue === undefined ? undefined : sql`line_value`)}
 FROM (
   ${sessionEvents({ where: base, period: sql`toUInt8(1)`, columns })}

@@ -26,6 +26,14 @@ import {
 import { personEvents } from './persons.ts'
 import { eventsWhere, windowParams } from './predicates.ts'
 import {
+  ROLLUP_EVENTS,
+  ROLLUP_VISITORS,
+  type RollupPlan,
+  type RollupScope,
+  rollupRows,
+  rollupScope,
+} from './rollup.ts'
+import {
   BUCKETS_ROW,
   isPropertyMath,
   MATHS,
@@ -138,7 +146,7 @@ const STEP: Record<Interval, Fragment> = {
  * query because filled rows carry defaults only; the outer query formats every row.
  * `bucket` is the UTC instant the bucket starts, in ISO 8601.
  */
-export function planTrends(spec: TrendsSpec) {
+export function planTrends(spec: TrendsSpec, rollup?: RollupScope) {
   const window = windowParams(spec)
   const tz = param('tz', 'String', spec.tz)
   if (spec.series !== undefined) {
@@ -151,6 +159,7 @@ export function planTrends(spec: TrendsSpec) {
         series: spec.series,
         ...(spec.breakdown === undefined ? {} : { breakdown: spec.breakdown }),
         bucketOf: (expr) => bucketOf(spec.interval, expr, tz),
+        ...(rollup === undefined ? {} : { rollup }),
         allBuckets: sql`SELECT b
 FROM (SELECT ${bucketOf(spec.interval, window.from, tz)} AS b WHERE 0)
 ORDER BY b WITH FILL
@@ -164,16 +173,37 @@ ORDER BY b WITH FILL
     ...(spec.event === undefined ? [] : [sql`event = ${param('event', 'String', spec.event)}`]),
     ...eventFilters(spec.filters ?? []),
   ]
+  // Rollup hours lie wholly inside one bucket (rollup.ts), so an hour's start buckets its rows.
+  const read =
+    rollup === undefined
+      ? {
+          ts: sql`ts`,
+          count: sql`count()`,
+          visitors: sql`uniqExactIf(person, person != '')`,
+          from: personEvents(eventsWhere(window, spec.includeBots, byEvent), window.site),
+        }
+      : {
+          ts: sql`toDateTime64(hour, 3, 'UTC')`,
+          count: ROLLUP_EVENTS,
+          visitors: ROLLUP_VISITORS,
+          from: rollupRows({
+            window,
+            includeBots: spec.includeBots,
+            scope: rollup,
+            filters: spec.filters ?? [],
+            ...(spec.event === undefined ? {} : { event: param('event', 'String', spec.event) }),
+          }),
+        }
   return compile(sql`SELECT
   formatDateTime(b, '%Y-%m-%dT%H:%i:%S.000Z', 'UTC') AS bucket,
   count,
   visitors
 FROM (
   SELECT
-    ${bucketOf(spec.interval, sql`ts`, tz)} AS b,
-    count() AS count,
-    uniqExactIf(person, person != '') AS visitors
-  FROM ${personEvents(eventsWhere(window, spec.includeBots, byEvent), window.site)}
+    ${bucketOf(spec.interval, read.ts, tz)} AS b,
+    ${read.count} AS count,
+    ${read.visitors} AS visitors
+  FROM ${read.from}
   GROUP BY b
   ORDER BY b WITH FILL
     FROM ${bucketOf(spec.interval, window.from, tz)}
@@ -181,6 +211,26 @@ FROM (
     STEP ${STEP[spec.interval]}
 )
 ORDER BY b`)
+}
+
+/**
+ * The same answer from the hourly rollup, when the spec allows it (rollup.ts): counts of
+ * events and of stored person ids only, over at most one rolled-up dimension.
+ */
+export function planTrendsRollup(spec: TrendsSpec): RollupPlan | { refused: string } {
+  const series = spec.series ?? []
+  const other = series.find((s) => s.math !== 'events' && s.math !== 'persons')
+  if (other !== undefined) return { refused: `the rollup holds no ${other.math}` }
+  const dims = [
+    ...(spec.filters ?? []).map((f) => f.dimension),
+    ...(spec.breakdown ? [spec.breakdown.by] : []),
+  ]
+  const scope = rollupScope(spec, spec.tz, dims)
+  if (typeof scope === 'string') return { refused: scope }
+  return {
+    planned: planTrends(spec, scope),
+    countsPersons: spec.series === undefined || series.some((s) => s.math === 'persons'),
+  }
 }
 
 const isoInstant = z.string().describe('ISO 8601 instant, UTC')
@@ -304,7 +354,8 @@ export const trends = defineInsight({
     return { spec }
   },
   preflight: (spec) => patternPreflight(spec.filters ?? []),
-  plan: planTrends,
+  plan: (spec) => planTrends(spec),
+  rollup: planTrendsRollup,
   row: TrendsRowSchema,
   respond(spec, rows): TrendsResponse {
     const head = {

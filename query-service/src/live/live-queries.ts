@@ -93,10 +93,11 @@ export class LiveQueries {
     const { insight, params } = spec
     const resolved = resolveSpec(insight, params, { site, now: this.clock() })
     this.deps.onRun?.(site, insight.kind)
-    const rows = await runSpec(
+    const { rows } = await runSpec(
       { warehouse: this.deps.warehouse, logger: this.logger, requestId: `live-${randomUUID()}`, signal },
       insight,
       resolved,
+      site,
     )
     return {
       data: insight.respond(resolved.spec, rows) as Record<string, unknown>,
