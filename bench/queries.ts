@@ -182,7 +182,8 @@ async function measure(warehouse: Warehouse): Promise<CaseResult[]> {
       }
       let source = '?'
       for (let i = 0; i < WARMUP; i++) {
-        source = (JSON.parse(await post(plainUrl, c.spec)) as { meta: { source?: string } }).meta.source ?? '?'
+        source =
+          (JSON.parse(await post(plainUrl, c.spec)) as { meta: { source?: string } }).meta.source ?? '?'
         await direct()
       }
       const api: number[] = []
