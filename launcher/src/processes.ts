@@ -79,6 +79,7 @@ export async function startHubProcess(
   const child = spawn(
     process.execPath,
     [
+      ...(process.env.SIGHTLINE_HUB_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       '--import',
       'tsx',
       join(import.meta.dirname, 'hub-main.ts'),
