@@ -21,14 +21,15 @@ type Forward = (batch: EdgeBatch, requestId: string, place: RequestPlace) => Pro
 
 interface Member {
   batch: EdgeBatch
-  settle: (result: CoalescedResult | Error) => void
+  /** Set by the leader once the group's forward ended. */
+  outcome?: CoalescedResult | Error
 }
 
 interface Group {
   members: Member[]
   events: number
-  /** Resolves the leader's own promise: its turn to send the group. */
-  go: () => void
+  /** Set when a slot came free for this group: its leader may send it. */
+  started: boolean
 }
 
 interface Lane {
@@ -50,9 +51,9 @@ export const DEFAULT_COALESCE: Omit<CoalesceOptions, 'newId'> = {
  *
  * A request is sent at once when its lane has a free slot; otherwise it joins the newest
  * waiting group with room. The first member of a group (its leader) sends the group itself,
- * from its own request: in workerd I/O belongs to the request that started it, and each
- * member waits on a promise made in its own request, so nothing crosses request contexts but
- * plain values (workerd runs each continuation in the request that made its promise).
+ * from its own request (in workerd I/O belongs to the request that started it); the others
+ * look for the outcome on their own timers (see `until`), so nothing crosses request contexts
+ * but plain values.
  */
 export class ForwardCoalescer {
   private readonly lanes = new Map<string, Lane>()
@@ -76,12 +77,10 @@ export class ForwardCoalescer {
     }
     const last = lane.waiting.at(-1)
     if (last && last.events + batch.events.length <= this.options.maxEvents) {
-      return heldOpen(
-        new Promise<CoalescedResult>((resolve, reject) => {
-          last.members.push({ batch, settle: (r) => (r instanceof Error ? reject(r) : resolve(r)) })
-          last.events += batch.events.length
-        }),
-      )
+      const member: Member = { batch }
+      last.members.push(member)
+      last.events += batch.events.length
+      return outcomeOf(member)
     }
     return this.lead(batch, requestId, place, key, lane)
   }
@@ -97,31 +96,22 @@ export class ForwardCoalescer {
     key: string,
     lane: Lane,
   ): Promise<CoalescedResult> {
-    let go!: () => void
-    const turn = new Promise<void>((resolve) => (go = resolve))
-    const group: Group = { members: [], events: batch.events.length, go }
-    let own!: Member['settle']
-    const mine = new Promise<CoalescedResult>((resolve, reject) => {
-      own = (r) => (r instanceof Error ? reject(r) : resolve(r))
-    })
-    group.members.push({ batch, settle: own })
+    const own: Member = { batch }
+    const group: Group = { members: [own], events: batch.events.length, started: false }
     lane.waiting.push(group)
-    await heldOpen(turn)
+    await until(() => group.started || undefined)
     // The group left `waiting` when its turn came: nobody joins it any more.
     const merged = group.members.length === 1 ? batch : this.merge(group.members.map((m) => m.batch))
+    let outcome: CoalescedResult | Error
     try {
-      const result: CoalescedResult = {
-        ...(await this.forward(merged, requestId, place)),
-        batchId: merged.batch_id,
-      }
-      for (const m of group.members) m.settle(result)
+      outcome = { ...(await this.forward(merged, requestId, place)), batchId: merged.batch_id }
     } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err))
-      for (const m of group.members) m.settle(error)
+      outcome = err instanceof Error ? err : new Error(String(err))
     } finally {
       this.release(key, lane)
     }
-    return mine
+    for (const m of group.members) m.outcome = outcome
+    return outcomeOf(own)
   }
 
   /** A slot came free: the oldest waiting group goes (its leader sends it). */
@@ -130,7 +120,7 @@ export class ForwardCoalescer {
     const next = lane.waiting.shift()
     if (next) {
       lane.inFlight += 1
-      next.go()
+      next.started = true
     } else if (lane.inFlight === 0) {
       this.lanes.delete(key)
     }
@@ -151,15 +141,28 @@ export class ForwardCoalescer {
   }
 }
 
+/** How often a waiting request looks whether its turn or its outcome has come. */
+const POLL_MS = 1
+
 /**
- * Waits on a promise another request will settle. workerd cancels a request that waits with
- * nothing of its own pending (it "hung": no I/O, no timer could ever wake it), so the wait
- * holds a timer that does nothing; the wait itself is bounded by the leader's forward, which
- * ends within the attempt timeouts.
+ * Waits, on this request's own timers, until `ready` gives a value. Not a promise another
+ * request resolves: workerd ties a promise's settlement to the request that made it, and
+ * under load such cross-request wake-ups failed ("Cannot perform I/O on behalf of a different
+ * request", then "Promise will never complete"). Polling reads plain values only, and the
+ * pending timer also keeps workerd from cancelling the wait as hung.
  */
-function heldOpen<T>(promise: Promise<T>): Promise<T> {
-  const timer = setInterval(() => {}, 1_000)
-  return promise.finally(() => clearInterval(timer))
+async function until<T>(ready: () => T | undefined): Promise<T> {
+  for (;;) {
+    const value = ready()
+    if (value !== undefined) return value
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+  }
+}
+
+async function outcomeOf(member: Member): Promise<CoalescedResult> {
+  const outcome = await until(() => member.outcome)
+  if (outcome instanceof Error) throw outcome
+  return outcome
 }
 
 /** Only batches that the bridge treats alike share one: same site, surface and routing place. */
