@@ -102,4 +102,27 @@ describe('concurrent requests share bridge batches', () => {
         .sort(),
     )
   })
+
+  it('through the Worker entry, separate requests wait on one another and are all answered', async () => {
+    const { exports } = await import('cloudflare:workers')
+    const sent = Array.from({ length: 24 }, () => makeEvent({ event: 'Coalesced Via Entry' }))
+    const statuses = await Promise.all(
+      sent.map((e) =>
+        exports.default
+          .fetch('http://edge/v1/batch', {
+            method: 'POST',
+            headers: { 'x-write-key': 'wk_test_primary', 'content-type': 'application/json' },
+            body: JSON.stringify({ batch: [e] }),
+          })
+          .then((r) => r.status),
+      ),
+    )
+    expect(statuses).toEqual(sent.map(() => 200))
+    const mine = new Set(sent.map((e) => e.message_id))
+    const batches = (await bridgeLog('worker-entry'))
+      .filter((a) => a.verified && a.batch?.events.some((e) => mine.has(e.message_id)))
+      .map((a) => a.batch)
+    expect(durableIds(batches).sort()).toEqual([...mine].sort())
+    expect(batches.length).toBeLessThan(sent.length)
+  })
 })
