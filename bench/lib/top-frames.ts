@@ -1,6 +1,7 @@
 // Summarise V8 .cpuprofile files (from `--cpu-prof`): self time by function and by package.
 // Usage: tsx bench/lib/top-frames.ts <file.cpuprofile>… [--top 25]
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
 interface ProfileNode {
@@ -20,12 +21,19 @@ const { values, positionals } = parseArgs({
 })
 const top = Number(values.top)
 
+/** The repository root, wherever it is checked out (this file is bench/lib/top-frames.ts). */
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
 function where(url: string): string {
   if (url === '') return '(native/V8)'
   const pnpm = url.match(/node_modules\/\.pnpm\/[^/]+\/node_modules\/((?:@[^/]+\/)?[^/]+)/)
   if (pnpm) return pnpm[1]!
-  const ws = url.match(/\/work\/main\/([^/]+(?:\/[^/]+)?)\/src\//)
-  if (ws) return ws[1]!
+  // This checkout's own code, by package folder (`query-service`, `packages/state`, …).
+  const path = url.replace(/^file:\/\//, '')
+  if (path.startsWith(REPO_ROOT)) {
+    const own = path.slice(REPO_ROOT.length).match(/^([^/]+(?:\/[^/]+)?)\/src\//)
+    if (own) return own[1]!
+  }
   if (url.startsWith('node:')) return 'node:internal'
   return url
     .replace(/^file:\/\//, '')

@@ -2,9 +2,11 @@ import { installErrorHandling, requestId } from '@sightline/http'
 import { Hono } from 'hono'
 import type { BridgeHealth } from './bridge-health.ts'
 import { type ClientIpOf, clientIpPolicy } from './client-ip.ts'
+import { type CoalesceOptions, DEFAULT_COALESCE, ForwardCoalescer } from './coalesce.ts'
 import type { Bridge } from './config.ts'
 import { cors, originGuard } from './cors.ts'
 import { defaultEnricher } from './enrich.ts'
+import { forwardBatch } from './forward.ts'
 import { ingestOpenApiDocument } from './openapi.ts'
 import type { Enricher, Guard, PreAuthGuard } from './pipeline/surface.ts'
 import { type AppEnv, DEFAULT_RETRY_AFTER_S } from './respond.ts'
@@ -37,6 +39,8 @@ export interface AppDeps {
   clientIp?: ClientIpOf
   /** Regional routing with per-isolate bridge health; without it, plain priority order. */
   health?: BridgeHealth
+  /** How concurrent requests share bridge batches (coalesce.ts). */
+  coalesce?: Partial<Omit<CoalesceOptions, 'newId'>>
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -55,15 +59,25 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ...(deps.health ? { health: deps.health } : {}),
   })
 
-  registerIngestRoutes(app, {
-    sites: deps.sites,
+  const forwardDeps = {
     bridges: deps.bridges,
     signing: deps.signing,
     now: deps.now,
     fetch: deps.fetch,
     attemptTimeoutMs: deps.attemptTimeoutMs ?? 3_000,
+    ...(deps.health ? { health: deps.health } : {}),
+  }
+  const newId = deps.newId ?? (() => crypto.randomUUID())
+  registerIngestRoutes(app, {
+    ...forwardDeps,
+    sites: deps.sites,
     retryAfterSeconds: deps.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_S,
-    newId: deps.newId ?? (() => crypto.randomUUID()),
+    newId,
+    // One per app, and so per isolate: the requests it serves at once share batches.
+    coalescer: new ForwardCoalescer(
+      (batch, requestId, place) => forwardBatch(batch, forwardDeps, requestId, place),
+      { ...DEFAULT_COALESCE, ...deps.coalesce, newId },
+    ),
     enrich:
       deps.enrich ??
       defaultEnricher(
@@ -73,7 +87,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // The site's allowed origins first: a refused origin should not spend its rate budget.
     guards: [originGuard, ...(deps.guards ?? [])],
     preAuthGuards: deps.preAuthGuards ?? [],
-    ...(deps.health ? { health: deps.health } : {}),
   })
 
   installErrorHandling(app, {

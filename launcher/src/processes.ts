@@ -79,6 +79,8 @@ export async function startHubProcess(
   const child = spawn(
     process.execPath,
     [
+      // Diagnostics only (e.g. --cpu-prof for the front-door benchmark; bench/README.md).
+      ...(process.env.SIGHTLINE_HUB_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       '--import',
       'tsx',
       join(import.meta.dirname, 'hub-main.ts'),

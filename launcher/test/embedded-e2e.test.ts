@@ -82,6 +82,45 @@ describe('embedded Sightline, end to end', () => {
     expect((await stats(e)).events).toBe(expected.events)
   })
 
+  it('counts single-event beacons sent 32 at a time exactly once, in fewer bridge batches than requests', async () => {
+    const e = running!.endpoints
+    const key = e.sites[0]!.write_key
+    const before = (await stats(e)).events
+    const batchesBefore = await metric(e, 'sightline_bridge_batches_total', 'outcome="durable"')
+    const total = 400
+    let next = 0
+    const statuses: number[] = []
+    // Concurrent requests in the edge's isolate wait on one another's forward (separate
+    // request contexts in workerd) and share signed batches; each is answered for its own event.
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < total) {
+          const i = next++
+          const res = await fetch(`${e.edge}/v1/b?k=${key}`, {
+            method: 'POST',
+            headers: { 'content-type': 'text/plain' },
+            body: JSON.stringify({
+              type: 'track',
+              event: 'beacon',
+              message_id: `beacon-${i}`,
+              anonymous_id: `b-${i % 7}`,
+            }),
+          })
+          statuses.push(res.status)
+        }
+      }),
+    )
+    expect(statuses.filter((s) => s !== 204)).toEqual([])
+    const got = await eventually(
+      () => stats(e),
+      (s) => s.events >= before + total,
+      60_000,
+    )
+    expect(got.events).toBe(before + total)
+    const batches = (await metric(e, 'sightline_bridge_batches_total', 'outcome="durable"')) - batchesBefore
+    expect(batches).toBeLessThan(total)
+  })
+
   it('answers bad input with a 4xx and the error contract, never a 5xx', async () => {
     const e = running!.endpoints
     const key = e.sites[0]!.write_key

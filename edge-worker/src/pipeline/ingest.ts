@@ -2,6 +2,7 @@ import type { EdgeBatch, EdgeRejection, Rejection } from '@sightline/contracts'
 import type { Context } from 'hono'
 import { extractWriteKey, isPlausibleWriteKey } from '../auth.ts'
 import { requestPlace } from '../bridge-health.ts'
+import type { ForwardCoalescer } from '../coalesce.ts'
 import { refusalsAsRejections } from '../enrich/refusals.ts'
 import { type ForwardDeps, forwardBatch } from '../forward.ts'
 import { type AppEnv, fail } from '../respond.ts'
@@ -15,6 +16,8 @@ export interface IngestDeps extends ForwardDeps {
   enrich: Enricher
   guards: readonly Guard[]
   preAuthGuards: readonly PreAuthGuard[]
+  /** Shares bridge batches between concurrent requests (coalesce.ts). */
+  coalescer: ForwardCoalescer
 }
 
 const MAX_RAW_REJECTED = 8 * 1024
@@ -132,13 +135,17 @@ async function ingestDecoded(
       ? fail(c, refusal.code, `all ${rejected.length} events were refused`, { rejected })
       : fail(c, 'invalid_event', `all ${rejected.length} events were rejected`, { rejected })
   }
-  const forwarded = await forwardBatch(batch, deps, requestId, requestPlace(c.req.raw))
+  const shared = deps.coalescer.submit(batch, requestId, requestPlace(c.req.raw))
+  // The batch may be sent by this request for others too: it must finish even if this client
+  // goes away first.
+  keepAlive(c, shared)
+  const forwarded = await shared
   if (!forwarded.ok) {
     console.warn(
       JSON.stringify({
         msg: 'no bridge accepted batch',
         request_id: requestId,
-        batch_id: batch.batch_id,
+        batch_id: forwarded.batchId,
         attempts: forwarded.attempts,
       }),
     )
@@ -176,9 +183,12 @@ function withRaw(rejection: Rejection, body: unknown): EdgeRejection {
 }
 
 function reportInBackground(c: Context<AppEnv>, batch: EdgeBatch, deps: IngestDeps, requestId: string): void {
-  const task = forwardBatch(batch, deps, requestId).catch(() => undefined)
+  keepAlive(c, forwardBatch(batch, deps, requestId))
+}
+
+function keepAlive(c: Context<AppEnv>, task: Promise<unknown>): void {
   try {
-    c.executionCtx.waitUntil(task)
+    c.executionCtx.waitUntil(task.catch(() => undefined))
   } catch {
     // No execution context (app.request in tests): the promise still runs on its own.
   }

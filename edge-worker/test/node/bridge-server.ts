@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { type EdgeBatch, SIGNATURE_HEADER, verifyBody } from '@sightline/contracts'
 import type { TestProject } from 'vitest/node'
-import { type BridgeMode, type RecordedAttempt, TEST_SIGNING } from '../support/constants.ts'
+import { type BridgeMode, type RecordedAttempt, SLOW_BRIDGE_MS, TEST_SIGNING } from '../support/constants.ts'
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -31,7 +31,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const url = new URL(req.url ?? '/', 'http://bridge')
     const logMatch = /^\/__log\/([\w-]+)$/.exec(url.pathname)
     if (req.method === 'GET' && logMatch) return json(res, 200, log.get(logMatch[1]!) ?? [])
-    const match = /^\/b\/([\w-]+)\/(ok|fail|timeout|reject)\/v1\/ingest$/.exec(url.pathname)
+    const match = /^\/b\/([\w-]+)\/(ok|fail|timeout|reject|slow)\/v1\/ingest$/.exec(url.pathname)
     if (req.method !== 'POST' || !match) return json(res, 404, { error: 'not found' })
     const [, namespace, mode] = match as unknown as [string, string, BridgeMode]
     const body = await readAll(req)
@@ -58,6 +58,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (mode === 'fail') return json(res, 500, { error: { code: 'internal' } })
     if (mode === 'reject') return json(res, 401, { error: { code: 'invalid_signature' } })
     if (mode === 'timeout') return // never answers; the edge's per-attempt timeout must fire
+    if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, SLOW_BRIDGE_MS))
     return json(res, 200, { ok: true })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

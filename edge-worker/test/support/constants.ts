@@ -9,7 +9,10 @@ export const TEST_SITE = { site_id: 'site_test', write_keys: ['wk_test_primary',
  * Test bridge behaviour is chosen by URL path (`/b/<namespace>/<mode>`), not by shared
  * mutable switches, so test files running in parallel cannot disturb one another.
  */
-export type BridgeMode = 'ok' | 'fail' | 'timeout' | 'reject'
+export type BridgeMode = 'ok' | 'fail' | 'timeout' | 'reject' | 'slow'
+
+/** How long a `slow` bridge takes to answer 200: long enough for concurrent requests to queue. */
+export const SLOW_BRIDGE_MS = 300
 
 /** One request as the test bridge saw it; tests read these back over HTTP. */
 export interface RecordedAttempt {
