@@ -69,8 +69,9 @@ export function summarize(doc: Doc) {
       sightline: {
         eventsPerSec: median(s.map((r) => r.eventsPerSec)),
         requestsPerSec: median(s.map((r) => r.requestsPerSec)),
-        p50: median(s.map((r) => r.latencyMs.p50)),
-        p99: median(s.map((r) => r.latencyMs.p99)),
+        // Rounded: the median of an even count is a mean, with a float's long tail.
+        p50: Math.round(median(s.map((r) => r.latencyMs.p50)) * 100) / 100,
+        p99: Math.round(median(s.map((r) => r.latencyMs.p99)) * 100) / 100,
         failures: s.reduce((a, r) => a + r.failures, 0),
       },
       baseline: {
