@@ -113,13 +113,23 @@ async function acquireAny(
   keys: readonly string[],
   signal: AbortSignal,
 ): Promise<() => void> {
-  const aborted = new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))
-  for (;;) {
-    if (signal.aborted) throw new Error('aborted')
-    for (const key of new Set(keys)) {
-      const release = inFlight.tryAcquire(key)
-      if (release) return release
+  // The group's signal lives as long as the group and this runs once per run: the listener
+  // is removed when the wait ends, or every run would leave one behind.
+  let onAbort = () => {}
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    for (;;) {
+      if (signal.aborted) throw new Error('aborted')
+      for (const key of new Set(keys)) {
+        const release = inFlight.tryAcquire(key)
+        if (release) return release
+      }
+      await Promise.race([inFlight.nextRelease(), aborted])
     }
-    await Promise.race([inFlight.nextRelease(), aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
   }
 }
