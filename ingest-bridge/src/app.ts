@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto'
 import { installErrorHandling, type RequestIdEnv, renderError, requestId } from '@sightline/http'
+import { bearerMatches } from '@sightline/http/bearer'
 import { Hono } from 'hono'
 import type { Counters } from './metrics.ts'
 import { type ReceiverDeps, receiverRoutes } from './receiver/app.ts'
@@ -55,10 +55,4 @@ export function createApp(deps: BridgeAppDeps): Hono<RequestIdEnv> {
     onBug: (err, id) => deps.log?.('error', 'unhandled bridge error', { err: String(err), request_id: id }),
   })
   return app
-}
-
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '')
-  const wanted = Buffer.from(token)
-  return given.byteLength === wanted.byteLength && timingSafeEqual(given, wanted)
 }

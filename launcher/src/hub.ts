@@ -12,6 +12,7 @@ import {
   insertWatermark,
   KeyInFlight,
   loadDashboardDir,
+  queryMetrics,
 } from '@sightline/query-service'
 import { memoryPubSub } from '@sightline/state'
 import pino from 'pino'
@@ -104,6 +105,7 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
   })
   // One per-key budget for REST queries and live query runs alike.
   const inFlight = new KeyInFlight(DEFAULT_KEY_CONCURRENCY)
+  const queryMetricsRegistry = queryMetrics({ processMetrics: true })
   const query = createQueryApp({
     warehouse: pipeline.warehouse!,
     keyConcurrency: inFlight,
@@ -115,6 +117,8 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
       ? { missing: config.dashboardMissing }
       : loadDashboardDir(config.dashboardDir),
     watermark,
+    metrics: queryMetricsRegistry,
+    metricsToken: state.metrics_token,
   })
   const queryServer = await pipeline.listen(withBodyLimit(query.fetch, QUERY_MAX_BODY_BYTES), {
     host: config.host,
@@ -137,6 +141,14 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
     },
     onBug: (err) => log('error', 'live API bug', { err: String((err as Error)?.stack ?? err) }),
   })
+  queryMetricsRegistry.gauge('sightline_live_connections', 'Open live WebSocket connections', () =>
+    live.connections(),
+  )
+  queryMetricsRegistry.gauge(
+    'sightline_live_query_groups',
+    'Distinct live query specs kept up to date (one shared run per watermark each)',
+    () => live.queryGroups(),
+  )
   catalog.onChange((snapshot) => {
     try {
       syncEndpointsSites(layout, snapshot.sites)

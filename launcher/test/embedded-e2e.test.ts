@@ -68,6 +68,25 @@ describe('embedded Sightline, end to end', () => {
     })
   })
 
+  it("serves the query service's Prometheus metrics behind the same token as the bridge's", async () => {
+    const e = running!.endpoints
+    expect((await fetch(`${e.query}/metrics`)).status).toBe(404)
+    const res = await fetch(`${e.query}/metrics`, { headers: { authorization: `Bearer ${e.metrics_token}` } })
+    expect(res.status).toBe(200)
+    const text = await res.text()
+    // The stats polls of the test above, by route pattern; the process's event-loop lag; live gauges.
+    const ok = text
+      .split('\n')
+      .find((l) =>
+        l.startsWith(
+          'sightline_query_http_requests_total{route="/v1/sites/:site/stats",method="GET",status="200"}',
+        ),
+      )
+    expect(Number(ok?.split(' ').at(-1))).toBeGreaterThan(0)
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m)
+    expect(text).toMatch(/^sightline_live_connections 0$/m)
+  })
+
   it('leaves the counts unchanged when the same batches are sent again', async () => {
     const e = running!.endpoints
     const statuses = await sendAll(e.edge, e.sites[0]!.write_key, batches)

@@ -1,4 +1,5 @@
-import { installErrorHandling, type RequestIdEnv, requestId } from '@sightline/http'
+import { installErrorHandling, type RequestIdEnv, renderError, requestId } from '@sightline/http'
+import { bearerMatches } from '@sightline/http/bearer'
 import { type Cache, memoryCache } from '@sightline/state'
 import type { Warehouse } from '@sightline/warehouse'
 import { type Context, Hono } from 'hono'
@@ -11,6 +12,7 @@ import { mountInsights } from './http/insight-routes.ts'
 import { type KeyConcurrencyOptions, KeyInFlight, keyConcurrency } from './http/key-concurrency.ts'
 import { mountKeySites } from './http/key-sites.ts'
 import { mountPersonRoute } from './http/person-route.ts'
+import { type QueryMetrics, queryMetrics } from './http/request-metrics.ts'
 import { resultCache } from './http/result-cache.ts'
 import { mountSql } from './http/sql-route.ts'
 import type { AnyInsight } from './insights/define.ts'
@@ -51,9 +53,16 @@ export interface AppDeps {
    * to share the budget with the live `query` channel (the hub does).
    */
   keyConcurrency?: KeyConcurrencyOptions | KeyInFlight
+  /**
+   * Bearer token for GET /metrics (Prometheus text). Without one /metrics does not exist:
+   * the process's numbers are nobody's business but the operator's.
+   */
+  metricsToken?: string
+  /** Where requests are counted; a fresh registry by default (the hub adds its own gauges). */
+  metrics?: QueryMetrics
 }
 
-/** Four queries in flight per read key; the fifth is told to retry in a second. */
+/** Sixteen queries in flight per read key; the seventeenth is told to retry in a second. */
 export const DEFAULT_KEY_CONCURRENCY: KeyConcurrencyOptions = { maxInFlight: 16, retryAfterS: 1 }
 /** Ten minutes: a dashboard reopened within that time, with no new data, answers from memory. */
 export const DEFAULT_CACHE_TTL_MS = 10 * 60 * 1000
@@ -71,6 +80,8 @@ export function createApp(deps: AppDeps) {
 
   // Echoes a well-formed X-Request-Id from a proxy, otherwise mints one; errors quote it.
   app.use(requestId())
+  const metrics = deps.metrics ?? queryMetrics()
+  app.use(metrics.middleware)
   app.use(async (c, next) => {
     const started = performance.now()
     await next()
@@ -103,6 +114,12 @@ export function createApp(deps: AppDeps) {
     } catch {
       return c.json({ ok: false, warehouse: 'unavailable' }, 503)
     }
+  })
+  app.get('/metrics', async (c) => {
+    // The same answer as for a path that does not exist: nothing tells a prober it is here.
+    if (!deps.metricsToken || !bearerMatches(c.req.header('authorization'), deps.metricsToken))
+      return renderError(c, 'not_found', `No route for ${c.req.method} ${c.req.path}.`)
+    return c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType })
   })
   // Public: the document describes the API, it holds no data.
   const insights = deps.insights ?? INSIGHTS

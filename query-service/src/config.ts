@@ -24,6 +24,8 @@ const EnvSchema = z
     QUERY_MAX_IN_FLIGHT_PER_KEY: z.coerce.number().int().min(1).max(1_000).default(16),
     QUERY_AUTH_FAILURE_BURST: z.coerce.number().int().min(1).default(20),
     QUERY_AUTH_FAILURE_REFILL_S: z.coerce.number().positive().default(3),
+    // Bearer token for GET /metrics; unset = no /metrics.
+    QUERY_METRICS_TOKEN: z.string().min(16).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine((env) => env.WAREHOUSE_MODE !== 'http' || env.WAREHOUSE_URL !== undefined, {
@@ -38,6 +40,7 @@ export interface QueryServiceConfig {
   logLevel: string
   authThrottle: AuthThrottleOptions
   keyConcurrency: KeyConcurrencyOptions
+  metricsToken?: string
 }
 
 /** Parsed once at startup; every bad variable is listed at once so a deploy fails with one message. */
@@ -74,5 +77,6 @@ export function loadConfig(env: Record<string, string | undefined>): QueryServic
     logLevel: e.LOG_LEVEL,
     authThrottle: { burst: e.QUERY_AUTH_FAILURE_BURST, refillS: e.QUERY_AUTH_FAILURE_REFILL_S },
     keyConcurrency: { maxInFlight: e.QUERY_MAX_IN_FLIGHT_PER_KEY, retryAfterS: 1 },
+    ...(e.QUERY_METRICS_TOKEN === undefined ? {} : { metricsToken: e.QUERY_METRICS_TOKEN }),
   }
 }

@@ -16,6 +16,7 @@ export {
 } from './app.ts'
 export { loadConfig, type QueryServiceConfig } from './config.ts'
 export { type KeyConcurrencyOptions, KeyInFlight } from './http/key-concurrency.ts'
+export { type QueryMetrics, type QueryMetricsOptions, queryMetrics } from './http/request-metrics.ts'
 export * from './insights/index.ts'
 export { DEFAULT_LIVE_OPTIONS, type LiveOptions } from './live/options.ts'
 export { attachLive, type LiveDeps, type LiveEndpoint } from './live/server.ts'

@@ -4,6 +4,7 @@ import { pino } from 'pino'
 import { readKeysFromFile } from './adapters/read-keys-file.ts'
 import { createApp } from './app.ts'
 import { loadConfig } from './config.ts'
+import { queryMetrics } from './http/request-metrics.ts'
 
 // Composition root for running the query service on its own (cluster mode). The embedded
 // launcher does not use this file: it shares one chdb engine between roles and calls
@@ -22,6 +23,8 @@ const app = createApp({
   logger,
   authThrottle: config.authThrottle,
   keyConcurrency: config.keyConcurrency,
+  metrics: queryMetrics({ processMetrics: true }),
+  ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
   // No watermark: this process does not see the writer's commits, so the result cache stays
   // off rather than risk a stale answer (the hub, which runs the writer, turns it on).
 })
