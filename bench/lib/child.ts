@@ -9,6 +9,7 @@ export class ServerChild {
   readonly #child: ChildProcess
   readonly #waiters: Array<{ type: FromChild['type']; resolve: (m: FromChild) => void }> = []
   readonly errors: string[] = []
+  readonly #listeners: Array<(msg: FromChild) => void> = []
 
   constructor(
     mode: ServerMode,
@@ -21,6 +22,7 @@ export class ServerChild {
     this.#child = fork(entry, [mode], { env: { ...process.env, ...env }, execArgv, stdio: 'inherit' })
     this.#child.on('message', (msg: FromChild) => {
       if (msg.type === 'error') this.errors.push(msg.message)
+      for (const listener of this.#listeners) listener(msg)
       const i = this.#waiters.findIndex((w) => w.type === msg.type)
       if (i >= 0) this.#waiters.splice(i, 1)[0]!.resolve(msg)
     })
@@ -48,6 +50,11 @@ export class ServerChild {
         },
       })
     })
+  }
+
+  /** Every message from the child, for those that arrive many times (next() takes one each). */
+  onMessage(listener: (msg: FromChild) => void): void {
+    this.#listeners.push(listener)
   }
 
   send(msg: ToChild): void {

@@ -1,9 +1,14 @@
 /** Messages between the benchmark (parent) and the server under test (a forked child). */
-export type ToChild = { type: 'watch'; target: number } | { type: 'stop' }
+export type ToChild =
+  | { type: 'watch'; target: number }
+  /** Report when this site's first event is visible to a warehouse SELECT (cluster-throughput's probes). */
+  | { type: 'expect'; site: string }
+  | { type: 'stop' }
 
 export type FromChild =
   | { type: 'ready'; port: number; startupMs: number; queryPort?: number }
   | { type: 'loaded'; at: number; count: number }
+  | { type: 'seen'; site: string; at: number }
   | {
       type: 'stopped'
       cpuUserMs: number

@@ -2,8 +2,9 @@
 // generator, and so every run starts from a fresh heap and a fresh chdb engine.
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
-import { composePipeline } from '@sightline/ingest-bridge'
-import { countEvents } from '@sightline/warehouse'
+import { composePipeline, type DedupConfig, type StreamConfig } from '@sightline/ingest-bridge'
+import { countEvents, type Warehouse } from '@sightline/warehouse'
+import { z } from 'zod'
 import { closeServer, type InsertTiming, listening, stoppedReport, timeInserts } from './child-server.ts'
 import { epochNow } from './load.ts'
 import type { FromChild, ServerMode, ToChild } from './protocol.ts'
@@ -24,11 +25,45 @@ function startBaseline(): Promise<{ port: number; stop: () => Promise<void> }> {
   return listen(server, () => closeServer(server))
 }
 
-/** Sightline embedded, composed by the same composePipeline as launcher/src/hub.ts. */
+/**
+ * Which stream and dedup store the pipeline runs on (BENCH_STACK): the embedded segment log
+ * with in-memory dedup, or cluster mode's Kafka (either client, with the bridge's spool in
+ * front, as deployed) with Redis dedup.
+ */
+function stackConfig(dir: string): {
+  stream: StreamConfig
+  dedup: DedupConfig
+  topic?: string
+  group?: string
+} {
+  const stack = process.env.BENCH_STACK ?? 'embedded'
+  if (stack === 'embedded')
+    return {
+      stream: { kind: 'segment-log', dir: join(dir, 'stream'), fsync: process.env.BENCH_FSYNC !== '0' },
+      dedup: { kind: 'memory' },
+    }
+  const client = stack === 'kafkajs' ? 'kafkajs' : 'platformatic'
+  return {
+    stream: {
+      kind: 'kafka',
+      brokers: process.env.BENCH_BROKERS!.split(','),
+      client,
+      // kafkajs has only gzip built in; lz4 was @platformatic/kafka's fastest (bench/kafka-clients).
+      compression: client === 'kafkajs' ? 'gzip' : 'lz4',
+      spool: { dir: join(dir, 'spool'), fsync: process.env.BENCH_FSYNC !== '0' },
+    },
+    dedup: { kind: 'redis', url: process.env.BENCH_REDIS_URL!, prefix: process.env.BENCH_REDIS_PREFIX! },
+    topic: process.env.BENCH_TOPIC!,
+    group: process.env.BENCH_GROUP!,
+  }
+}
+
+/** Sightline, composed by the same composePipeline as launcher/src/hub.ts. */
 async function startSightline(): Promise<{
   port: number
   stop: () => Promise<void>
   watch: (target: number) => void
+  expect: (site: string) => void
   timing: InsertTiming
 }> {
   const dir = process.env.BENCH_DIR!
@@ -38,8 +73,7 @@ async function startSightline(): Promise<{
   let checking = false
 
   const pipeline = await composePipeline({
-    stream: { kind: 'segment-log', dir: join(dir, 'stream'), fsync: process.env.BENCH_FSYNC !== '0' },
-    dedup: { kind: 'memory' },
+    ...stackConfig(dir),
     warehouse: { mode: 'embedded', path: join(dir, 'chdb'), database: 'bench' },
     wrapWarehouse: (opened) => {
       const timed = timeInserts(opened)
@@ -85,6 +119,7 @@ async function startSightline(): Promise<{
     }
   }
 
+  const probes = probeWatcher(warehouse)
   return {
     port: await listening(pipeline.bridge!),
     timing: timing!,
@@ -92,7 +127,48 @@ async function startSightline(): Promise<{
       target = t
       void check()
     },
-    stop: pipeline.stop,
+    expect: probes.expect,
+    async stop() {
+      probes.stop()
+      await pipeline.stop()
+    },
+  }
+}
+
+const SeenRow = z.object({ site_id: z.string() })
+
+/**
+ * Polls the warehouse every 25 ms for the sites of probes sent but not yet seen, and reports
+ * each one's first visibility: the moment a plain SELECT on the query lane counts it.
+ */
+function probeWatcher(warehouse: Warehouse): { expect(site: string): void; stop(): void } {
+  const pending = new Set<string>()
+  let stopped = false
+  const poll = async () => {
+    while (!stopped) {
+      if (pending.size > 0) {
+        const rows = await warehouse
+          .query({
+            name: 'bench.probes_seen',
+            sql: 'SELECT DISTINCT site_id FROM events WHERE site_id IN {sites:Array(String)}',
+            params: { sites: [...pending] },
+            row: SeenRow,
+          })
+          .catch(() => [])
+        const at = epochNow()
+        for (const { site_id } of rows) {
+          if (pending.delete(site_id)) send({ type: 'seen', site: site_id, at })
+        }
+      }
+      await new Promise((r) => setTimeout(r, 25))
+    }
+  }
+  void poll()
+  return {
+    expect: (site) => pending.add(site),
+    stop: () => {
+      stopped = true
+    },
   }
 }
 
@@ -106,7 +182,7 @@ async function main(): Promise<void> {
   const started = performance.now()
   const srv =
     mode === 'baseline'
-      ? { ...(await startBaseline()), watch: undefined, timing: undefined }
+      ? { ...(await startBaseline()), watch: undefined, expect: undefined, timing: undefined }
       : await startSightline()
   send({ type: 'ready', port: srv.port, startupMs: Math.round(performance.now() - started) })
   const cpuAtReady = process.cpuUsage()
@@ -114,6 +190,8 @@ async function main(): Promise<void> {
     if (msg.type === 'watch') {
       if (srv.watch) srv.watch(msg.target)
       else send({ type: 'loaded', at: epochNow(), count: msg.target })
+    } else if (msg.type === 'expect') {
+      srv.expect?.(msg.site)
     } else if (msg.type === 'stop') {
       const report = stoppedReport(cpuAtReady, srv.timing)
       await srv.stop()
