@@ -39,6 +39,8 @@ const { values: args } = parseArgs({
     /** Mean gap between probes during the freshness phase. */
     'probe-interval': { type: 'string', default: '200' },
     stacks: { type: 'string', default: 'embedded,kafkajs,platformatic' },
+    /** Diagnostic: write a V8 CPU profile of each server child to this directory (pass --out /tmp/x too). */
+    'cpu-prof': { type: 'string' },
     out: { type: 'string', default: fileURLToPath(new URL('./results/', import.meta.url)) },
   },
 })
@@ -105,19 +107,25 @@ async function runStack(
   const topic = `bench.events.${tag}`
   const redisPrefix = `sl:bench:${tag}:`
   if (stack !== 'embedded') await createTopic(broker.brokers, topic)
-  const child = new ServerChild('sightline', {
-    BENCH_DIR: dir,
-    BENCH_KEY_ID: KEY_ID,
-    BENCH_SECRET: SECRET,
-    BENCH_FSYNC: '1',
-    BENCH_WRITER: '1',
-    BENCH_STACK: stack,
-    BENCH_BROKERS: broker.brokers.join(','),
-    BENCH_TOPIC: topic,
-    BENCH_GROUP: `writer.${tag}`,
-    BENCH_REDIS_URL: REDIS_URL,
-    BENCH_REDIS_PREFIX: redisPrefix,
-  })
+  const execArgv = [...process.execArgv]
+  if (args['cpu-prof']) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(args['cpu-prof'], stack)}`)
+  const child = new ServerChild(
+    'sightline',
+    {
+      BENCH_DIR: dir,
+      BENCH_KEY_ID: KEY_ID,
+      BENCH_SECRET: SECRET,
+      BENCH_FSYNC: '1',
+      BENCH_WRITER: '1',
+      BENCH_STACK: stack,
+      BENCH_BROKERS: broker.brokers.join(','),
+      BENCH_TOPIC: topic,
+      BENCH_GROUP: `writer.${tag}`,
+      BENCH_REDIS_URL: REDIS_URL,
+      BENCH_REDIS_PREFIX: redisPrefix,
+    },
+    execArgv,
+  )
   try {
     const ready = await child.next('ready', 120_000)
     const warmEvents = countEvents(data.warm)
