@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '100' },
     'max-wait': { type: 'string', default: '200' },
     'timeout-ms': { type: 'string', default: '30000' },
+    /** Folder for a V8 CPU profile of each level's server process (summarise with bench/lib/top-frames.ts). */
+    'cpu-prof': { type: 'string' },
     out: { type: 'string', default: fileURLToPath(new URL('./results/', import.meta.url)) },
   },
 })
@@ -82,11 +84,24 @@ interface LevelResult {
   load: PacedResult
   freshnessMs: Dist
   verdict: 'met' | 'missed'
-  probes: { sent: number; timed: number; notVisible: number; failed: number; pollsPerProbe: number }
+  probes: {
+    sent: number
+    timed: number
+    notVisible: number
+    failed: number
+    pollsPerProbe: number
+    /** Polls answered 429 (too many stats queries in flight for the read key) and retried. */
+    throttledPolls: number
+  }
   statsQueryMs: Dist
   ackMs: Dist
   inserts: { calls: number; rows: number; medianMs: number; p95Ms: number; maxMs: number; maxRows: number }
-  server: { startupMs: number; cpuMs?: number; maxRssMb?: number }
+  server: {
+    startupMs: number
+    cpuMs?: number
+    maxRssMb?: number
+    eventLoopDelayMs?: { p50: number; p99: number; max: number }
+  }
   raw: ProbeResult[]
 }
 
@@ -104,7 +119,9 @@ async function runLevel(rate: number, pool: ReturnType<typeof prepareBatches>): 
       BENCH_PROBE_SITES: probes.map((p) => p.site).join(','),
       BENCH_MAX_WAIT_MS: String(MAX_WAIT),
     },
-    process.execArgv,
+    args['cpu-prof']
+      ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${join(args['cpu-prof'], String(rate))}`]
+      : process.execArgv,
     ENTRY,
   )
   const ingest = new Agent({ keepAlive: true, maxSockets: 32 })
@@ -158,6 +175,7 @@ async function runLevel(rate: number, pool: ReturnType<typeof prepareBatches>): 
         failed: timed.filter((r) => r.status < 200 || r.status >= 300).length,
         pollsPerProbe:
           Math.round((timed.reduce((n, r) => n + r.polls, 0) / Math.max(1, timed.length)) * 10) / 10,
+        throttledPolls: timed.reduce((n, r) => n + r.throttled, 0),
       },
       statsQueryMs: dist(timed.map((r) => r.meanQueryMs)),
       ackMs: dist(timed.map((r) => r.ackAt - r.sentAt)),
@@ -172,6 +190,7 @@ async function runLevel(rate: number, pool: ReturnType<typeof prepareBatches>): 
       server: {
         startupMs: ready.startupMs,
         ...(stopped ? { cpuMs: stopped.cpuUserMs + stopped.cpuSystemMs, maxRssMb: stopped.maxRssMb } : {}),
+        ...(stopped?.eventLoopDelayMs ? { eventLoopDelayMs: stopped.eventLoopDelayMs } : {}),
       },
       raw,
     }
@@ -207,11 +226,11 @@ function markdown(r: {
         `| ${fmt(l.targetEventsPerSec)} → ${fmt(l.load.achievedEventsPerSec)} | ${l.freshnessMs.p50} | ${l.freshnessMs.p95} | ${l.freshnessMs.p99} | ${l.freshnessMs.max} | ${l.probes.notVisible} | p95 ≤ 2 s: **${l.verdict}** | ${l.inserts.medianMs} |`,
     ),
     '',
-    '| level | 2xx p50 / p99 ms | stats query p50 ms | polls / probe | inserts (median / p95 / max ms, ≤ rows) | load skipped / failed | server CPU s |',
-    '| --- | --- | ---: | ---: | --- | --- | ---: |',
+    '| level | 2xx p50 / p99 ms | stats query p50 ms | polls / probe | inserts (median / p95 / max ms, ≤ rows) | load skipped / failed | server CPU s | event-loop delay p50 / p99 / max ms |',
+    '| --- | --- | ---: | ---: | --- | --- | ---: | --- |',
     ...r.levels.map(
       (l) =>
-        `| ${fmt(l.targetEventsPerSec)} | ${l.ackMs.p50} / ${l.ackMs.p99} | ${l.statsQueryMs.p50} | ${l.probes.pollsPerProbe} | ${l.inserts.calls} × (${l.inserts.medianMs} / ${l.inserts.p95Ms} / ${l.inserts.maxMs}, ≤ ${fmt(l.inserts.maxRows)}) | ${l.load.skipped} / ${l.load.failures}${l.load.exhausted ? ' (pool ran out)' : ''} | ${((l.server.cpuMs ?? 0) / 1000).toFixed(1)} |`,
+        `| ${fmt(l.targetEventsPerSec)} | ${l.ackMs.p50} / ${l.ackMs.p99} | ${l.statsQueryMs.p50} | ${l.probes.pollsPerProbe} | ${l.inserts.calls} × (${l.inserts.medianMs} / ${l.inserts.p95Ms} / ${l.inserts.maxMs}, ≤ ${fmt(l.inserts.maxRows)}) | ${l.load.skipped} / ${l.load.failures}${l.load.exhausted ? ' (pool ran out)' : ''} | ${((l.server.cpuMs ?? 0) / 1000).toFixed(1)} | ${l.server.eventLoopDelayMs ? `${l.server.eventLoopDelayMs.p50} / ${l.server.eventLoopDelayMs.p99} / ${l.server.eventLoopDelayMs.max}` : '–'} |`,
     ),
     '',
     ...r.notes.map((n) => `- ${n}`),
@@ -236,7 +255,7 @@ async function main(): Promise<void> {
     const l = await runLevel(rate, pool)
     levels.push(l)
     log(
-      `${fmt(rate)} ev/s (achieved ${fmt(l.load.achievedEventsPerSec)}): freshness p50 ${l.freshnessMs.p50} · p95 ${l.freshnessMs.p95} · p99 ${l.freshnessMs.p99} · max ${l.freshnessMs.max} ms (${l.verdict}); ${l.inserts.calls} inserts, median ${l.inserts.medianMs} ms; ${l.probes.notVisible} not visible${l.load.exhausted ? '; pool ran out' : ''}`,
+      `${fmt(rate)} ev/s (achieved ${fmt(l.load.achievedEventsPerSec)}): freshness p50 ${l.freshnessMs.p50} · p95 ${l.freshnessMs.p95} · p99 ${l.freshnessMs.p99} · max ${l.freshnessMs.max} ms (${l.verdict}); ${l.inserts.calls} inserts, median ${l.inserts.medianMs} ms; stats query p50 ${l.statsQueryMs.p50} ms; loop delay p99 ${l.server.eventLoopDelayMs?.p99 ?? '–'} ms; ${l.probes.throttledPolls} polls throttled; ${l.probes.notVisible} not visible${l.load.exhausted ? '; pool ran out' : ''}`,
     )
   }
   const results = {

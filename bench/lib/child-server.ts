@@ -1,5 +1,6 @@
 // Pieces both benchmark server processes (server-child, freshness-child) use.
 import type { Server } from 'node:http'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { Warehouse } from '@sightline/warehouse'
 import type { FromChild, InsertStats } from './protocol.ts'
 
@@ -52,10 +53,29 @@ export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()))
 }
 
+type LoopHistogram = ReturnType<typeof monitorEventLoopDelay>
+
+/** Starts measuring event-loop delay (10 ms resolution), for the stopped report. */
+export function watchEventLoop(): LoopHistogram {
+  const histogram = monitorEventLoopDelay({ resolution: 10 })
+  histogram.enable()
+  return histogram
+}
+
 /** The report a server process sends when stopped: its CPU since ready, peak memory, inserts. */
-export function stoppedReport(cpuAtReady: NodeJS.CpuUsage, timing: InsertTiming | undefined): FromChild {
+export function stoppedReport(
+  cpuAtReady: NodeJS.CpuUsage,
+  timing: InsertTiming | undefined,
+  loop?: LoopHistogram,
+): FromChild {
   const cpu = process.cpuUsage(cpuAtReady)
+  const ms = (ns: number) => Math.round(ns / 1e5) / 10
   return {
+    ...(loop
+      ? {
+          eventLoopDelayMs: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
+        }
+      : {}),
     type: 'stopped',
     cpuUserMs: Math.round(cpu.user / 1000),
     cpuSystemMs: Math.round(cpu.system / 1000),
@@ -63,5 +83,21 @@ export function stoppedReport(cpuAtReady: NodeJS.CpuUsage, timing: InsertTiming 
     // A server that never inserts (the baseline) reports zeros.
     inserts: timing ? insertReport(timing) : { calls: 0, rows: 0, ms: 0, maxRows: 0 },
     ...(timing ? { insertDurationsMs: timing.durationsMs } : {}),
+  }
+}
+
+/**
+ * A server process whose parent died (a crashed benchmark) exits instead of living on: an
+ * orphan keeps the engine's threads busy and holds the benchmark lock the parent took, so
+ * every later run would measure beside it or wait for it. Returns the call that marks the
+ * process's own disconnect at a clean stop.
+ */
+export function exitWhenOrphaned(): () => void {
+  let leaving = false
+  process.on('disconnect', () => {
+    if (!leaving) process.exit(1)
+  })
+  return () => {
+    leaving = true
   }
 }

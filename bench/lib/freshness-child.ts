@@ -4,11 +4,19 @@
 // so it never shares an event loop with the load generator and starts fresh per load level.
 import { join } from 'node:path'
 import { composePipeline } from '@sightline/ingest-bridge'
-import { type InsertTiming, listening, stoppedReport, timeInserts } from './child-server.ts'
+import {
+  exitWhenOrphaned,
+  type InsertTiming,
+  listening,
+  stoppedReport,
+  timeInserts,
+  watchEventLoop,
+} from './child-server.ts'
 import { createQueryApp, staticReadKeys } from './deps.ts'
 import type { FromChild, ToChild } from './protocol.ts'
 
 const send = (msg: FromChild) => process.send?.(msg)
+const leaving = exitWhenOrphaned()
 
 async function startHub() {
   const dir = process.env.BENCH_DIR!
@@ -59,11 +67,13 @@ async function main(): Promise<void> {
     startupMs: Math.round(performance.now() - started),
   })
   const cpuAtReady = process.cpuUsage()
+  const loop = watchEventLoop()
   process.on('message', async (msg: ToChild) => {
     if (msg.type !== 'stop') return
-    const report = stoppedReport(cpuAtReady, hub.timing)
+    const report = stoppedReport(cpuAtReady, hub.timing, loop)
     await hub.stop()
     send(report)
+    leaving()
     process.disconnect()
   })
 }

@@ -22,6 +22,8 @@ export interface ProbeResult {
   polls: number
   /** Mean round trip of this probe's stats queries. */
   meanQueryMs: number
+  /** Polls refused with 429 (the read key's concurrent-query cap): retried after pollMs, as a client would. */
+  throttled: number
   status: number
 }
 
@@ -72,7 +74,16 @@ export async function runProbe(
   const sentAt = epochNow()
   const status = await post(agents.ingest, target.bridgePort, probe.batch).catch(() => 0)
   const ackAt = epochNow()
-  const result: ProbeResult = { site: probe.site, warmup, sentAt, ackAt, polls: 0, meanQueryMs: 0, status }
+  const result: ProbeResult = {
+    site: probe.site,
+    warmup,
+    sentAt,
+    ackAt,
+    polls: 0,
+    meanQueryMs: 0,
+    throttled: 0,
+    status,
+  }
   if (status < 200 || status >= 300) return result
   const path = `/v1/sites/${probe.site}/stats?include_bots=true&from=${encodeURIComponent(
     target.from.toISOString(),
@@ -84,8 +95,9 @@ export async function runProbe(
     const now = epochNow()
     queryMs += performance.now() - pollStart
     result.polls++
-    if (qs !== 200) throw new Error(`stats for ${probe.site} answered ${qs}: ${body}`)
-    if ((JSON.parse(body) as { events: number }).events >= 1) {
+    if (qs === 429) result.throttled++
+    else if (qs !== 200) throw new Error(`stats for ${probe.site} answered ${qs}: ${body}`)
+    if (qs === 200 && (JSON.parse(body) as { events: number }).events >= 1) {
       result.visibleAt = now
       result.freshnessMs = Math.round((now - ackAt) * 10) / 10
       break

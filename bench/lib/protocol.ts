@@ -17,6 +17,8 @@ export type FromChild =
       inserts: InsertStats
       /** freshness-child only: wall time of each warehouse.insert call, in call order. */
       insertDurationsMs?: number[]
+      /** Event-loop delay since ready (ms): how long a request could wait behind other work. */
+      eventLoopDelayMs?: { p50: number; p99: number; max: number }
     }
   | { type: 'error'; message: string }
 

@@ -5,12 +5,20 @@ import { join } from 'node:path'
 import { composePipeline, type DedupConfig, type StreamConfig } from '@sightline/ingest-bridge'
 import { countEvents, type Warehouse } from '@sightline/warehouse'
 import { z } from 'zod'
-import { closeServer, type InsertTiming, listening, stoppedReport, timeInserts } from './child-server.ts'
+import {
+  closeServer,
+  exitWhenOrphaned,
+  type InsertTiming,
+  listening,
+  stoppedReport,
+  timeInserts,
+} from './child-server.ts'
 import { epochNow } from './load.ts'
 import type { FromChild, ServerMode, ToChild } from './protocol.ts'
 
 const mode = process.argv[2] as ServerMode
 const send = (msg: FromChild) => process.send?.(msg)
+const leaving = exitWhenOrphaned()
 
 /** The baseline: read the body, JSON.parse it, answer 200. Nothing else. */
 function startBaseline(): Promise<{ port: number; stop: () => Promise<void> }> {
@@ -196,6 +204,7 @@ async function main(): Promise<void> {
       const report = stoppedReport(cpuAtReady, srv.timing)
       await srv.stop()
       send(report)
+      leaving()
       process.disconnect()
     }
   })

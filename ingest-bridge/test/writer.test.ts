@@ -67,6 +67,22 @@ describe('writer', () => {
     expect(await stream.lag('writer', topic)).toBe(0)
   })
 
+  it('loads a batch larger than one preparation slice whole, with duplicates across slices dropped', async () => {
+    // 12 records × 500 events = 6,000 events: three slices of the writer's decode and encode,
+    // each record repeating two ids of the first record, so in-batch duplicates cross slices.
+    const records = Array.from({ length: 12 }, (_, r) => ({
+      value: encode(edgeBatch([...Array.from({ length: 498 }, (_, i) => `m${r}-${i}`), 'm0-0', 'm0-1'])),
+    }))
+    await stream.append(topic, records)
+    const w = writer()
+    expect(await eventually(countEvents, (n) => n >= 12 * 498)).toBe(12 * 498)
+    await w.stop()
+    expect(counters.get('sightline_writer_events_total', { outcome: 'inserted' })).toBe(12 * 498)
+    // Record 0 holds m0-0 and m0-1 twice itself; every other record repeats them once.
+    expect(counters.get('sightline_writer_events_total', { outcome: 'duplicate' })).toBe(24)
+    expect(await stream.lag('writer', topic)).toBe(0)
+  })
+
   it('after losing its dedup memory (restart), refills it from ClickHouse and loads nothing twice', async () => {
     await stream.append(topic, [
       { value: encode(edgeBatch(['a', 'b'])) },

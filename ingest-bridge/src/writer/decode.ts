@@ -37,18 +37,23 @@ export interface DecodedBatch {
 const decoder = new TextDecoder()
 
 /**
- * Stream records → events, pure. A record that cannot be read is poison: it is kept (with
+ * Stream records → events, one record at a time, so a caller can give the event loop back
+ * between records of a large batch. A record that cannot be read is poison: it is kept (with
  * its raw bytes) for the rejected table rather than blocking the partition or vanishing.
  */
-export function decodeRecords(records: readonly StoredRecord[]): DecodedBatch {
-  const events: EnrichedEvent[] = []
-  const keys: string[] = []
-  const offsets: number[] = []
-  const poison: Poison[] = []
-  const refusals: EdgeRefusal[] = []
-  const seen = new Set<string>()
-  let duplicatesInBatch = 0
-  for (const record of records) {
+export class RecordDecoder {
+  private readonly out: DecodedBatch = {
+    events: [],
+    refusals: [],
+    keys: [],
+    offsets: [],
+    poison: [],
+    duplicatesInBatch: 0,
+  }
+  private readonly seen = new Set<string>()
+
+  /** Decodes one record; returns how many events it held (the caller's measure of work done). */
+  add(record: StoredRecord): number {
     const text = decoder.decode(record.value)
     let batch: EdgeBatch
     try {
@@ -56,16 +61,16 @@ export function decodeRecords(records: readonly StoredRecord[]): DecodedBatch {
       if (!parsed.ok) throw new Error(parsed.message)
       batch = parsed.value
     } catch (err) {
-      poison.push({
+      this.out.poison.push({
         offset: record.offset,
         partition: record.partition,
         reason: (err as Error).message,
         raw: text,
       })
-      continue
+      return 1
     }
     for (const r of batch.rejected ?? []) {
-      refusals.push({
+      this.out.refusals.push({
         id: `${batch.batch_id}:${r.index}`,
         siteId: batch.site_id,
         receivedAt: batch.received_at,
@@ -78,17 +83,28 @@ export function decodeRecords(records: readonly StoredRecord[]): DecodedBatch {
     }
     for (const event of batch.events) {
       const key = dedupKey(event.site_id, event.message_id)
-      if (seen.has(key)) {
-        duplicatesInBatch += 1
+      if (this.seen.has(key)) {
+        this.out.duplicatesInBatch += 1
         continue
       }
-      seen.add(key)
-      events.push(event)
-      keys.push(key)
-      offsets.push(record.offset)
+      this.seen.add(key)
+      this.out.events.push(event)
+      this.out.keys.push(key)
+      this.out.offsets.push(record.offset)
     }
+    return batch.events.length + (batch.rejected?.length ?? 0)
   }
-  return { events, refusals, keys, offsets, poison, duplicatesInBatch }
+
+  result(): DecodedBatch {
+    return this.out
+  }
+}
+
+/** All records at once, pure (tests and tools; the writer decodes in slices). */
+export function decodeRecords(records: readonly StoredRecord[]): DecodedBatch {
+  const decoding = new RecordDecoder()
+  for (const record of records) decoding.add(record)
+  return decoding.result()
 }
 
 /**

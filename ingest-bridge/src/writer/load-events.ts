@@ -23,17 +23,25 @@ export interface PreparedRows {
   unloadable: Unloadable[]
 }
 
+export function emptyPreparedRows(): PreparedRows {
+  return { rows: [], keys: [], unloadable: [] }
+}
+
 /**
- * Events → encoded rows, one at a time, so one malformed event cannot block its whole batch.
- * Each row carries its site's retention (the events table's TTL reads it, ADR 0003).
+ * Events `from`..`to` → encoded rows appended to `out`, one at a time, so one malformed event
+ * cannot block its whole batch (and a caller can encode a large batch in slices). Each row
+ * carries its site's retention (the events table's TTL reads it, ADR 0003).
  */
-export function prepareRows(
+export function appendPreparedRows(
+  out: PreparedRows,
   events: readonly EnrichedEvent[],
   keys: readonly string[],
+  range: { from: number; to: number },
   retentionDays?: (siteId: string) => number,
-): PreparedRows {
-  const out: PreparedRows = { rows: [], keys: [], unloadable: [] }
-  events.forEach((event, i) => {
+): void {
+  const to = Math.min(range.to, events.length)
+  for (let i = range.from; i < to; i++) {
+    const event = events[i]!
     try {
       const options = retentionDays ? { retentionDays: retentionDays(event.site_id) } : {}
       out.rows.push(
@@ -43,7 +51,17 @@ export function prepareRows(
     } catch (err) {
       out.unloadable.push({ event, key: keys[i]!, reason: (err as Error).message })
     }
-  })
+  }
+}
+
+/** All events at once (tests and tools; the writer encodes in slices). */
+export function prepareRows(
+  events: readonly EnrichedEvent[],
+  keys: readonly string[],
+  retentionDays?: (siteId: string) => number,
+): PreparedRows {
+  const out = emptyPreparedRows()
+  appendPreparedRows(out, events, keys, { from: 0, to: events.length }, retentionDays)
   return out
 }
 

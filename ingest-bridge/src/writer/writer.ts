@@ -1,21 +1,30 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { EnrichedEvent } from '@sightline/contracts'
 import { type DedupStore, recordSource } from '@sightline/state'
 import type { Consumer, EventStream, RecordBatch } from '@sightline/stream'
 import { applyIdentityLinks, insertRejected, type Rejection, type Warehouse } from '@sightline/warehouse'
 import type { Counters } from '../metrics.ts'
-import { type DecodedBatch, decodeRecords, type EdgeRefusal, insertToken, type Poison } from './decode.ts'
+import { type DecodedBatch, type EdgeRefusal, insertToken, type Poison, RecordDecoder } from './decode.ts'
 import { refillDedupFromWarehouse } from './dedup-recovery.ts'
 import {
+  appendPreparedRows,
+  emptyPreparedRows,
   insertIsolatingPoison,
   insertRows,
   type PreparedRows,
-  prepareRows,
   type Unloadable,
   warehouseAnswers,
 } from './load-events.ts'
 
 /** Failed attempts of the same batch before the writer looks for refused rows in it. */
 const ISOLATE_AFTER_FAILURES = 3
+
+/**
+ * Events decoded or encoded between two turns of the event loop. A 40,000-event insert is
+ * ~1 s of main-thread CPU on a slow core; done in one go it held back every HTTP answer of
+ * the process (acks, queries) for that long. A slice is tens of milliseconds.
+ */
+const SLICE_EVENTS = 2_000
 
 export interface WriterDeps {
   stream: EventStream
@@ -37,6 +46,11 @@ export interface WriterDeps {
   onLoaded?: (info: { inserted: number; lastOffset: number }) => void
   /** Days each site's rows are kept (the site store's retention_days); default 395 for all. */
   retentionDays?: (siteId: string) => number
+}
+
+interface Prepared {
+  decoded: DecodedBatch
+  rows: PreparedRows
 }
 
 export interface Writer {
@@ -201,22 +215,48 @@ export function startWriter(deps: WriterDeps): Writer {
   // Decoded and encoded batches, by batch object: the stream hands the read-ahead batch to
   // `prefetch` while the previous insert runs, then the very same object to the handler
   // (also on a retry). Weak, so a batch dropped by a stopping consumer is not kept alive.
-  const preparedBatches = new WeakMap<RecordBatch, { decoded: DecodedBatch; rows: PreparedRows }>()
+  const preparedBatches = new WeakMap<RecordBatch, Promise<Prepared>>()
 
   /** Pure CPU work, independent of the dedup memory (filtered later): safe to do ahead. */
-  function prepare(batch: RecordBatch): { decoded: DecodedBatch; rows: PreparedRows } {
+  function prepare(batch: RecordBatch): Promise<Prepared> {
     let prepared = preparedBatches.get(batch)
     if (prepared === undefined) {
-      const decoded = decodeRecords(batch.records)
-      prepared = { decoded, rows: prepareRows(decoded.events, decoded.keys, deps.retentionDays) }
+      prepared = prepareInSlices(batch)
+      // A failed preparation is not kept: the redelivered batch tries again.
+      prepared.catch(() => preparedBatches.delete(batch))
       preparedBatches.set(batch, prepared)
     }
     return prepared
   }
 
+  async function prepareInSlices(batch: RecordBatch): Promise<Prepared> {
+    const decoding = new RecordDecoder()
+    let sliced = 0
+    for (const record of batch.records) {
+      sliced += decoding.add(record)
+      if (sliced >= SLICE_EVENTS) {
+        sliced = 0
+        await nextTurn()
+      }
+    }
+    const decoded = decoding.result()
+    const rows = emptyPreparedRows()
+    for (let from = 0; from < decoded.events.length; from += SLICE_EVENTS) {
+      if (from > 0) await nextTurn()
+      appendPreparedRows(
+        rows,
+        decoded.events,
+        decoded.keys,
+        { from, to: from + SLICE_EVENTS },
+        deps.retentionDays,
+      )
+    }
+    return { decoded, rows }
+  }
+
   async function handle(batch: RecordBatch): Promise<void> {
     await ensureDedupMemory()
-    const { decoded, rows } = prepare(batch)
+    const { decoded, rows } = await prepare(batch)
     // The claim names each key's record, so a redelivery of the same record after a crash
     // between claim and insert still loads it while a copy from another record is dropped.
     const unseen = await deps.dedup.claim(
@@ -266,7 +306,8 @@ export function startWriter(deps: WriterDeps): Writer {
       // Decode and encode batch n+1 while batch n is inside the engine (chdb inserts off the
       // main thread); commits still follow inserts in order.
       prefetch: (batch) => {
-        prepare(batch)
+        // Awaited by the handler; a failure surfaces there.
+        prepare(batch).catch(() => {})
       },
     },
     async (batch) => {

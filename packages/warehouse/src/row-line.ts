@@ -23,16 +23,30 @@ export interface EncodeOptions {
 
 export function encodeRow(row: object, options: EncodeOptions = {}): string {
   if (row instanceof EncodedRow) return row.line
-  return JSON.stringify(options.omitZeroValues ? withoutZeroValues(row) : row)
+  return options.omitZeroValues
+    ? stringifyWithoutZeroValues(row as Record<string, unknown>)
+    : JSON.stringify(row)
 }
 
-/** A shallow copy without top-level zero values; nested values (properties) are untouched. */
-function withoutZeroValues(row: object): object {
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(row)) {
+const quotedKeys = new Map<string, string>()
+
+/**
+ * JSON of the row without its top-level zero values (nested values, e.g. properties, are
+ * untouched), written in one pass: building a trimmed copy first cost the writer ~20 % more.
+ */
+function stringifyWithoutZeroValues(row: Record<string, unknown>): string {
+  let json = ''
+  for (const key in row) {
+    const value = row[key]
     if (value === '' || value === 0 || value === false || value === null || value === undefined) continue
     if (Array.isArray(value) && value.length === 0) continue
-    out[key] = value
+    let quoted = quotedKeys.get(key)
+    if (quoted === undefined) {
+      quoted = `${JSON.stringify(key)}:`
+      // Table columns only, so this stays small; the bound is a guard, not a cache policy.
+      if (quotedKeys.size < 1024) quotedKeys.set(key, quoted)
+    }
+    json += (json === '' ? '{' : ',') + quoted + JSON.stringify(value)
   }
-  return out
+  return json === '' ? '{}' : `${json}}`
 }
