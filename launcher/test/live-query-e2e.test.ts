@@ -47,10 +47,19 @@ const is =
   (m: ServerMessage): m is ServerMessageOf<T> =>
     m.type === type && (m as { id?: string }).id === id
 
-// Fixed `from`, `to` left to the clock: a moving "until now" range, as dashboards ask.
-const STATS = { kind: 'stats', from: '2000-01-01T00:00:00Z', include_bots: true }
+// An absolute range around now: it runs on commits only, so the run counts below are exactly
+// one per watermark, and a resume at the current watermark is answered `unchanged`. A range
+// left to the clock (`to` omitted) is also re-run on the clock, which the query service's
+// live-query-clock test covers with a clock it controls.
+const STATS = { kind: 'stats', from: '2020-01-01T00:00:00Z', to: '2040-01-01T00:00:00Z', include_bots: true }
 // The same spec spelt differently (field order, "1" for true): it must share the run.
-const STATS_AGAIN = { include_bots: '1', from: '2000-01-01T00:00:00.000Z', kind: 'stats' }
+const STATS_AGAIN = {
+  include_bots: '1',
+  to: '2040-01-01T00:00:00.000Z',
+  from: '2020-01-01T00:00:00.000Z',
+  kind: 'stats',
+}
+// Fixed `from`, `to` left to the clock: a moving "until now" range, as dashboards ask.
 const BREAKDOWN = { kind: 'breakdown', by: 'entry_page', from: '2000-01-01T00:00:00Z', include_bots: true }
 
 async function rest(spec: object): Promise<Record<string, unknown>> {

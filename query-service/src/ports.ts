@@ -10,6 +10,17 @@ export interface ReadKeyResolver {
 export type Clock = () => Date
 
 /**
+ * The current instant and one-shot timers on the same clock, for code that waits until an
+ * instant (a live query re-run when its relative range moves): a test moves both together
+ * instead of sleeping. Handles are opaque; clearing an undefined or fired one is a no-op.
+ */
+export interface Timers {
+  now(): number
+  setTimeout(run: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+/**
  * A site's reporting time zone (its `time_zone` setting), or undefined when unknown. The hub
  * answers from its site catalog; a query service with only a read-key file has no settings.
  */

@@ -1,10 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { insertWatermark } from '../src/adapters/insert-watermark.ts'
+import { systemTimers } from '../src/adapters/system-timers.ts'
+import { nextClockRun } from '../src/live/clock-runs.ts'
 import { type Evaluated, type Member, QueryGroups } from '../src/live/query-groups.ts'
 
 // The shared-run coordinator on its own: a real watermark advanced by real (tracked) insert
-// calls, fake timers for the debounce, and an evaluator that counts its runs and answers
-// from a value the test changes, so "changed" and "one run per watermark" are observable.
+// calls, fake timers (and clock) for the debounce and clock runs, and an evaluator that
+// counts its runs and answers from a value the test changes, so "changed" and "one run per
+// watermark" are observable. A spec `{ window_ms }` moves with the clock: it answers how
+// many of `events` (instants) lie in the `window_ms` before the instant it is resolved at.
 const stubWarehouse = {
   insert: async () => {},
   command: async () => {},
@@ -13,6 +17,13 @@ const stubWarehouse = {
 let result: string
 let runs: number
 let failNext: Error | undefined
+let events: number[]
+/** While set, a run waits for it before answering (a run that is still going). */
+let gate: Promise<void> | undefined
+
+interface TestSpec {
+  window_ms?: number
+}
 
 function setup(minIntervalMs = 1_000) {
   const watermark = insertWatermark()
@@ -22,17 +33,24 @@ function setup(minIntervalMs = 1_000) {
   const groups = new QueryGroups({
     watermark,
     minIntervalMs,
-    now: () => Date.now(),
-    evaluate: async (): Promise<Evaluated> => {
+    timers: systemTimers,
+    evaluate: async (_site, spec, atMs): Promise<Evaluated> => {
       runs++
       await Promise.resolve()
+      if (gate) await gate
       if (failNext) {
         const err = failNext
         failNext = undefined
         throw err
       }
-      return { data: { value: result }, fingerprint: result }
+      const { window_ms } = spec as TestSpec
+      if (window_ms === undefined) return { data: { value: result }, fingerprint: result }
+      // [at − window, at), as a real range: `from` included, `to` not.
+      const inWindow = events.filter((t) => t >= atMs - window_ms && t < atMs).length
+      return { data: { value: inWindow }, fingerprint: String(inWindow) }
     },
+    clockRunAfter: (spec, atMs) =>
+      (spec as TestSpec).window_ms === undefined ? undefined : nextClockRun(atMs, 60_000),
     acquire: async () => () => {},
   })
   const commit = (site: string) => tracked.insert('events', [{ site_id: site }])
@@ -58,6 +76,8 @@ beforeEach(() => {
   result = 'a'
   runs = 0
   failNext = undefined
+  events = []
+  gate = undefined
 })
 afterEach(() => vi.useRealTimers())
 
@@ -145,5 +165,136 @@ describe('live query groups', () => {
     await commit('s')
     await vi.advanceTimersByTimeAsync(2_000)
     expect(runs).toBe(1)
+  })
+})
+
+describe('live query groups: clock runs (a range that moves with the clock)', () => {
+  const at = (hms: string) => new Date(`2026-03-01T${hms}Z`).getTime()
+  const FIVE_MIN = { window_ms: 5 * 60_000 }
+  /**
+   * Then 1 ms more: a clock timer firing hands over to the debounce, whose zero delay Node (and
+   * so the fake timers) rounds up to 1 ms.
+   */
+  const advanceBy = async (ms: number) => {
+    await vi.advanceTimersByTimeAsync(ms)
+    await vi.advanceTimersByTimeAsync(1)
+    await settle()
+  }
+  const advanceTo = (hms: string) => advanceBy(at(hms) - Date.now())
+
+  it('re-runs on the minute with no commit, once for all members, and pushes when an event aged out', async () => {
+    vi.setSystemTime(at('12:00:30'))
+    events = [at('11:56:10'), at('11:58:00')]
+    const { groups, watermark } = setup()
+    const a = member('k1')
+    const b = member('k2')
+    groups.join('s', 'five-min', FIVE_MIN, a.m, true)
+    groups.join('s', 'five-min', FIVE_MIN, b.m, true)
+    await settle()
+    expect(runs).toBe(1)
+    const snapshot = { kind: 'snapshot', data: { value: 2 }, watermark: watermark.forSite('s') }
+    expect(a.got).toEqual([snapshot])
+
+    // 12:01:01: the window starts at 11:56:01, both events still in it: a run, nothing pushed.
+    await advanceTo('12:01:01')
+    expect(runs).toBe(2)
+    expect(a.got).toHaveLength(1)
+
+    // 12:02:01: 11:56:10 has left the window. No commit happened; the data did not move.
+    await advanceTo('12:02:01')
+    expect(runs).toBe(3)
+    const update = { kind: 'update', data: { value: 1 }, watermark: snapshot.watermark }
+    expect(a.got).toEqual([snapshot, update])
+    expect(b.got).toEqual([snapshot, update])
+
+    // Exactly one run per minute while nothing happens: no run between the steps.
+    await advanceTo('12:03:00.998') // + the helper's 1 ms: 12:03:00.999
+    expect(runs).toBe(3)
+    await advanceTo('12:03:01')
+    expect(runs).toBe(4)
+  })
+
+  it('never re-runs an absolute spec on the clock: it holds no timer at all', async () => {
+    vi.setSystemTime(at('12:00:30'))
+    const { groups } = setup()
+    const a = member()
+    groups.join('s', 'absolute', {}, a.m, true)
+    await settle()
+    expect(runs).toBe(1)
+    expect(groups.clockWaiting()).toBe(0)
+    expect(vi.getTimerCount()).toBe(0)
+    await advanceBy(3 * 3_600_000)
+    expect(runs).toBe(1)
+  })
+
+  it('clears its clock timer when the last member leaves, and every one on close', async () => {
+    vi.setSystemTime(at('12:00:30'))
+    const { groups } = setup()
+    const a = member()
+    const b = member()
+    const c = member()
+    const leaveA = groups.join('s', 'five-min', FIVE_MIN, a.m, true)
+    const leaveB = groups.join('s', 'five-min', FIVE_MIN, b.m, true)
+    groups.join('s', 'ten-min', { window_ms: 10 * 60_000 }, c.m, true)
+    await settle()
+    expect(groups.clockWaiting()).toBe(2)
+    expect(vi.getTimerCount()).toBe(2)
+    leaveA()
+    expect(vi.getTimerCount()).toBe(2) // b is still there
+    leaveB()
+    expect(groups.clockWaiting()).toBe(1)
+    expect(vi.getTimerCount()).toBe(1)
+    groups.close()
+    expect(groups.size()).toBe(0)
+    expect(vi.getTimerCount()).toBe(0)
+    const before = runs
+    await advanceBy(10 * 60_000)
+    expect(runs).toBe(before)
+  })
+
+  it('a clock run due while a commit run is going runs right after it', async () => {
+    vi.setSystemTime(at('12:00:30'))
+    events = [at('11:56:10')]
+    const { groups, commit } = setup()
+    const a = member()
+    groups.join('s', 'five-min', FIVE_MIN, a.m, true)
+    await settle()
+    expect(runs).toBe(1)
+    // A commit at 12:00:50 starts a run resolved then that is still going at 12:01:05.
+    let open = () => {}
+    gate = new Promise((r) => {
+      open = r
+    })
+    await advanceBy(20_000)
+    await commit('s')
+    await settle()
+    expect(runs).toBe(2)
+    await advanceTo('12:01:05')
+    expect(runs).toBe(2)
+    gate = undefined
+    open()
+    // That run began before 12:01:00, so it cannot stand for the clock run: one more, at once.
+    await settle()
+    expect(runs).toBe(3)
+    // 11:56:10 left the window at 12:01:10; the next clock run (12:02:01) says so.
+    expect(a.got).toHaveLength(1)
+    await advanceTo('12:02:01')
+    expect(runs).toBe(4)
+    expect(a.got.at(-1)).toMatchObject({ kind: 'update', data: { value: 0 } })
+  })
+
+  it('keeps the clock going after a failed clock run', async () => {
+    vi.setSystemTime(at('12:00:30'))
+    events = [at('11:56:10')]
+    const { groups } = setup()
+    const a = member()
+    groups.join('s', 'five-min', FIVE_MIN, a.m, true)
+    await settle()
+    failNext = new Error('warehouse_unavailable')
+    await advanceTo('12:01:01')
+    expect(a.got.at(-1)).toEqual({ kind: 'error', initial: false })
+    await advanceBy(60_000)
+    expect(runs).toBe(3)
+    expect(a.got.at(-1)).toMatchObject({ kind: 'update', data: { value: 0 } })
   })
 })

@@ -26,7 +26,7 @@ let live: LiveEndpoint
 let url: string
 const clients: LiveClient[] = []
 
-async function start(options: Partial<LiveOptions> = {}) {
+async function start(options: Partial<LiveOptions> = {}, now?: () => number) {
   server = createServer((_req, res) => res.writeHead(404).end())
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   pubsub = memoryPubSub()
@@ -40,6 +40,7 @@ async function start(options: Partial<LiveOptions> = {}) {
     pubsub,
     watermark: insertWatermark(),
     options: { authTimeoutMs: 300, visitorsPushMs: 50, ...options },
+    ...(now ? { now } : {}),
   })
   url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/v1/live`
 }
@@ -133,6 +134,51 @@ describe('GET /v1/live', () => {
         { key: 'news.ycombinator.com', count: 1 },
       ],
     })
+  })
+
+  it('lets visitors leave the window with no further events, each on time', async () => {
+    // The visitors window reads the endpoint's clock; here the test moves it. The pushes
+    // themselves still come from the real 50 ms check, with no event arriving in between.
+    await live.close()
+    await new Promise((r) => server.close(r))
+    let nowMs = Date.parse('2026-03-01T12:00:00Z')
+    await start({ visitorsWindowMs: 5 * 60_000 }, () => nowMs)
+    const c = client()
+    await c.waitFor(is('ready'))
+    c.subscribe({ id: 'v', site: 'site-a', channel: 'visitors' })
+    await c.waitFor(is('snapshot', 'v'))
+    const active =
+      (n: number) =>
+      (m: ServerMessage): m is ServerMessageOf<'update'> =>
+        is('update', 'v')(m) && (m.data as { active: number }).active === n
+    const seen: number[] = []
+    c.on((m) => is('update', 'v')(m) && seen.push((m.data as { active: number }).active))
+
+    // x and y arrive at 12:00, z at 12:01 (each received before the clock moves on).
+    const two = c.waitFor(active(2))
+    await publish('site-a', [
+      { person: 'x', path: '/a' },
+      { person: 'y', path: '/b' },
+    ])
+    await two
+    nowMs += 60_000
+    const three = c.waitFor(active(3))
+    await publish('site-a', [{ person: 'z', path: '/c' }])
+    await three
+
+    // 12:04:59.999: x and y were heard from 5 min ago less 1 ms, still active.
+    nowMs = Date.parse('2026-03-01T12:04:59.999Z')
+    await new Promise((r) => setTimeout(r, 200))
+    expect(seen.at(-1)).toBe(3)
+    // 12:05:00: their five minutes are over; z (12:01) stays.
+    nowMs = Date.parse('2026-03-01T12:05:00Z')
+    const one = await c.waitFor(active(1))
+    expect(one.data).toMatchObject({ active: 1, top_pages: [{ key: '/c', count: 1 }] })
+    // 12:06:00: z too. Nobody is left, and an update says so.
+    nowMs = Date.parse('2026-03-01T12:06:00Z')
+    const none = await c.waitFor(active(0))
+    expect(none.data).toMatchObject({ active: 0, top_pages: [], top_sources: [], top_countries: [] })
+    expect(seen).toEqual([...seen.slice(0, seen.indexOf(3) + 1), 1, 0])
   })
 
   it('samples above the events/s cap and says so in each message', async () => {

@@ -211,10 +211,12 @@ export class LiveConnection {
   /**
    * Joins the spec's shared group. A `since` equal to the site's current watermark means the
    * client already holds this watermark's answer: it is told so instead of being sent it again.
+   * Not for a spec that moves with the clock: its answer also changes with no new data (a clock
+   * run keeps the watermark), so the one the client holds may be older than the group's.
    */
   private subscribeQuery(m: Subscribe, spec: CheckedSpec): void {
     const current = this.deps.watermark.forSite(m.site)
-    const resumed = m.since !== undefined && m.since === current
+    const resumed = !spec.movesWithClock && m.since !== undefined && m.since === current
     const active: Active = { site: m.site }
     this.subs.set(m.id, active)
     if (resumed)

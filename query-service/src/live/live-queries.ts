@@ -7,17 +7,18 @@ import type { KeyInFlight } from '../http/key-concurrency.ts'
 import { parseParams, resolveSpec, runSpec, specKind } from '../http/query-spec.ts'
 import { canonicalJson } from '../http/result-cache.ts'
 import type { AnyInsight } from '../insights/define.ts'
+import { DAY_MS } from '../insights/params.ts'
 import { INSIGHTS, insightIndex } from '../insights/registry.ts'
-import type { Clock, SiteWatermark } from '../ports.ts'
+import type { SiteWatermark, Timers } from '../ports.ts'
+import { nextClockRun } from './clock-runs.ts'
 import { type Member, QueryGroups } from './query-groups.ts'
 
-/** What the `query` channel needs: the REST routes' warehouse, kinds, clock and key budget. */
+/** What the `query` channel needs: the REST routes' warehouse, kinds and key budget. */
 export interface LiveQueryDeps {
   warehouse: Warehouse
   /** The same budget object as the REST routes' (createApp's `keyConcurrency`). */
   inFlight: KeyInFlight
   insights?: readonly AnyInsight[]
-  clock?: Clock
   logger?: Logger
   /** Called once per warehouse run of a live query (the hub counts them as a metric). */
   onRun?: (site: string, kind: string) => void
@@ -29,32 +30,48 @@ export interface CheckedSpec {
   params: Record<string, unknown>
   /** The group key: kind + parsed params, canonical (see result-cache.ts's canonicalJson). */
   canonical: string
+  /**
+   * The spec resolves differently as time passes (a range with `to` omitted ends "now"), so
+   * its answer can change with no new data: it is re-run by the clock too (clock-runs.ts).
+   */
+  movesWithClock: boolean
+}
+
+export interface LiveQueryOptions {
+  minIntervalMs: number
+  /** Clock runs of specs that move with the clock fall on the multiples of this. */
+  clockStepMs: number
+  timers: Timers
 }
 
 /**
  * The `query` channel's spec checks and shared runs. A spec is checked exactly as
  * `POST /v1/sites/:site/query` checks it (kind, params, range) and runs through the same
- * bounded read path; relative ranges are resolved again at every run.
+ * bounded read path; relative ranges are resolved again at every run, and re-run on the
+ * clock as well as on new data.
  */
 export class LiveQueries {
   private readonly byKind: ReadonlyMap<string, AnyInsight>
   private readonly groups: QueryGroups
-  private readonly clock: Clock
+  private readonly timers: Timers
   private readonly logger: Logger
 
   constructor(
     private readonly deps: LiveQueryDeps,
     watermark: SiteWatermark,
-    options: { minIntervalMs: number; now: () => number },
+    options: LiveQueryOptions,
   ) {
     this.byKind = insightIndex(deps.insights ?? INSIGHTS)
-    this.clock = deps.clock ?? (() => new Date())
+    this.timers = options.timers
     this.logger = deps.logger ?? pino({ level: 'silent' })
+    const { clockStepMs } = options
     this.groups = new QueryGroups({
       watermark,
       minIntervalMs: options.minIntervalMs,
-      now: options.now,
-      evaluate: (site, spec, signal) => this.evaluate(site, spec as CheckedSpec, signal),
+      timers: options.timers,
+      evaluate: (site, spec, atMs, signal) => this.evaluate(site, spec as CheckedSpec, atMs, signal),
+      clockRunAfter: (spec, atMs) =>
+        (spec as CheckedSpec).movesWithClock ? nextClockRun(atMs, clockStepMs) : undefined,
       acquire: (keys, signal) => acquireAny(deps.inFlight, keys, signal),
     })
   }
@@ -72,8 +89,14 @@ export class LiveQueries {
         'explain: not available on the live API; use POST /v1/sites/:site/query.',
       )
     }
-    resolveSpec(insight, params, { site, now: this.clock() })
-    return { insight, params, canonical: canonicalJson({ kind: insight.kind, params }) }
+    const now = new Date(this.timers.now())
+    const resolved = resolveSpec(insight, params, { site, now })
+    return {
+      insight,
+      params,
+      canonical: canonicalJson({ kind: insight.kind, params }),
+      movesWithClock: movesWithClock(insight, params, site, now, resolved.spec),
+    }
   }
 
   join(site: string, spec: CheckedSpec, member: Member, snapshot: boolean): () => void {
@@ -85,13 +108,18 @@ export class LiveQueries {
     return this.groups.size()
   }
 
+  /** Groups with a clock run pending (their spec moves with the clock). */
+  clockWaiting(): number {
+    return this.groups.clockWaiting()
+  }
+
   close(): void {
     this.groups.close()
   }
 
-  private async evaluate(site: string, spec: CheckedSpec, signal: AbortSignal) {
+  private async evaluate(site: string, spec: CheckedSpec, atMs: number, signal: AbortSignal) {
     const { insight, params } = spec
-    const resolved = resolveSpec(insight, params, { site, now: this.clock() })
+    const resolved = resolveSpec(insight, params, { site, now: new Date(atMs) })
     this.deps.onRun?.(site, insight.kind)
     const { rows } = await runSpec(
       { warehouse: this.deps.warehouse, logger: this.logger, requestId: `live-${randomUUID()}`, signal },
@@ -105,6 +133,24 @@ export class LiveQueries {
       fingerprint: canonicalJson(rows),
     }
   }
+}
+
+/**
+ * Whether a spec's meaning depends on when it is resolved: resolved a day later, does it
+ * become another spec (or a refused one)? Asked of the resolution itself rather than of `to`
+ * alone, so every clock-dependent default of every kind counts (now: `to` omitted means now,
+ * `from` omitted a span before it), and an absolute range never does. A day later rather
+ * than a millisecond, so a resolution that only moved at day boundaries would count too.
+ */
+function movesWithClock(
+  insight: AnyInsight,
+  params: Record<string, unknown>,
+  site: string,
+  now: Date,
+  resolvedNow: unknown,
+): boolean {
+  const later = insight.resolve(params, { site, now: new Date(now.getTime() + DAY_MS) })
+  return !('spec' in later) || canonicalJson(later.spec) !== canonicalJson(resolvedNow)
 }
 
 /** A run slot on the first of `keys` with room, waiting for a release while none has. */

@@ -24,6 +24,11 @@ export interface LiveOptions {
   maxMessageBytes: number
   /** A `query` subscription's spec is run again at most once per this interval. */
   queryMinIntervalMs: number
+  /**
+   * A `query` spec whose range moves with the clock (`to` omitted) is also run at every
+   * multiple of this, with or without new data; a divisor of a minute (clock-runs.ts).
+   */
+  queryClockStepMs: number
 }
 
 export const DEFAULT_LIVE_OPTIONS: LiveOptions = {
@@ -39,4 +44,5 @@ export const DEFAULT_LIVE_OPTIONS: LiveOptions = {
   visitorsWindowMs: 5 * 60_000,
   maxMessageBytes: 20 * 1024,
   queryMinIntervalMs: 1_000,
+  queryClockStepMs: 60_000,
 }

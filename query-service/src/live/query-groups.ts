@@ -1,4 +1,4 @@
-import type { SiteWatermark } from '../ports.ts'
+import type { SiteWatermark, Timers } from '../ports.ts'
 
 /** One evaluation of a group's spec: the answer, and what decides whether it changed. */
 export interface Evaluated {
@@ -20,9 +20,15 @@ export interface QueryGroupsDeps {
   watermark: SiteWatermark
   /** A group runs at most once per this interval (trailing: the last change is never lost). */
   minIntervalMs: number
-  now: () => number
-  /** Runs one spec once; aborting kills the warehouse query. */
-  evaluate(site: string, spec: SharedSpec, signal: AbortSignal): Promise<Evaluated>
+  /** The clock runs are resolved at, and the timers of the debounce and of clock runs. */
+  timers: Timers
+  /** Runs one spec once, resolved at `atMs` (a relative range ends there); aborting kills the query. */
+  evaluate(site: string, spec: SharedSpec, atMs: number, signal: AbortSignal): Promise<Evaluated>
+  /**
+   * The first instant after `atMs` at which the spec's answer may change with no new data
+   * (its range moves with the clock), or undefined when only new data can change it.
+   */
+  clockRunAfter(spec: SharedSpec, atMs: number): number | undefined
   /** A run slot charged to one of `keys` (the members' read keys); waits while all are at their cap. */
   acquire(keys: readonly string[], signal: AbortSignal): Promise<() => void>
 }
@@ -40,16 +46,24 @@ interface Group {
   running: boolean
   /** A commit arrived while running: run again once this run is over. */
   dirty: boolean
-  timer?: ReturnType<typeof setTimeout>
+  /** The clock reached `clockRunAfter` of the last run: run again even if no data moved. */
+  clockDue: boolean
+  /** The debounce: a run is due when it fires. */
+  timer?: unknown
+  /** Fires at the next instant the clock alone may change the answer (relative ranges only). */
+  clockTimer?: unknown
   lastStartMs: number
   abort: AbortController
 }
 
 /**
  * Shared runs of live `query` subscriptions (ADR 0029). Subscribers of the same site and
- * canonical spec form one group; a group runs when a member needs a snapshot and when a
- * commit moved its site's watermark, at most once per `minIntervalMs`, and one run serves
- * every member. An update goes out only when the result changed.
+ * canonical spec form one group; a group runs when a member needs a snapshot, when a commit
+ * moved its site's watermark, and, for a spec whose range moves with the clock, when the
+ * clock reaches the instant its answer may change without new data; at most once per
+ * `minIntervalMs`, and one run serves every member. An update goes out only when the result
+ * changed. A group holds at most one debounce timer and one clock timer, both cleared when
+ * its last member leaves or the groups close.
  */
 export class QueryGroups {
   private readonly groups = new Map<string, Group>()
@@ -62,6 +76,13 @@ export class QueryGroups {
   /** Groups alive now (one per distinct site + canonical spec with a subscriber). */
   size(): number {
     return this.groups.size
+  }
+
+  /** Groups waiting for the clock (a relative range): each holds exactly one clock timer. */
+  clockWaiting(): number {
+    let n = 0
+    for (const g of this.groups.values()) if (g.clockTimer !== undefined) n++
+    return n
   }
 
   /**
@@ -80,6 +101,7 @@ export class QueryGroups {
         awaiting: new Set(),
         running: false,
         dirty: false,
+        clockDue: false,
         lastStartMs: Number.NEGATIVE_INFINITY,
         abort: new AbortController(),
       }
@@ -111,8 +133,10 @@ export class QueryGroups {
 
   private dispose(id: string, g: Group): void {
     if (this.groups.get(id) === g) this.groups.delete(id)
-    clearTimeout(g.timer)
+    this.deps.timers.clearTimeout(g.timer)
     g.timer = undefined
+    this.deps.timers.clearTimeout(g.clockTimer)
+    g.clockTimer = undefined
     g.abort.abort()
   }
 
@@ -131,21 +155,42 @@ export class QueryGroups {
       return
     }
     if (g.timer !== undefined) return
-    const delay = Math.max(0, g.lastStartMs + this.deps.minIntervalMs - this.deps.now())
-    g.timer = setTimeout(() => {
+    const delay = Math.max(0, g.lastStartMs + this.deps.minIntervalMs - this.deps.timers.now())
+    g.timer = this.deps.timers.setTimeout(() => {
       g.timer = undefined
       void this.run(id, g)
     }, delay)
+  }
+
+  /**
+   * After a run resolved at `atMs` (failed or not: a failed re-run of a moving range is tried
+   * again by the clock too), waits for the next instant the clock alone may change the answer.
+   * One clock timer per group: each run replaces it, as the run covered every instant before.
+   */
+  private armClock(id: string, g: Group, atMs: number): void {
+    this.deps.timers.clearTimeout(g.clockTimer)
+    g.clockTimer = undefined
+    const next = this.deps.clockRunAfter(g.spec, atMs)
+    if (next === undefined) return
+    g.clockTimer = this.deps.timers.setTimeout(
+      () => {
+        g.clockTimer = undefined
+        g.clockDue = true
+        this.schedule(id, g)
+      },
+      Math.max(0, next - this.deps.timers.now()),
+    )
   }
 
   private async run(id: string, g: Group): Promise<void> {
     if (this.groups.get(id) !== g) return
     g.running = true
     g.dirty = false
-    g.lastStartMs = this.deps.now()
+    g.lastStartMs = this.deps.timers.now()
     // Read before the query runs: rows committed meanwhile may be in the answer, but then a
     // later commit notice runs it again, so no result is ever labelled newer than it is.
     const watermark = this.deps.watermark.forSite(g.site)
+    let atMs: number | undefined
     try {
       const release = await this.deps.acquire(
         [...g.members].map((m) => m.key),
@@ -153,7 +198,11 @@ export class QueryGroups {
       )
       let result: Evaluated
       try {
-        result = await this.deps.evaluate(g.site, g.spec, g.abort.signal)
+        // The instant the range is resolved at is read once the slot is held, so a clock run
+        // that waited for a slot still covers the instant that made it due.
+        atMs = this.deps.timers.now()
+        g.clockDue = false
+        result = await this.deps.evaluate(g.site, g.spec, atMs, g.abort.signal)
       } finally {
         release()
       }
@@ -174,8 +223,9 @@ export class QueryGroups {
     } finally {
       g.running = false
       if (this.groups.get(id) === g) {
+        if (atMs !== undefined) this.armClock(id, g, atMs)
         const moved = g.last === undefined || this.deps.watermark.forSite(g.site) !== g.last.watermark
-        if (g.awaiting.size > 0 || (g.dirty && moved)) this.schedule(id, g)
+        if (g.awaiting.size > 0 || (g.dirty && moved) || g.clockDue) this.schedule(id, g)
       }
     }
   }

@@ -5,7 +5,9 @@ import type { Duplex } from 'node:stream'
 import { LIVE_PATH, LIVE_SUBPROTOCOL } from '@sightline/live-client'
 import type { PubSub } from '@sightline/state'
 import { WebSocketServer } from 'ws'
-import type { ReadKeyResolver, SiteWatermark } from '../ports.ts'
+import { systemTimers } from '../adapters/system-timers.ts'
+import type { ReadKeyResolver, SiteWatermark, Timers } from '../ports.ts'
+import { checkClockStep } from './clock-runs.ts'
 import { LiveConnection } from './connection.ts'
 import { KeyLimits } from './key-limits.ts'
 import { LiveQueries, type LiveQueryDeps } from './live-queries.ts'
@@ -22,6 +24,11 @@ export interface LiveDeps {
   query?: LiveQueryDeps
   options?: Partial<LiveOptions>
   now?: () => number
+  /**
+   * The clock and timers of live query runs (debounce and clock runs); by default Node's, on
+   * `now` when that is given. A test passes a manual one to move time without sleeping.
+   */
+  timers?: Timers
   onBug?: (err: unknown) => void
 }
 
@@ -30,6 +37,8 @@ export interface LiveEndpoint {
   connections(): number
   /** Distinct live query specs being kept up to date (one shared run per watermark each). */
   queryGroups(): number
+  /** Of those, the ones waiting for a clock run (their range moves with the clock). */
+  queryClockTimers(): number
   /** Closes every connection with 1012 (reconnect) and stops accepting upgrades. */
   close(): Promise<void>
 }
@@ -37,13 +46,19 @@ export interface LiveEndpoint {
 export function attachLive(server: Server, deps: LiveDeps): LiveEndpoint {
   const options = { ...DEFAULT_LIVE_OPTIONS, ...deps.options }
   const now = deps.now ?? Date.now
+  checkClockStep(options.queryClockStepMs)
+  const timers = deps.timers ?? (deps.now ? { ...systemTimers, now } : systemTimers)
   const feeds = new SiteFeeds(deps.pubsub, { windowMs: options.visitorsWindowMs, now })
   const limits = new KeyLimits({
     connections: options.maxConnectionsPerKey,
     subscriptions: options.maxSubscriptionsPerKey,
   })
   const queries = deps.query
-    ? new LiveQueries(deps.query, deps.watermark, { minIntervalMs: options.queryMinIntervalMs, now })
+    ? new LiveQueries(deps.query, deps.watermark, {
+        minIntervalMs: options.queryMinIntervalMs,
+        clockStepMs: options.queryClockStepMs,
+        timers,
+      })
     : undefined
   const open = new Set<LiveConnection>()
   let closing = false
@@ -86,6 +101,7 @@ export function attachLive(server: Server, deps: LiveDeps): LiveEndpoint {
   return {
     connections: () => [...open].filter((c) => c.alive).length,
     queryGroups: () => queries?.groupCount() ?? 0,
+    queryClockTimers: () => queries?.clockWaiting() ?? 0,
     async close() {
       closing = true
       server.off('upgrade', onUpgrade)

@@ -9,7 +9,7 @@ interface Feed {
   listeners: Set<EventsListener>
   window: VisitorsWindow
   subscription: Promise<Subscription>
-  cached?: { version: number; atMs: number; data: VisitorsData }
+  cached?: { version: number; validUntilMs: number; data: VisitorsData }
 }
 
 /**
@@ -56,15 +56,20 @@ export class SiteFeeds {
     await this.feeds.get(site)?.subscription
   }
 
-  /** The site's visitors summary; computed at most once per 100 ms per change for all subscribers. */
+  /**
+   * The site's visitors summary, shared by its subscribers: kept for up to 100 ms while
+   * nobody arrives, but never past the instant someone leaves the window, so a departure is
+   * seen on time even when no event comes after it.
+   */
   visitors(site: string): VisitorsData | undefined {
     const feed = this.feeds.get(site)
     if (!feed) return undefined
     const now = this.options.now()
     const c = feed.cached
-    if (c && c.version === feed.window.version && now - c.atMs < 100) return c.data
+    if (c && c.version === feed.window.version && now < c.validUntilMs) return c.data
     const data = feed.window.summary(now)
-    feed.cached = { version: feed.window.version, atMs: now, data }
+    const validUntilMs = Math.min(now + 100, feed.window.nextLeaveMs())
+    feed.cached = { version: feed.window.version, validUntilMs, data }
     return data
   }
 }

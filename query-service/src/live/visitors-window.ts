@@ -55,6 +55,15 @@ export class VisitorsWindow {
     }
   }
 
+  /**
+   * The instant the longest-unseen person leaves the window (Infinity when nobody is in it):
+   * until then, and without an `add`, a summary cannot change.
+   */
+  nextLeaveMs(): number {
+    for (const seen of this.persons.values()) return seen.lastMs + this.windowMs
+    return Number.POSITIVE_INFINITY
+  }
+
   private expire(nowMs: number): void {
     // Insertion order is last-seen order (add re-inserts), so expiry stops at the first fresh one.
     for (const [person, seen] of this.persons) {
