@@ -19,16 +19,31 @@ export interface Attempt {
   outcome: number | 'timeout' | 'network_error'
 }
 
+/**
+ * A bridge's 429: the site is over its events_per_minute quota (ADR 0032). The counters are
+ * shared by every bridge, so another bridge would say the same: the client is told instead.
+ * Plain values, so coalesced requests can share it across request contexts.
+ */
+export interface BridgeRefusal {
+  status: 429
+  /** The bridge's Retry-After header, as sent (undefined if it sent none). */
+  retryAfter: string | undefined
+  /** The bridge's body text (the error contract). */
+  body: string
+}
+
 export type ForwardResult =
   | { ok: true; bridge: Bridge; attempts: Attempt[] }
-  | { ok: false; attempts: Attempt[] }
+  | { ok: false; attempts: Attempt[]; refusal?: BridgeRefusal }
 
 /**
  * Hands a batch to the first bridge, in try order (priority; with `health`, nearest healthy
- * first), that answers 2xx — which a bridge does only once the batch is durable. Any other
- * answer (including 4xx: a bridge with a stale key must not make the edge drop data another
- * bridge would take) moves on to the next. The same batch_id travels on every attempt so a
- * bridge that did persist a batch but answered too late lets the writer drop the duplicate.
+ * first), that answers 2xx — which a bridge does only once the batch is durable. A 429 ends
+ * the attempts (the site's quota is one across bridges) and is returned as `refusal`. Any
+ * other answer (including other 4xx: a bridge with a stale key must not make the edge drop
+ * data another bridge would take) moves on to the next. The same batch_id travels on every
+ * attempt so a bridge that did persist a batch but answered too late lets the writer drop
+ * the duplicate.
  */
 export async function forwardBatch(
   batch: EdgeBatch,
@@ -64,9 +79,18 @@ export async function forwardBatch(
         body,
         signal: abort.signal,
       })
+      attempts.push({ region: bridge.region, url, outcome: response.status })
+      if (response.status === 429) {
+        // The bridge is up and answered for the whole cluster: no health mark, no failover.
+        const text = await response.text().catch(() => '')
+        return {
+          ok: false,
+          attempts,
+          refusal: { status: 429, retryAfter: response.headers.get('retry-after') ?? undefined, body: text },
+        }
+      }
       // Drain so the connection can be reused; the bridge's body is not needed.
       await response.body?.cancel().catch(() => {})
-      attempts.push({ region: bridge.region, url, outcome: response.status })
       if (response.ok) {
         health?.markOk(bridge)
         return { ok: true, bridge, attempts }

@@ -7,6 +7,11 @@ import { channels, type PubSub } from '@sightline/state'
 import type { EventStream } from '@sightline/stream'
 import { migrate, openWarehouse, type Warehouse, type WarehouseConfig } from '@sightline/warehouse'
 import { type DedupConfig, type OpenedDedup, openDedup } from './adapters/dedup.ts'
+import {
+  type OpenedRateCounters,
+  openRateCounters,
+  type RateCountersConfig,
+} from './adapters/rate-counters.ts'
 import { type OpenedStream, openStream, type StreamConfig } from './adapters/stream.ts'
 import { type BridgeAppDeps, createApp, type Readiness } from './app.ts'
 import { closeListener, type ListenerLimits, serveNode } from './http/node-server.ts'
@@ -17,7 +22,7 @@ import type { GeoLookup } from './receiver/geo.ts'
 import { openMaxmindGeo } from './receiver/geo-maxmind.ts'
 import { startWriter, type Writer, type WriterDeps } from './writer/writer.ts'
 
-export type { DedupConfig, StreamConfig }
+export type { DedupConfig, RateCountersConfig, StreamConfig }
 
 export interface PipelineConfig {
   stream: StreamConfig
@@ -26,8 +31,20 @@ export interface PipelineConfig {
   warehouse?: WarehouseConfig
   topic?: string
   group?: string
-  /** What the site store says about each site (retention, keep_ip); defaults apply without it. */
-  sites?: { retentionDays(siteId: string): number; keepIp(siteId: string): boolean }
+  /**
+   * What the site store says about each site (retention, keep_ip, events_per_minute);
+   * defaults apply without it. Called per batch, so a live view's changes apply at once.
+   */
+  sites?: {
+    retentionDays(siteId: string): number
+    keepIp(siteId: string): boolean
+    eventsPerMinute?(siteId: string): number | undefined
+  }
+  /**
+   * Where the receiver counts events for the per-site quota (ADR 0032): `memory` (default;
+   * one limit per receiver process) or `redis` (one limit per site across every bridge).
+   */
+  quotaCounters?: RateCountersConfig
   receiver?: {
     host: string
     port: number
@@ -124,8 +141,15 @@ export async function composePipeline(config: PipelineConfig): Promise<Pipeline>
   }
 
   let bridge: Server | undefined
+  let quotaCounters: OpenedRateCounters | undefined
   if (config.receiver) {
     const r = config.receiver
+    // A quota needs the sites' limits; without them there is nothing to count.
+    const sites = config.sites
+    const eventsPerMinute = sites?.eventsPerMinute
+      ? (siteId: string) => sites.eventsPerMinute?.(siteId)
+      : undefined
+    if (eventsPerMinute) quotaCounters = await openRateCounters(config.quotaCounters)
     const geo: GeoLookup | undefined = r.geoDatabases?.length
       ? await openMaxmindGeo(r.geoDatabases)
       : undefined
@@ -144,6 +168,9 @@ export async function composePipeline(config: PipelineConfig): Promise<Pipeline>
       ...(r.metricsToken ? { metricsToken: r.metricsToken } : {}),
       ...(config.sites ? { keepIp: config.sites.keepIp } : {}),
       ...(config.live ? { onAccepted: publishLive(config.live, log) } : {}),
+      ...(eventsPerMinute && quotaCounters
+        ? { quota: { counters: quotaCounters.counters, eventsPerMinute } }
+        : {}),
     }
     bridge = await listen(createApp(deps).fetch, {
       host: r.host,
@@ -156,6 +183,7 @@ export async function composePipeline(config: PipelineConfig): Promise<Pipeline>
   async function stopInOrder(): Promise<void> {
     stopping = true
     await Promise.all(listeners.map((s) => closeListener(s)))
+    await quotaCounters?.close()
     await writer?.stop()
     await stream.close()
     await dedup?.close()

@@ -40,7 +40,10 @@ export const BridgeConfigSchema = z.object({
     .int()
     .min(1024)
     .default(1024 ** 3),
-  /** Redis for the writer's dedup marks (cluster mode); unset = in memory. */
+  /**
+   * Redis for the writer's dedup marks and the receiver's quota counters (cluster mode:
+   * one events_per_minute limit per site across every bridge); unset = in memory.
+   */
   REDIS_URL: z.string().optional(),
   REDIS_PREFIX: z.string().default('sl:'),
   STREAM_TOPIC: z.string().default('events.v1'),
@@ -67,8 +70,9 @@ export const BridgeConfigSchema = z.object({
   /** Bearer token for GET /metrics (its labels name every site); unset = no /metrics. */
   METRICS_TOKEN: z.string().min(16).optional(),
   /**
-   * The site store file (the embedded install's sightline.json format): per-site retention
-   * and keep_ip. Without it every row gets 395 days and no raw IP is kept.
+   * The site store file (the embedded install's sightline.json format): per-site retention,
+   * keep_ip and events_per_minute. Without it every row gets 395 days, no raw IP is kept and
+   * no site has a quota.
    */
   SITES_FILE: z.string().min(1).optional(),
   /** The metadata database (postgres://… or pglite:<dir>); wins over SITES_FILE and follows changes. */
@@ -121,6 +125,9 @@ export function pipelineConfig(
   return {
     stream,
     dedup: config.REDIS_URL
+      ? { kind: 'redis', url: config.REDIS_URL, prefix: config.REDIS_PREFIX }
+      : { kind: 'memory' },
+    quotaCounters: config.REDIS_URL
       ? { kind: 'redis', url: config.REDIS_URL, prefix: config.REDIS_PREFIX }
       : { kind: 'memory' },
     topic: config.STREAM_TOPIC,

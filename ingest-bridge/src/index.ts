@@ -1,4 +1,9 @@
 export { openDedup } from './adapters/dedup.ts'
+export {
+  openRateCounters,
+  QUOTA_COMMAND_TIMEOUT_MS,
+  type RateCountersConfig,
+} from './adapters/rate-counters.ts'
 export { DEFAULT_SPOOL_BYTES, ensureKafkaTopics, openStream, TOPICS_FILE } from './adapters/stream.ts'
 export type { BridgeAppDeps, Readiness } from './app.ts'
 export { createApp } from './app.ts'
@@ -21,6 +26,7 @@ export { dbipCityPaths, openMaxmindGeo } from './receiver/geo-maxmind.ts'
 export { splitByPerson } from './receiver/per-person.ts'
 export { dropRawIps } from './receiver/raw-ip.ts'
 export { ReplayGuard } from './receiver/replay-guard.ts'
+export type { SiteQuota } from './receiver/site-quota.ts'
 export { SpoolFullError, type SpoolStatus, spoolingStream } from './spool/spooling-stream.ts'
 export { decodeRecords, insertToken } from './writer/decode.ts'
 export { refillDedupFromWarehouse } from './writer/dedup-recovery.ts'

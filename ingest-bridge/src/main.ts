@@ -8,8 +8,8 @@ import { createLogger } from './logger.ts'
 
 const config = loadBridgeConfig(process.env)
 const { log } = createLogger('ingest-bridge', config.LOG_LEVEL)
-// Per-site retention and keep_ip: from the metadata database (followed live, polled every
-// second), or a sites file read once, or the defaults.
+// Per-site retention, keep_ip and events_per_minute: from the metadata database (followed
+// live, polled every second), or a sites file read once, or the defaults.
 const catalog = config.METADATA_URL
   ? await openSiteCatalog(await openSiteStore(config.METADATA_URL), {
       onError: (err) => log('warn', 'metadata poll failed; serving the last snapshot', { err: String(err) }),

@@ -2,19 +2,26 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { responseContractProblems } from '@sightline/http'
+import { memoryCounters } from '@sightline/state'
 import { segmentLogStream } from '@sightline/stream'
 import { afterAll, describe, expect, it } from 'vitest'
-import { Counters, createApp } from '../src/index.ts'
+import { Counters, createApp, type SiteQuota } from '../src/index.ts'
 import { edgeBatch, SIGNING_KEYS, signedRequest } from './edge-batches.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-contract-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function bridge() {
+function bridge(quota?: SiteQuota) {
   const stream = segmentLogStream({ dir: mkdtempSync(join(dir, 's-')) })
   return {
     stream,
-    app: createApp({ stream, topic: 'events.v1', signingKeys: SIGNING_KEYS, counters: new Counters() }),
+    app: createApp({
+      stream,
+      topic: 'events.v1',
+      signingKeys: SIGNING_KEYS,
+      counters: new Counters(),
+      ...(quota ? { quota } : {}),
+    }),
   }
 }
 
@@ -60,6 +67,15 @@ describe('bridge error contract', () => {
           },
         })
         return bridge().app.request('/v1/ingest', { method: 'POST', body, duplex: 'half' } as RequestInit)
+      },
+    ],
+    [
+      'site over its events_per_minute quota',
+      async () => {
+        const { app } = bridge({ counters: memoryCounters(), eventsPerMinute: () => 500 })
+        const ids = Array.from({ length: 500 }, (_, i) => `full-${i}`)
+        await app.request('/v1/ingest', await signedRequest(JSON.stringify(edgeBatch(ids))))
+        return app.request('/v1/ingest', await signedRequest(JSON.stringify(edgeBatch(['one-more']))))
       },
     ],
     ['metrics without its token', async () => bridge().app.request('/metrics')],

@@ -1,5 +1,5 @@
 // `npm run admin -- --help` and `… <group> --help`: every command, every setting.
-import { SITE_SETTINGS } from '@sightline/metadata'
+import { MIN_EVENTS_PER_MINUTE, SITE_SETTINGS } from '@sightline/metadata'
 
 const GLOBAL = `Options for every command:
   --data-dir <dir>        the install (default .sightline, or SIGHTLINE_DATA_DIR)
@@ -16,12 +16,13 @@ export const HELP: Record<string, string> = {
   list                               every site with its keys (read keys by id)
   show <site>                        one site's settings and keys
   create <site> [--name <name>] [--time-zone <zone>] [--retention-days <days>]
-                                     a new site with a write key and a read key (the
+         [--events-per-minute <n>]   a new site with a write key and a read key (the
                                      read key is shown once); "sites add" is the same
   set <site> <setting> <value>       change one setting:
 ${SITE_SETTINGS.map((s) => `                                       ${s}`).join('\n')}
                                      booleans: on/off, true/false; allowed_origins:
-                                     comma-separated origins, or *
+                                     comma-separated origins, or *; events_per_minute:
+                                     0 (unlimited) or at least ${MIN_EVENTS_PER_MINUTE}
   retention <site> <days>            the same as "set <site> retention_days <days>"`,
   keys: `admin keys <command>
   list <site>                        the site's write keys and read key ids

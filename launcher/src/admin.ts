@@ -21,6 +21,7 @@ const { values, positionals } = parseArgs({
     name: { type: 'string' },
     'time-zone': { type: 'string' },
     'retention-days': { type: 'string' },
+    'events-per-minute': { type: 'string' },
     read: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
     event: { type: 'string' },
@@ -113,6 +114,7 @@ function describe(v: SiteView): string {
     `  allowed_origins  ${s.allowed_origins.join(', ') || '(none: browsers refused)'}`,
     `  rate_limit       per_key_per_minute ${s.rate_limit.per_key_per_minute}, per_ip_per_minute ${s.rate_limit.per_ip_per_minute}`,
     `  keep_ip ${s.privacy.keep_ip}   cookieless ${s.privacy.cookieless}   block_bots ${s.block_bots}`,
+    `  events_per_minute ${s.events_per_minute || 'unlimited'}`,
   ].join('\n')
 }
 const show = (answer: unknown, text: () => string) =>
@@ -158,6 +160,7 @@ switch (`${group} ${command}`) {
         ...(values.name ? { name: values.name } : {}),
         ...(values['time-zone'] ? { time_zone: values['time-zone'] } : {}),
         ...(values['retention-days'] ? { retention_days: Number(values['retention-days']) } : {}),
+        ...(values['events-per-minute'] ? { events_per_minute: Number(values['events-per-minute']) } : {}),
       }),
     )
     break

@@ -159,6 +159,9 @@ export async function runCluster(argv: string[]): Promise<never> {
           BRIDGE_ROLES: 'receiver',
           STREAM_DIR: join(layout.root, name),
           KAFKA_BROKERS: broker!.brokers.join(','),
+          // The per-site quota's counters: shared, so the bridges enforce one limit per site.
+          REDIS_URL: config.redisUrl,
+          REDIS_PREFIX: redisPrefix,
           SIGNING_KEYS: JSON.stringify({ [state.signing.key_id]: state.signing.key }),
           SITES_FILE: layout.state,
           METRICS_TOKEN: state.metrics_token,

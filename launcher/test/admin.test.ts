@@ -76,9 +76,9 @@ describe('admin: kv sync against wrangler local persistence', () => {
     const state = JSON.parse(readFileSync(path, 'utf8'))
     expect(state.sites).toBeUndefined()
     expect(state.local_read_keys.demo).toMatch(/^rk_/)
-    expect(run('sites', 'create', 'shop', '--time-zone', 'Europe/Berlin')).toMatch(
-      /added shop: .*read key rk_\S+ \(shown once/,
-    )
+    expect(
+      run('sites', 'create', 'shop', '--time-zone', 'Europe/Berlin', '--events-per-minute', '600'),
+    ).toMatch(/added shop: .*read key rk_\S+ \(shown once/)
     // The read key is nowhere on disk in the clear: not in the state file, not in the database.
     expect(readFileSync(path, 'utf8')).not.toMatch(/"shop"/)
     for (const [setting, value] of [
@@ -103,8 +103,11 @@ describe('admin: kv sync against wrangler local persistence', () => {
       /allowed_origins\s+https:\/\/shop\.example/,
       /per_key_per_minute 1000, per_ip_per_minute 50/,
       /keep_ip true\s+cookieless true\s+block_bots true/,
+      /events_per_minute 600/,
     ])
       expect(shown).toMatch(line)
+    expect(run('sites', 'set', 'shop', 'events_per_minute', '1200')).toMatch(/events_per_minute = 1200/)
+    expect(() => run('sites', 'set', 'shop', 'events_per_minute', '100')).toThrow(/at least 500/)
     expect(() => run('sites', 'set', 'shop', 'block_bots', 'maybe')).toThrow(/block_bots: cannot use/)
     expect(run('goals', 'create', 'shop', 'Signup', '--event', 'signup')).toMatch(/goal 1 "Signup" created/)
     expect(run('goals', 'list', 'shop')).toMatch(/^1\tSignup\tevent signup$/m)
@@ -129,7 +132,9 @@ describe('admin: kv sync against wrangler local persistence', () => {
       expect(r.stdout).toContain(`admin ${group} <command>`)
       expect(r.stderr).toBe('')
     }
-    expect(run('sites', '--help').stdout).toContain('rate_limit.per_ip_per_minute')
+    const sitesHelp = run('sites', '--help').stdout
+    expect(sitesHelp).toContain('rate_limit.per_ip_per_minute')
+    expect(sitesHelp).toMatch(/events_per_minute:\s+0 \(unlimited\) or at least 500/)
     const bad = run('sites', 'frobnicate')
     expect(bad.status).toBe(1)
     expect(bad.stderr).toMatch(/unknown command "sites frobnicate"/)

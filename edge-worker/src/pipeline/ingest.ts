@@ -1,10 +1,17 @@
-import type { EdgeBatch, EdgeRejection, Rejection } from '@sightline/contracts'
+import {
+  type EdgeBatch,
+  type EdgeRejection,
+  ERROR_STATUS,
+  type ErrorCode,
+  isErrorCode,
+  type Rejection,
+} from '@sightline/contracts'
 import type { Context } from 'hono'
 import { extractWriteKey, isPlausibleWriteKey } from '../auth.ts'
 import { requestPlace } from '../bridge-health.ts'
 import type { ForwardCoalescer } from '../coalesce.ts'
 import { refusalsAsRejections } from '../enrich/refusals.ts'
-import { type ForwardDeps, forwardBatch } from '../forward.ts'
+import { type BridgeRefusal, type ForwardDeps, forwardBatch } from '../forward.ts'
 import { type AppEnv, fail } from '../respond.ts'
 import { isRevoked, type Site, type SiteDirectory } from '../sites.ts'
 import type { DecodedRequest, Enricher, Guard, PreAuthGuard, Surface } from './surface.ts'
@@ -140,6 +147,7 @@ async function ingestDecoded(
   // goes away first.
   keepAlive(c, shared)
   const forwarded = await shared
+  if (!forwarded.ok && forwarded.refusal) return passRefusal(c, forwarded.refusal, deps.retryAfterSeconds)
   if (!forwarded.ok) {
     console.warn(
       JSON.stringify({
@@ -160,6 +168,26 @@ async function ingestDecoded(
   const outcome = { accepted: batch.events.length, rejected, requestId }
   if (active.respond) return active.respond(c, outcome)
   return c.json({ ok: true, accepted: outcome.accepted, rejected, request_id: requestId })
+}
+
+/**
+ * A bridge's 429 (the site's quota, ADR 0032) as this client's answer: the bridge's code,
+ * message and Retry-After, under this request's own id — a coalesced batch went out under
+ * another member's, and the body's request_id must match the header. An unreadable body
+ * still gets a 429 with the contract's shape.
+ */
+function passRefusal(c: Context<AppEnv>, refusal: BridgeRefusal, defaultRetryAfter: number): Response {
+  let code: ErrorCode = 'rate_limited'
+  let message = 'the ingest bridge refused the batch for now; retry after Retry-After'
+  try {
+    const error = (JSON.parse(refusal.body) as { error?: { code?: unknown; message?: unknown } }).error
+    if (isErrorCode(error?.code) && ERROR_STATUS[error.code] === refusal.status) code = error.code
+    if (typeof error?.message === 'string' && error.message !== '') message = error.message.slice(0, 500)
+  } catch {
+    // Not JSON: the defaults above.
+  }
+  const retryAfter = Number(refusal.retryAfter)
+  return fail(c, code, message, {}, retryAfter >= 1 ? retryAfter : defaultRetryAfter)
 }
 
 /** Keeps the refused event's own bytes (truncated) next to the reason. */

@@ -1,8 +1,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type EdgeBatch, SIGNATURE_HEADER, verifyBody } from '@sightline/contracts'
+import { type EdgeBatch, errorBody, SIGNATURE_HEADER, verifyBody } from '@sightline/contracts'
 import type { TestProject } from 'vitest/node'
-import { type BridgeMode, type RecordedAttempt, SLOW_BRIDGE_MS, TEST_SIGNING } from '../support/constants.ts'
+import {
+  type BridgeMode,
+  QUOTA_MESSAGE,
+  QUOTA_RETRY_AFTER_S,
+  type RecordedAttempt,
+  SLOW_BRIDGE_MS,
+  TEST_SIGNING,
+} from '../support/constants.ts'
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -16,8 +23,13 @@ async function readAll(req: IncomingMessage): Promise<Uint8Array> {
   return new Uint8Array(Buffer.concat(chunks))
 }
 
-function json(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value))
+function json(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(value))
 }
 
 /**
@@ -31,7 +43,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const url = new URL(req.url ?? '/', 'http://bridge')
     const logMatch = /^\/__log\/([\w-]+)$/.exec(url.pathname)
     if (req.method === 'GET' && logMatch) return json(res, 200, log.get(logMatch[1]!) ?? [])
-    const match = /^\/b\/([\w-]+)\/(ok|fail|timeout|reject|slow)\/v1\/ingest$/.exec(url.pathname)
+    const match = /^\/b\/([\w-]+)\/(ok|fail|timeout|reject|slow|quota)\/v1\/ingest$/.exec(url.pathname)
     if (req.method !== 'POST' || !match) return json(res, 404, { error: 'not found' })
     const [, namespace, mode] = match as unknown as [string, string, BridgeMode]
     const body = await readAll(req)
@@ -58,6 +70,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (mode === 'fail') return json(res, 500, { error: { code: 'internal' } })
     if (mode === 'reject') return json(res, 401, { error: { code: 'invalid_signature' } })
     if (mode === 'timeout') return // never answers; the edge's per-attempt timeout must fire
+    if (mode === 'quota') {
+      // As the real receiver answers a site over its events_per_minute (errorBody's shape).
+      const requestId = String(req.headers['x-request-id'] ?? 'unknown')
+      return json(res, 429, errorBody('site_quota_exceeded', QUOTA_MESSAGE, requestId), {
+        'retry-after': String(QUOTA_RETRY_AFTER_S),
+        'x-request-id': requestId,
+      })
+    }
     if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, SLOW_BRIDGE_MS))
     return json(res, 200, { ok: true })
   })

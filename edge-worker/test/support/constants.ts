@@ -9,7 +9,11 @@ export const TEST_SITE = { site_id: 'site_test', write_keys: ['wk_test_primary',
  * Test bridge behaviour is chosen by URL path (`/b/<namespace>/<mode>`), not by shared
  * mutable switches, so test files running in parallel cannot disturb one another.
  */
-export type BridgeMode = 'ok' | 'fail' | 'timeout' | 'reject' | 'slow'
+export type BridgeMode = 'ok' | 'fail' | 'timeout' | 'reject' | 'slow' | 'quota'
+
+/** What a `quota` bridge answers: 429 with this Retry-After and a site_quota_exceeded body. */
+export const QUOTA_RETRY_AFTER_S = 17
+export const QUOTA_MESSAGE = 'site site_test is over its quota of 600 events per minute'
 
 /** How long a `slow` bridge takes to answer 200: long enough for concurrent requests to queue. */
 export const SLOW_BRIDGE_MS = 300

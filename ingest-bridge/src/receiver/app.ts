@@ -17,6 +17,7 @@ import { nodeMacVerifier } from './node-hmac.ts'
 import { splitByPerson } from './per-person.ts'
 import { dropRawIps } from './raw-ip.ts'
 import { ReplayGuard, signedAt } from './replay-guard.ts'
+import { type SiteQuota, siteQuotaGate } from './site-quota.ts'
 
 export interface ReceiverDeps {
   stream: EventStream
@@ -38,12 +39,14 @@ export interface ReceiverDeps {
   replays?: ReplayGuard
   /** Told about every batch once it is durable (the live fan-out); must not throw or block. */
   onAccepted?: (batch: EdgeBatch) => void
+  /** The per-site events_per_minute quota (ADR 0032); without it nothing is limited here. */
+  quota?: SiteQuota
 }
 
 const encoder = new TextEncoder()
 
 /**
- * POST /v1/ingest: cap → verify → append → 2xx. The 2xx is the delivery contract: it is sent
+ * POST /v1/ingest: cap → verify → quota → append → 2xx. The 2xx is the delivery contract: it is sent
  * only after the stream says the batch is durable, so the edge may tell the client "yes".
  * The record value is the signed body as received — no re-serialisation on the hot path
  * (only a batch carrying geo hints or raw IPs is rewritten, see geo.ts and raw-ip.ts).
@@ -55,11 +58,12 @@ export function receiverRoutes(deps: ReceiverDeps): Hono<RequestIdEnv> {
   const keepIp = deps.keepIp ?? (() => false)
   deps.counters.describe('sightline_bridge_batches_total', 'Edge batches by outcome')
   deps.counters.describe('sightline_bridge_events_total', 'Events appended to the stream')
+  const admit = deps.quota ? siteQuotaGate(deps.quota, deps.counters, deps.log) : undefined
 
   app.post('/v1/ingest', async (c) => {
-    const refuse = (code: ErrorCode, message: string) => {
+    const refuse = (code: ErrorCode, message: string, retryAfterS?: number) => {
       deps.counters.inc('sightline_bridge_batches_total', { outcome: code })
-      return renderError(c, code, message)
+      return renderError(c, code, message, retryAfterS === undefined ? {} : { retryAfterS })
     }
     // Before the signature: an unsigned sender must not get to make us hold more than this.
     const declared = Number(c.req.header('content-length') ?? '0')
@@ -88,6 +92,12 @@ export function receiverRoutes(deps: ReceiverDeps): Hono<RequestIdEnv> {
       return c.json({ ok: true, batch_id: batchId, duplicate: true })
     }
     if (verdict === 'too_old') return refuse('stale_signature', 'signature is older than the replay memory')
+    // After the replay check (a retry of a durable batch is not charged twice), before the
+    // append: a refused batch is not stored at all, so the client may send it again as it is.
+    const admission = admit ? await admit(siteId, batch.value.events.length, now()) : undefined
+    if (admission && !admission.ok) {
+      return refuse('site_quota_exceeded', admission.message, admission.retryAfterS)
+    }
 
     const scrubbed = !keepIp(siteId) && dropRawIps(batch.value)
     const value =
@@ -104,6 +114,8 @@ export function receiverRoutes(deps: ReceiverDeps): Hono<RequestIdEnv> {
       deps.onAccepted?.(batch.value)
       return c.json({ ok: true, batch_id: batchId, partition, offset: baseOffset })
     } catch (err) {
+      // Not durable here: the edge sends the batch to another bridge, which charges it again.
+      await admission?.refund()
       if (err instanceof SpoolFullError) {
         deps.counters.inc('sightline_bridge_batches_total', { outcome: 'spool_full' })
         return renderError(c, 'not_durable', err.message, { retryAfterS: err.retryAfterS })

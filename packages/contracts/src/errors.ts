@@ -29,6 +29,7 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   query_too_large: 422,
   rate_limited: 429,
+  site_quota_exceeded: 429,
   internal: 500,
   not_durable: 503,
   no_bridge_available: 503,

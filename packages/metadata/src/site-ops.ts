@@ -140,7 +140,7 @@ export async function setSetting(
   return stored.ok
     ? {
         ...stored,
-        message: `${siteId}: ${setting} = ${JSON.stringify(value)}${settingNote(setting as SiteSetting)}`,
+        message: `${siteId}: ${setting} = ${JSON.stringify(value)}${settingNote(setting as SiteSetting, value)}`,
       }
     : stored
 }
@@ -150,8 +150,10 @@ export function setRetention(store: SiteStore, siteId: string, days: number): Pr
   return setSetting(store, siteId, 'retention_days', days)
 }
 
-function settingNote(setting: SiteSetting): string {
-  return setting === 'retention_days' ? ' (applies to rows written from now on)' : ''
+function settingNote(setting: SiteSetting, value: unknown): string {
+  if (setting === 'retention_days') return ' (applies to rows written from now on)'
+  if (setting === 'events_per_minute' && value === 0) return ' (unlimited)'
+  return ''
 }
 
 function typedValue(setting: SiteSetting, raw: string | number | boolean | readonly string[]): unknown {
@@ -161,7 +163,8 @@ function typedValue(setting: SiteSetting, raw: string | number | boolean | reado
       return typeof raw === 'string' ? raw : undefined
     case 'retention_days':
     case 'rate_limit.per_key_per_minute':
-    case 'rate_limit.per_ip_per_minute': {
+    case 'rate_limit.per_ip_per_minute':
+    case 'events_per_minute': {
       const n =
         typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN
       return Number.isNaN(n) ? undefined : n

@@ -1,3 +1,4 @@
+import { LIMITS } from '@sightline/contracts'
 import * as z from 'zod'
 
 /** Ids are URL path segments, KV values and ClickHouse values: keep them boring. */
@@ -23,6 +24,21 @@ function isIanaZone(zone: string): boolean {
 
 const key = z.string().min(1).max(200)
 
+/**
+ * The smallest non-zero `events_per_minute`: one full batch. The bridge accepts or refuses a
+ * batch whole (ADR 0032), so a limit below the largest batch would refuse such a batch forever.
+ */
+export const MIN_EVENTS_PER_MINUTE = LIMITS.maxEventsPerBatch
+
+export const EventsPerMinuteSchema = z
+  .number()
+  .int()
+  .min(0)
+  .refine(
+    (n) => n === 0 || n >= MIN_EVENTS_PER_MINUTE,
+    `must be 0 (unlimited) or at least ${MIN_EVENTS_PER_MINUTE} (one full batch)`,
+  )
+
 export const RateLimitSchema = z.object({
   per_key_per_minute: z.number().int().positive().default(60_000),
   // Generous: one server SDK or a NAT'd office is one IP; this is an abuse brake, not a quota.
@@ -38,7 +54,8 @@ export const PrivacySchema = z.object({
 
 /**
  * One site, everywhere: the edge reads its projection (see edgeView), the writer its
- * retention and keep_ip, the query service its time zone. Defaults are what a new site gets.
+ * retention, the receiver keep_ip and events_per_minute, the query service its time zone.
+ * Defaults are what a new site gets.
  * Read keys are not part of it: they are secrets the store keeps only as hashes (port.ts).
  */
 /** The settings `sites set` can change, by the name users type. */
@@ -52,6 +69,7 @@ export const SITE_SETTINGS = [
   'keep_ip',
   'cookieless',
   'block_bots',
+  'events_per_minute',
 ] as const
 export type SiteSetting = (typeof SITE_SETTINGS)[number]
 
@@ -73,6 +91,11 @@ export const SiteSchema = z.object({
   privacy: PrivacySchema.default({ keep_ip: false, cookieless: false }),
   /** Refuse (instead of label) events judged to be bots; counted either way. */
   block_bots: z.boolean().default(false),
+  /**
+   * The site's quota, enforced by the bridges over shared counters (ADR 0032); 0 = unlimited.
+   * Not the edge's per-key / per-IP brakes (rate_limit), which each edge location keeps itself.
+   */
+  events_per_minute: EventsPerMinuteSchema.default(0),
   write_keys: z.array(key).min(1),
   /** Kept (not deleted) so the edge answers "revoked" instead of "unknown". */
   revoked_keys: z.array(key).default([]),
@@ -106,5 +129,7 @@ export function siteSettingsIndex(sites: readonly Site[]) {
   return {
     retentionDays: (siteId: string) => byId.get(siteId)?.retention_days ?? DEFAULT_RETENTION_DAYS,
     keepIp: (siteId: string) => byId.get(siteId)?.privacy.keep_ip ?? false,
+    /** undefined (a site it does not know) and 0 both mean no quota. */
+    eventsPerMinute: (siteId: string) => byId.get(siteId)?.events_per_minute,
   }
 }

@@ -68,10 +68,14 @@ describe('site schema', () => {
       privacy: { keep_ip: false, cookieless: false },
       rate_limit: { per_key_per_minute: 60_000, per_ip_per_minute: 6_000 },
       block_bots: false,
+      events_per_minute: 0,
       revoked_keys: [],
     })
     for (const bad of [
       { time_zone: '+05:30' },
+      { events_per_minute: -1 },
+      { events_per_minute: 499 },
+      { events_per_minute: 1.5 },
       { time_zone: 'Mars/Base' },
       { retention_days: 0 },
       { site_id: 'Bad Id' },
@@ -161,6 +165,7 @@ describe.each(adapters)('site store (%s)', (name, open) => {
       keep_ip: ['on', true],
       cookieless: ['true', true],
       block_bots: ['yes', true],
+      events_per_minute: ['1200', 1200],
     }
     expect(Object.keys(values).sort()).toEqual([...SITE_SETTINGS].sort())
     for (const [setting, [raw]] of Object.entries(values)) {
@@ -175,6 +180,13 @@ describe.each(adapters)('site store (%s)', (name, open) => {
       rate_limit: { per_key_per_minute: 100, per_ip_per_minute: 10 },
       privacy: { keep_ip: true, cookieless: true },
       block_bots: true,
+      events_per_minute: 1200,
+    })
+    // 0 turns the quota off again; below one full batch it is refused (ADR 0032).
+    expect(await setSetting(store, 'demo', 'events_per_minute', 0)).toMatchObject({
+      ok: true,
+      site: { events_per_minute: 0 },
+      message: expect.stringMatching(/unlimited/),
     })
     for (const [setting, raw] of [
       ['retention_days', '0'],
@@ -182,6 +194,8 @@ describe.each(adapters)('site store (%s)', (name, open) => {
       ['time_zone', 'utc'],
       ['block_bots', 'maybe'],
       ['rate_limit.per_ip_per_minute', '0'],
+      ['events_per_minute', '100'],
+      ['events_per_minute', '-500'],
       ['colour', 'blue'],
     ] as const)
       expect((await setSetting(store, 'demo', setting, raw)).ok, `${setting}=${raw}`).toBe(false)
@@ -226,6 +240,7 @@ describe.each(adapters)('site store (%s)', (name, open) => {
       const added = await addSite(store, 'live', 'Live', newKey, {
         retention_days: 7,
         privacy: { keep_ip: true },
+        events_per_minute: 600,
       })
       expect(await store.version()).toBeGreaterThan(v0)
       // The poller picks it up by itself.
@@ -233,11 +248,17 @@ describe.each(adapters)('site store (%s)', (name, open) => {
       while (catalog.sites().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
       expect(catalog.settings.retentionDays('live')).toBe(7)
       expect(catalog.settings.keepIp('live')).toBe(true)
+      expect(catalog.settings.eventsPerMinute('live')).toBe(600)
+      expect(catalog.settings.eventsPerMinute('demo')).toBe(0)
+      expect(catalog.settings.eventsPerMinute('unknown')).toBeUndefined()
       expect(await catalog.readKeys.resolve(added.ok ? added.key! : '')).toEqual({ siteIds: ['live'] })
       await revokeKey(store, added.ok ? added.key! : '')
       expect(await catalog.refresh()).toBe(true)
       expect(await catalog.readKeys.resolve(added.ok ? added.key! : '')).toBeUndefined()
-      expect(catalog.edgeSites().find((s) => s.site_id === 'live')).not.toHaveProperty('retention_days')
+      // The edge does not enforce the quota: it stays out of the edge view.
+      const edgeLive = catalog.edgeSites().find((s) => s.site_id === 'live')
+      expect(edgeLive).not.toHaveProperty('retention_days')
+      expect(edgeLive).not.toHaveProperty('events_per_minute')
       expect(await catalog.refresh()).toBe(false)
     } finally {
       catalog.stop()
@@ -287,7 +308,7 @@ describe('migrations', () => {
     const { migrateMetadata } = await import('../src/sql/migrate.ts')
     expect(await migrateMetadata(sql)).toEqual([])
     const { rows } = await sql.query<{ id: number }>('SELECT id FROM schema_migrations ORDER BY id')
-    expect(rows.map((r) => r.id)).toEqual([1, 2])
+    expect(rows.map((r) => r.id)).toEqual([1, 2, 3])
     const again = sqlSiteStore(sql)
     expect((await again.list()).map((s) => s.site_id)).toEqual(['kept'])
     await again.close()

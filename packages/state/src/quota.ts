@@ -18,15 +18,17 @@ export interface QuotaDecision {
  * Pure: given the window counts *after* `cost` was added, how many of the `cost` events
  * fit under `limit` per window on a sliding-window estimate. Refused events are not the
  * site's usage (the caller gives them back), so a flood does not lock out a site's normal
- * traffic in the next window.
+ * traffic in the next window. With `allOrNothing`, a request that does not fit entirely
+ * is refused entirely (`accepted` 0): for callers that cannot take part of a request.
  */
 export function decideQuota(
   count: WindowCount,
-  request: { limit: number; cost: number; now: number },
+  request: { limit: number; cost: number; now: number; allOrNothing?: boolean },
 ): QuotaDecision {
   const { limit, cost, now } = request
   const before = slidingWindowCount(count, now) - cost
-  const accepted = Math.max(0, Math.min(cost, Math.floor(limit - before)))
+  const fits = Math.max(0, Math.min(cost, Math.floor(limit - before)))
+  const accepted = request.allOrNothing && fits < cost ? 0 : fits
   const windowEnd = count.windowStart + count.windowMs
   return {
     allowed: accepted === cost,
@@ -45,6 +47,8 @@ export interface SiteQuotaRequest {
   /** Events in this request. */
   cost: number
   now?: number
+  /** Refuse the whole request when not all of it fits (see decideQuota). */
+  allOrNothing?: boolean
 }
 
 /** The counter name the quota uses; `events per minute` dashboards read the same one. */
@@ -53,7 +57,7 @@ const MINUTE = 60_000
 
 /**
  * The per-site quota check for the bridge: one round trip when the events fit, two when some
- * are refused (they are given back). Fails open: with the counters unreachable every event
+ * are refused (they are given back; with `allOrNothing`, all of the request's). Fails open: with the counters unreachable every event
  * is accepted and `degraded` says so (analytics prefers counting to refusing).
  */
 export async function checkSiteQuota(
@@ -66,11 +70,32 @@ export async function checkSiteQuota(
   if (limit <= 0 || request.cost <= 0) return { ...open, degraded: false }
   try {
     const count = await counters.add(request.siteId, EVENTS_COUNTER, MINUTE, request.cost, now)
-    const decision = decideQuota(count, { limit, cost: request.cost, now })
+    const decision = decideQuota(count, {
+      limit,
+      cost: request.cost,
+      now,
+      allOrNothing: request.allOrNothing ?? false,
+    })
     const refused = request.cost - decision.accepted
     if (refused > 0) await counters.add(request.siteId, EVENTS_COUNTER, MINUTE, -refused, now).catch(() => {})
     return decision
   } catch {
     return { ...open, degraded: true }
   }
+}
+
+/**
+ * Takes back what a check charged, for a request that was then not kept (the bridge could
+ * not make it durable, so the edge sends it to another bridge, which charges it again). Pass
+ * the check's `now`, so the same window is credited. A check that charged nothing (no limit,
+ * degraded) is not refunded. Best effort: a failure leaves the site charged for events it did
+ * not get, until the window passes.
+ */
+export async function refundSiteQuota(
+  counters: RateCounters,
+  request: { siteId: string; decision: QuotaDecision; now: number },
+): Promise<void> {
+  const { decision } = request
+  if (decision.limit <= 0 || decision.degraded || decision.accepted <= 0) return
+  await counters.add(request.siteId, EVENTS_COUNTER, MINUTE, -decision.accepted, request.now).catch(() => {})
 }

@@ -6,7 +6,11 @@ export interface SiteCatalog {
   /** The query service's ReadKeyResolver: answers from memory, by the key's hash. */
   readKeys: { resolve(readKey: string): Promise<{ siteIds: string[] } | undefined> }
   /** The writer's and receiver's per-site settings (composePipeline's `sites`). */
-  settings: { retentionDays(siteId: string): number; keepIp(siteId: string): boolean }
+  settings: {
+    retentionDays(siteId: string): number
+    keepIp(siteId: string): boolean
+    eventsPerMinute(siteId: string): number | undefined
+  }
   sites(): Site[]
   edgeSites(): EdgeSite[]
   version(): number
@@ -62,6 +66,7 @@ export async function openSiteCatalog(
     settings: {
       retentionDays: (siteId) => index.retentionDays(siteId),
       keepIp: (siteId) => index.keepIp(siteId),
+      eventsPerMinute: (siteId) => index.eventsPerMinute(siteId),
     },
     sites: () => snapshot.sites,
     edgeSites: () => snapshot.sites.map(edgeView),

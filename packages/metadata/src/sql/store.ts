@@ -18,6 +18,7 @@ const keyId = (hash: string) => hash.slice(0, 12)
 
 const SITE_COLUMNS = `s.site_id, s.workspace_id, s.name, s.time_zone, s.retention_days, s.allowed_origins,
   s.rate_per_key_per_minute, s.rate_per_ip_per_minute, s.keep_ip, s.cookieless, s.block_bots,
+  s.events_per_minute,
   coalesce((SELECT array_agg(w.key ORDER BY w.seq) FROM write_keys w
             WHERE w.site_id = s.site_id AND w.revoked_at IS NULL), '{}') AS write_keys,
   coalesce((SELECT array_agg(w.key ORDER BY w.seq) FROM write_keys w
@@ -35,6 +36,7 @@ interface SiteRow {
   keep_ip: boolean
   cookieless: boolean
   block_bots: boolean
+  events_per_minute: number
   write_keys: string[]
   revoked_keys: string[]
 }
@@ -53,6 +55,7 @@ function toSite(r: SiteRow): Site {
     },
     privacy: { keep_ip: r.keep_ip, cookieless: r.cookieless },
     block_bots: r.block_bots,
+    events_per_minute: r.events_per_minute,
     write_keys: r.write_keys,
     revoked_keys: r.revoked_keys,
   })
@@ -157,6 +160,7 @@ export function sqlSiteStore(sql: Sql, options: SqlStoreOptions = {}): SiteStore
           site.privacy.keep_ip,
           site.privacy.cookieless,
           site.block_bots,
+          site.events_per_minute,
         ]
         if (mode === 'create') {
           if (scope === undefined) {
@@ -166,15 +170,17 @@ export function sqlSiteStore(sql: Sql, options: SqlStoreOptions = {}): SiteStore
           }
           await q.query(
             `INSERT INTO sites (site_id, workspace_id, name, time_zone, retention_days, allowed_origins,
-               rate_per_key_per_minute, rate_per_ip_per_minute, keep_ip, cookieless, block_bots)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+               rate_per_key_per_minute, rate_per_ip_per_minute, keep_ip, cookieless, block_bots,
+               events_per_minute)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
             values,
           )
         } else {
           await q.query(
             `UPDATE sites SET workspace_id = $2, name = $3, time_zone = $4, retention_days = $5,
                allowed_origins = $6, rate_per_key_per_minute = $7, rate_per_ip_per_minute = $8,
-               keep_ip = $9, cookieless = $10, block_bots = $11, updated_at = now()
+               keep_ip = $9, cookieless = $10, block_bots = $11, events_per_minute = $12,
+               updated_at = now()
              WHERE site_id = $1`,
             values,
           )

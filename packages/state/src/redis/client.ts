@@ -7,6 +7,12 @@ export interface RedisConnectOptions {
   maxReconnectDelayMs?: number
   /** Extra ioredis options (tests, TLS). */
   redis?: RedisOptions
+  /**
+   * Return at once instead of waiting for the first connection, which is then made (and
+   * retried) in the background; commands fail until it is up. For callers that fail open
+   * (the quota) and must not refuse to start while Redis is away.
+   */
+  background?: boolean
 }
 
 /**
@@ -31,6 +37,8 @@ export async function connectRedis(url: string, options: RedisConnectOptions = {
   // Without a listener ioredis prints every reconnect failure; the adapters report errors
   // through their own results instead.
   client.on('error', () => {})
-  await client.connect()
+  const connecting = client.connect()
+  if (options.background) connecting.catch(() => {})
+  else await connecting
   return client
 }

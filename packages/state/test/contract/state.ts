@@ -7,6 +7,7 @@ import {
   liveVisitors,
   type PubSub,
   type RateCounters,
+  refundSiteQuota,
   slidingWindowCount,
   type UniqueCounter,
 } from '../../src/index.ts'
@@ -58,6 +59,26 @@ export function stateContract(make: StateAdapters): void {
       // Only the accepted 100 were charged: half into the next minute half of them still count.
       expect(await ask(50, T0 + MINUTE + 30_000)).toMatchObject({ allowed: true, accepted: 50 })
       expect(await ask(1, T0 + MINUTE + 30_000)).toMatchObject({ allowed: false })
+    })
+    it('all or nothing: refuses a request that does not fit entirely and charges none of it', async () => {
+      const c = await make.counters()
+      const ask = (cost: number) =>
+        checkSiteQuota(c, { siteId: 'w', eventsPerMinute: 100, cost, now: T0 + 30_000, allOrNothing: true })
+      expect(await ask(70)).toMatchObject({ allowed: true, accepted: 70 })
+      expect(await ask(40)).toMatchObject({ allowed: false, accepted: 0, used: 70, retryAfterSeconds: 30 })
+      expect((await c.read('w', 'events', MINUTE, T0 + 30_000)).current).toBe(70)
+      // What still fits is taken: the refusal above did not use up the site's room.
+      expect(await ask(30)).toMatchObject({ allowed: true, accepted: 30 })
+    })
+    it('refunds what a check charged, and nothing for a check that charged nothing', async () => {
+      const c = await make.counters()
+      const now = T0 + 5_000
+      const charged = await checkSiteQuota(c, { siteId: 'r', eventsPerMinute: 100, cost: 80, now })
+      await refundSiteQuota(c, { siteId: 'r', decision: charged, now })
+      expect((await c.read('r', 'events', MINUTE, now)).current).toBe(0)
+      const free = await checkSiteQuota(c, { siteId: 'r', eventsPerMinute: 0, cost: 80, now })
+      await refundSiteQuota(c, { siteId: 'r', decision: free, now })
+      expect((await c.read('r', 'events', MINUTE, now)).current).toBe(0)
     })
     it('costs nothing for a site without a limit', async () => {
       const c = await make.counters()

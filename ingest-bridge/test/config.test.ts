@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest'
+import { loadBridgeConfig, pipelineConfig } from '../src/config.ts'
+
+const base = { STREAM_DIR: '/tmp/stream', SIGNING_KEYS: '{"k1":"test-signing-secret-0123456789"}' }
+
+describe('standalone bridge configuration', () => {
+  it('counts the quota in Redis with REDIS_URL (one limit across bridges), in memory without', () => {
+    const shared = pipelineConfig(
+      loadBridgeConfig({
+        ...base,
+        BRIDGE_ROLES: 'receiver',
+        REDIS_URL: 'redis://r:6379',
+        REDIS_PREFIX: 'x:',
+      }),
+    )
+    expect(shared.quotaCounters).toEqual({ kind: 'redis', url: 'redis://r:6379', prefix: 'x:' })
+    expect(pipelineConfig(loadBridgeConfig({ ...base, BRIDGE_ROLES: 'receiver' })).quotaCounters).toEqual({
+      kind: 'memory',
+    })
+  })
+})
