@@ -100,13 +100,6 @@ export class RecordDecoder {
   }
 }
 
-/** All records at once, pure (tests and tools; the writer decodes in slices). */
-export function decodeRecords(records: readonly StoredRecord[]): DecodedBatch {
-  const decoding = new RecordDecoder()
-  for (const record of records) decoding.add(record)
-  return decoding.result()
-}
-
 /**
  * The insert token names the exact rows, so a retried insert of the same rows (after a
  * timeout whose insert actually landed) is dropped by ClickHouse.

@@ -54,17 +54,6 @@ export function appendPreparedRows(
   }
 }
 
-/** All events at once (tests and tools; the writer encodes in slices). */
-export function prepareRows(
-  events: readonly EnrichedEvent[],
-  keys: readonly string[],
-  retentionDays?: (siteId: string) => number,
-): PreparedRows {
-  const out = emptyPreparedRows()
-  appendPreparedRows(out, events, keys, { from: 0, to: events.length }, retentionDays)
-  return out
-}
-
 export interface IsolationResult {
   loadedKeys: string[]
   refused: Array<{ row: EncodedRow; key: string; reason: string }>

@@ -265,7 +265,7 @@ export function startWriter(deps: WriterDeps): Writer {
         source: recordSource(deps.topic, batch.partition, decoded.offsets[i]!),
       })),
     )
-    const fresh: PreparedRows = { rows: [], keys: [], unloadable: [] }
+    const fresh = emptyPreparedRows()
     rows.keys.forEach((key, i) => {
       if (!unseen.has(key)) return
       fresh.rows.push(rows.rows[i]!)
