@@ -3,6 +3,8 @@ import type { PreparedBatch } from './batches.ts'
 import { epochNow, post } from './load.ts'
 
 export interface PacedLoad {
+  /** True once every pre-generated batch has been sent: from then on there is no load. */
+  readonly exhausted: boolean
   /** Stops sending, waits for the requests in flight, and reports what was achieved. */
   stop(): Promise<PacedResult>
 }
@@ -76,6 +78,9 @@ export function startPacedLoad(
   tick()
 
   return {
+    get exhausted() {
+      return next >= batches.length
+    },
     async stop() {
       stopping = true
       const durationMs = epochNow() - firstSendAt

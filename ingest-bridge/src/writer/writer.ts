@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { EnrichedEvent } from '@sightline/contracts'
 import { type DedupStore, recordSource } from '@sightline/state'
-import type { Consumer, EventStream, RecordBatch } from '@sightline/stream'
+import type { BusyWait, Consumer, EventStream, RecordBatch } from '@sightline/stream'
 import { applyIdentityLinks, insertRejected, type Rejection, type Warehouse } from '@sightline/warehouse'
 import type { Counters } from '../metrics.ts'
 import { type DecodedBatch, type EdgeRefusal, insertToken, type Poison, RecordDecoder } from './decode.ts'
@@ -25,6 +25,13 @@ const ISOLATE_AFTER_FAILURES = 3
  * the process (acks, queries) for that long. A slice is tens of milliseconds.
  */
 const SLICE_EVENTS = 2_000
+/**
+ * Busy = edge batches arriving at 8 MiB/s or more (~6,000 events a second at ~1.3 KB per
+ * enriched event): then the writer inserts about twice a second. A second's wait saved a
+ * little more CPU but put freshness at 10k events/s over 2 s. Measured with
+ * bench/front-door.ts and bench/freshness.ts (docs/performance.md).
+ */
+const DEFAULT_BUSY_WAIT: BusyWait = { bytesPerSec: 8 * 1024 * 1024, maxWaitMs: 500 }
 
 export interface WriterDeps {
   stream: EventStream
@@ -39,6 +46,12 @@ export interface WriterDeps {
   maxBytes?: number
   /** How long to wait for a fuller batch before inserting what is there. */
   maxWaitMs?: number
+  /**
+   * The longer wait while the stream is busy (see ConsumeOptions.busyWait). A quiet site's
+   * events are inserted within maxWaitMs; under load two inserts a second instead of five
+   * cut the hub's CPU per event by a fifth (fewer parts for ClickHouse to merge).
+   */
+  busyWait?: BusyWait
   dedupWindowMs?: number
   maxRecoveryKeys?: number
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void
@@ -300,9 +313,10 @@ export function startWriter(deps: WriterDeps): Writer {
     {
       group: deps.group,
       topic: deps.topic,
-      maxRecords: deps.maxRecords ?? 400,
+      maxRecords: deps.maxRecords ?? 2000,
       maxBytes: deps.maxBytes ?? 48 * 1024 * 1024,
       maxWaitMs: deps.maxWaitMs ?? 200,
+      busyWait: deps.busyWait ?? DEFAULT_BUSY_WAIT,
       // Decode and encode batch n+1 while batch n is inside the engine (chdb inserts off the
       // main thread); commits still follow inserts in order.
       prefetch: (batch) => {

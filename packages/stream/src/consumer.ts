@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises'
 import { open } from 'node:fs/promises'
 import type { Segment } from './partition-log.ts'
-import type { BatchHandler, Consumer, RecordBatch, StoredRecord } from './port.ts'
+import type { BatchHandler, BusyWait, Consumer, RecordBatch, StoredRecord } from './port.ts'
 import { readFrames, seekPosition } from './segment-file.ts'
 import type { TopicLog } from './topic-log.ts'
 
@@ -10,6 +10,8 @@ export interface ConsumerSettings {
   maxRecords: number
   maxBytes: number
   maxWaitMs: number
+  /** See ConsumeOptions.busyWait; undefined always waits maxWaitMs. */
+  busyWait?: BusyWait | undefined
   /** See ConsumeOptions.prefetch; undefined keeps the strictly serial read → handle → commit. */
   prefetch?: ((batch: RecordBatch) => void) | undefined
   backoffInitialMs: number
@@ -64,6 +66,9 @@ export class SegmentConsumer implements Consumer {
   private readonly dataWake = new Wakeup()
   private readonly cursors: Cursor[] = []
   private nextPartition = 0
+  /** When the last batch was read, and the bytes per second since the one before (busyWait). */
+  private lastReadAt: number | undefined
+  private arrivalBytesPerSec = 0
   private readonly done: Promise<void>
 
   constructor(
@@ -184,9 +189,16 @@ export class SegmentConsumer implements Consumer {
     return this.stopWake.wait(Math.min(backoffMaxMs, backoffInitialMs * 2 ** Math.min(attempt, 30)))
   }
 
-  /** Waits until a partition has maxRecords/maxBytes ready, or maxWaitMs after data first showed up. */
+  /**
+   * Waits until a partition has maxRecords/maxBytes ready, or the wait (maxWaitMs, or the
+   * busy one while records arrive fast) after data first showed up.
+   */
   private async nextBatch(topic: TopicLog): Promise<RecordBatch | undefined> {
-    const { maxRecords, maxBytes, maxWaitMs } = this.settings
+    const { maxRecords, maxBytes, busyWait } = this.settings
+    const maxWaitMs =
+      busyWait && this.arrivalBytesPerSec >= busyWait.bytesPerSec
+        ? busyWait.maxWaitMs
+        : this.settings.maxWaitMs
     let deadline: number | undefined
     while (!this.stopping) {
       const ready = this.readiest(topic)
@@ -198,11 +210,24 @@ export class SegmentConsumer implements Consumer {
       const remaining = deadline - Date.now()
       if (ready.records >= maxRecords || ready.bytes >= maxBytes || remaining <= 0) {
         this.nextPartition = (ready.partition + 1) % topic.partitions.length
-        return this.read(topic, ready.partition)
+        const batch = await this.read(topic, ready.partition)
+        this.observeArrival(batch)
+        return batch
       }
       await this.dataWake.wait(remaining)
     }
     return undefined
+  }
+
+  /** Bytes since the previous batch over the time since it: the rate busyWait compares. */
+  private observeArrival(batch: RecordBatch): void {
+    const now = Date.now()
+    if (this.lastReadAt !== undefined) {
+      let bytes = 0
+      for (const r of batch.records) bytes += r.value.byteLength
+      this.arrivalBytesPerSec = (bytes * 1000) / Math.max(1, now - this.lastReadAt)
+    }
+    this.lastReadAt = now
   }
 
   private readiest(topic: TopicLog): { partition: number; records: number; bytes: number } | undefined {

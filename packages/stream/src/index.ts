@@ -23,6 +23,7 @@ export {
 export type {
   AppendResult,
   BatchHandler,
+  BusyWait,
   ConsumeOptions,
   Consumer,
   EventStream,

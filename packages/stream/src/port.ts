@@ -25,6 +25,11 @@ export interface RecordBatch {
   records: StoredRecord[]
 }
 
+export interface BusyWait {
+  bytesPerSec: number
+  maxWaitMs: number
+}
+
 export interface ConsumeOptions {
   group: string
   topic: string
@@ -34,6 +39,15 @@ export interface ConsumeOptions {
   maxBytes?: number
   /** When fewer than maxRecords are ready, wait up to this long for more before delivering. */
   maxWaitMs?: number
+  /**
+   * A busy stream's longer wait: while records arrive at `bytesPerSec` or more (measured
+   * between the last two batches), wait up to `maxWaitMs` instead of the plain one. A quiet
+   * stream keeps its short wait; under load batches get fewer and larger, which is what a
+   * sink with a per-write cost wants (each ClickHouse insert is a part that background
+   * merges pay for again). Honoured by the embedded log; Kafka's fetch hands over what the
+   * broker has.
+   */
+  busyWait?: BusyWait
   /**
    * Read-ahead hook: when set, the next batch is read while the handler of the current one
    * runs and is passed here first, so CPU work on it (decoding) overlaps the sink's I/O.

@@ -108,6 +108,7 @@ export function segmentLogStream(options: SegmentLogOptions): EventStream {
         maxRecords: Math.max(1, consumeOptions.maxRecords ?? DEFAULTS.maxRecords),
         maxBytes: Math.max(1, consumeOptions.maxBytes ?? DEFAULTS.maxBytes),
         maxWaitMs: Math.max(0, consumeOptions.maxWaitMs ?? DEFAULTS.maxWaitMs),
+        busyWait: consumeOptions.busyWait,
         prefetch: consumeOptions.prefetch,
         backoffInitialMs: options.backoffInitialMs ?? 100,
         backoffMaxMs: options.backoffMaxMs ?? 5000,
