@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { countBytes, countEvents, prepareBatches, signAll } from './lib/batches.ts'
+import { hubEnv } from '../launcher/src/processes.ts'
 import { ServerChild } from './lib/child.ts'
 import { type PacedResult, startPacedLoad } from './lib/paced.ts'
 import { type ProbeResult, prepareProbes, runProbe } from './lib/probe.ts'
@@ -119,6 +120,8 @@ async function runLevel(rate: number, pool: ReturnType<typeof prepareBatches>): 
   const child = new ServerChild(
     'sightline',
     {
+      // The libuv pool the launcher gives the hub (reads, inserts and fsyncs share it).
+      UV_THREADPOOL_SIZE: hubEnv(process.env).UV_THREADPOOL_SIZE!,
       BENCH_DIR: dir,
       BENCH_KEY_ID: KEY_ID,
       BENCH_SECRET: SECRET,
