@@ -77,6 +77,13 @@ export const BridgeConfigSchema = z.object({
   SITES_FILE: z.string().min(1).optional(),
   /** The metadata database (postgres://… or pglite:<dir>); wins over SITES_FILE and follows changes. */
   METADATA_URL: z.string().min(1).optional(),
+  /**
+   * The hub's bridge view (`…/admin/v1/bridge/sites`), polled every second: how the local
+   * cluster's bridges follow a hub whose PGlite they cannot open. Between METADATA_URL and
+   * SITES_FILE in precedence; needs SITES_TOKEN.
+   */
+  SITES_URL: z.url().optional(),
+  SITES_TOKEN: z.string().min(16).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 })
 export type BridgeConfig = z.infer<typeof BridgeConfigSchema>
@@ -86,6 +93,9 @@ export function loadBridgeConfig(env: Record<string, string | undefined>): Bridg
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
     throw new Error(`invalid bridge configuration:\n${lines.join('\n')}`)
+  }
+  if (parsed.data.SITES_URL && !parsed.data.SITES_TOKEN) {
+    throw new Error('invalid bridge configuration:\n  SITES_TOKEN is required with SITES_URL')
   }
   if (!parsed.data.CLICKHOUSE_URL && !parsed.data.CHDB_PATH && parsed.data.BRIDGE_ROLES.has('writer')) {
     throw new Error(

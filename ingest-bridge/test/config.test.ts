@@ -18,4 +18,29 @@ describe('standalone bridge configuration', () => {
       kind: 'memory',
     })
   })
+
+  it('follows the hub’s bridge view with SITES_URL, only together with its token', () => {
+    expect(() =>
+      loadBridgeConfig({
+        ...base,
+        BRIDGE_ROLES: 'receiver',
+        SITES_URL: 'http://127.0.0.1:1/admin/v1/bridge/sites',
+      }),
+    ).toThrow(/SITES_TOKEN is required with SITES_URL/)
+    expect(() =>
+      loadBridgeConfig({
+        ...base,
+        BRIDGE_ROLES: 'receiver',
+        SITES_URL: 'not a url',
+        SITES_TOKEN: 'x'.repeat(16),
+      }),
+    ).toThrow(/SITES_URL/)
+    const config = loadBridgeConfig({
+      ...base,
+      BRIDGE_ROLES: 'receiver',
+      SITES_URL: 'http://127.0.0.1:1/admin/v1/bridge/sites',
+      SITES_TOKEN: 'x'.repeat(16),
+    })
+    expect(config.SITES_URL).toBe('http://127.0.0.1:1/admin/v1/bridge/sites')
+  })
 })

@@ -33,6 +33,13 @@ export interface AdminApiDeps {
   onChange: () => Promise<unknown>
   /** The version the edge view was built at (the catalog's), so pollers can skip unchanged ones. */
   edgeView: () => { version: number; sites: unknown[] }
+  /**
+   * Read-only access to the bridge view (GET /admin/v1/bridge/sites): what the bridges of a
+   * local cluster follow, since they cannot open the hub's PGlite database.
+   */
+  bridgeToken: string
+  /** Each site's retention, keep_ip and quota, at the catalog's version (answered 304 when unchanged). */
+  bridgeView: () => { version: number; sites: unknown[] }
   onBug?: (err: unknown) => void
   /** The warehouse, for the person routes (export, deletion); absent without the running stack. */
   warehouse?: Warehouse
@@ -93,19 +100,22 @@ const idParam = (c: Context) => {
 
 export function createAdminApp(deps: AdminApiDeps) {
   const { store } = deps
-  const app = new Hono<RequestIdEnv & { Variables: { role: 'admin' | 'edge' } }>()
+  // The read-only tokens, each good for one GET only: neither holds the admin token's power.
+  const readOnly = [
+    { role: 'edge', token: deps.edgeToken, path: '/admin/v1/edge/sites' },
+    { role: 'bridge', token: deps.bridgeToken, path: '/admin/v1/bridge/sites' },
+  ] as const
+  const app = new Hono<RequestIdEnv & { Variables: { role: 'admin' | 'edge' | 'bridge' } }>()
   app.use(requestId())
   app.use('/admin/*', async (c, next) => {
     const header = c.req.header('authorization') ?? ''
     const token = /^Bearer (.+)$/.exec(header)?.[1]
     if (!token) throw new HttpError('missing_admin_token', 'send Authorization: Bearer <admin_token>')
-    if (sameToken(token, deps.adminToken)) c.set('role', 'admin')
-    else if (
-      sameToken(token, deps.edgeToken) &&
-      c.req.method === 'GET' &&
-      c.req.path === '/admin/v1/edge/sites'
+    const reader = readOnly.find(
+      (r) => sameToken(token, r.token) && c.req.method === 'GET' && c.req.path === r.path,
     )
-      c.set('role', 'edge')
+    if (sameToken(token, deps.adminToken)) c.set('role', 'admin')
+    else if (reader) c.set('role', reader.role)
     else throw new HttpError('unknown_admin_token', 'that is not this install’s admin token')
     await next()
   })
@@ -124,6 +134,14 @@ export function createAdminApp(deps: AdminApiDeps) {
 
   app.get('/admin/v1/health', (c) => c.json({ ok: true, version: deps.edgeView().version }))
   app.get('/admin/v1/edge/sites', (c) => c.json(deps.edgeView()))
+  app.get('/admin/v1/bridge/sites', (c) => {
+    // Every bridge asks every second: an unchanged view costs a 304 and no body.
+    const view = deps.bridgeView()
+    const etag = `"${view.version}"`
+    c.header('etag', etag)
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304)
+    return c.json(view)
+  })
   app.get('/admin/v1/sites', async (c) => {
     const sites = await store.list()
     return c.json({ sites: await Promise.all(sites.map((s) => siteView(s.site_id))) })

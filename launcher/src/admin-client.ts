@@ -6,6 +6,7 @@ import type { SiteStore } from '@sightline/metadata'
 import { openSiteStore } from '@sightline/metadata/sql'
 import { createAdminApp } from './admin-api.ts'
 import type { AdminFile } from './admin-listener.ts'
+import { bridgeSitesToken } from './bridge-env.ts'
 import { edgeSitesToken } from './edge-env.ts'
 import { openInstallStore } from './metadata.ts'
 import { type DataLayout, type InstallState, token } from './workspace.ts'
@@ -70,6 +71,9 @@ export async function openAdminClient(
       version = await store.version()
     },
     edgeView: () => ({ version, sites: [] }),
+    // No bridge follows an admin command; the views are there for the same app's sake.
+    bridgeToken: bridgeSitesToken(state),
+    bridgeView: () => ({ version, sites: [] }),
   })
   return {
     via: options.databaseUrl

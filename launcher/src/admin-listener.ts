@@ -3,10 +3,11 @@
 import { rmSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import type { SiteStore } from '@sightline/metadata'
+import { bridgeView, type SiteStore } from '@sightline/metadata'
 import type { SiteCatalog } from '@sightline/metadata/sql'
 import type { Warehouse } from '@sightline/warehouse'
 import { createAdminApp } from './admin-api.ts'
+import { bridgeSitesToken } from './bridge-env.ts'
 import { edgeSitesToken } from './edge-env.ts'
 import { type DataLayout, type InstallState, token, writeJsonAtomic } from './workspace.ts'
 
@@ -33,6 +34,8 @@ export async function startAdminListener(options: {
     newKey: token,
     onChange: () => catalog.refresh(),
     edgeView: () => ({ version: catalog.version(), sites: catalog.edgeSites() }),
+    bridgeToken: bridgeSitesToken(state),
+    bridgeView: () => ({ version: catalog.version(), sites: catalog.sites().map(bridgeView) }),
     onBug: options.onBug,
     ...(options.warehouse ? { warehouse: options.warehouse } : {}),
   })

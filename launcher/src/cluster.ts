@@ -1,7 +1,8 @@
 // `npm start -- --cluster`: the cluster-mode stack on one machine. The pinned Kafka broker
 // (infra/kafka), the machine's Redis, N receiver-only bridges (each with its own spool), one
-// writer host (writer + query service over chdb, see cluster-hub.ts) and the edge, which
-// fails over across the bridges. Prints the same banner as embedded mode.
+// writer host (writer + query service + admin API over chdb: hub.ts with `cluster`) and the
+// edge, which fails over across the bridges. Prints the same banner as embedded mode. The
+// bridges follow the sites' settings in the hub's metadata live (bridge-env.ts says how).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
@@ -11,10 +12,13 @@ import { ensureKafkaTopics } from '@sightline/ingest-bridge'
 import { type KafkaBroker, startKafka } from '@sightline/kafka-local'
 import { connectRedis } from '@sightline/state'
 import { z } from 'zod'
+import { runningAdminUrl } from './admin-client.ts'
 import { endpointsFor, renderBanner } from './banner.ts'
+import { bridgeSitesSource, clusterBridgeEnv } from './bridge-env.ts'
 import { dashboardBuild } from './dashboard.ts'
 import { edgeVars, writeEdgeEnv } from './edge-env.ts'
 import { sitesFromHub } from './hub-sites.ts'
+import { metadataUrl } from './metadata.ts'
 import { freePort, isPortFree, waitForHttp } from './ports.ts'
 import {
   recordPids,
@@ -36,6 +40,11 @@ const ClusterConfigSchema = z.object({
   bridgePort: z.coerce.number().int().min(1).max(65535).default(8790),
   bridges: z.coerce.number().int().min(1).max(16).default(2),
   redisUrl: z.string().default('redis://127.0.0.1:6379'),
+  /** The hub's metadata database; default PGlite under the data dir (metadata.ts). */
+  metadataUrl: z
+    .string()
+    .regex(/^(postgres(ql)?:\/\/|pglite:)/, 'must be postgres://…, postgresql://… or pglite:<dir>')
+    .optional(),
 })
 
 /** One key prefix per data directory, so two local clusters never share dedup marks. */
@@ -70,6 +79,7 @@ export async function runCluster(argv: string[]): Promise<never> {
       'query-port': { type: 'string' },
       bridges: { type: 'string' },
       'redis-url': { type: 'string' },
+      'metadata-url': { type: 'string' },
     },
   })
   const config = ClusterConfigSchema.parse({
@@ -80,6 +90,7 @@ export async function runCluster(argv: string[]): Promise<never> {
     queryPort: values['query-port'] ?? process.env.SIGHTLINE_QUERY_PORT,
     bridges: values.bridges ?? process.env.SIGHTLINE_BRIDGES,
     redisUrl: values['redis-url'] ?? process.env.SIGHTLINE_REDIS_URL,
+    metadataUrl: values['metadata-url'] ?? process.env.SIGHTLINE_METADATA_URL,
   })
   const say = (msg: string) => process.stderr.write(`[sightline] ${msg}\n`)
   const layout = dataLayout(config.dataDir)
@@ -145,27 +156,38 @@ export async function runCluster(argv: string[]): Promise<never> {
       queryPort: config.queryPort,
       bridgePort: 0,
       cluster: { brokers: broker.brokers, redisUrl: config.redisUrl, redisPrefix },
+      ...(config.metadataUrl ? { metadataUrl: config.metadataUrl } : {}),
       ...(await dashboardBuild(say)),
     })
     siteList = await sitesFromHub(layout, state)
+    const hubAdminUrl = await runningAdminUrl(layout, state.admin_token)
+    if (!hubAdminUrl) throw new Error(`the hub's admin API does not answer (${layout.admin})`)
+    const metadata = metadataUrl(layout, config.metadataUrl)
+    say(
+      bridgeSitesSource(metadata) === 'hub'
+        ? `site settings: the bridges follow the writer host's (PGlite) over HTTP`
+        : 'site settings: the bridges follow the PostgreSQL metadata database',
+    )
 
     say(`starting ${config.bridges} bridge(s) (receiver → Kafka, spool on local disk)…`)
     await Promise.all(
       bridgePorts.map(async (port, i) => {
         const name = `bridge-${i + 1}`
-        children[name] = spawnRole(layout, name, join(repoRoot, 'ingest-bridge', 'src', 'main.ts'), [], {
-          BRIDGE_HOST: config.host,
-          BRIDGE_PORT: String(port),
-          BRIDGE_ROLES: 'receiver',
-          STREAM_DIR: join(layout.root, name),
-          KAFKA_BROKERS: broker!.brokers.join(','),
-          // The per-site quota's counters: shared, so the bridges enforce one limit per site.
-          REDIS_URL: config.redisUrl,
-          REDIS_PREFIX: redisPrefix,
-          SIGNING_KEYS: JSON.stringify({ [state.signing.key_id]: state.signing.key }),
-          SITES_FILE: layout.state,
-          METRICS_TOKEN: state.metrics_token,
-        })
+        const env = clusterBridgeEnv(
+          {
+            name,
+            host: config.host,
+            port,
+            dataRoot: layout.root,
+            brokers: broker!.brokers,
+            redisUrl: config.redisUrl,
+            redisPrefix,
+            metadataUrl: metadata,
+            hubAdminUrl,
+          },
+          state,
+        )
+        children[name] = spawnRole(layout, name, join(repoRoot, 'ingest-bridge', 'src', 'main.ts'), [], env)
         await waitForHttp(`${urls.bridges[i]}/healthz`, 120_000, children[name]!.alive)
       }),
     )

@@ -1,5 +1,6 @@
-// The embedded install's metadata database: PGlite under the data directory, or a
-// PostgreSQL server when SIGHTLINE_METADATA_URL names one (hub config `metadataUrl`).
+// The install's metadata database: PGlite under the data directory, or a PostgreSQL server
+// when the hub's config `metadataUrl` names one (cluster.ts sets it from --metadata-url /
+// SIGHTLINE_METADATA_URL; embedded `npm start` always uses PGlite).
 import { readFileSync } from 'node:fs'
 import type { SiteStore } from '@sightline/metadata'
 import { readSitesFile, writeSecretJson } from '@sightline/metadata/file'

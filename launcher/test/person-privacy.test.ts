@@ -77,6 +77,8 @@ beforeAll(async () => {
     newKey,
     onChange: async () => {},
     edgeView: () => ({ version: 0, sites: [] }),
+    bridgeToken: 'bridge-token-for-tests-00000',
+    bridgeView: () => ({ version: 0, sites: [] }),
     warehouse,
   })
   query = createApp({

@@ -36,6 +36,8 @@ beforeAll(async () => {
     newKey,
     onChange: () => catalog.refresh(),
     edgeView: () => ({ version: catalog.version(), sites: catalog.edgeSites() }),
+    bridgeToken: 'bridge-token-for-quota-tests-000',
+    bridgeView: () => ({ version: 0, sites: [] }),
   })
   pipeline = await composePipeline({
     stream: { kind: 'segment-log', dir: join(dir.path, 'stream'), fsync: false },

@@ -12,6 +12,9 @@ export type {
   StoreResult,
 } from './port.ts'
 export {
+  type BridgeSite,
+  BridgeSiteSchema,
+  bridgeView,
   DEFAULT_RETENTION_DAYS,
   DEFAULT_WORKSPACE,
   type EdgeSite,

@@ -123,8 +123,25 @@ export function edgeView(site: Site | EdgeSite): EdgeSite {
   return EdgeSiteSchema.parse(site)
 }
 
+/**
+ * What an ingest bridge needs of a site: the writer's retention, the receiver's keep_ip and
+ * quota. No keys: it is what the hub serves to the bridges of a local cluster
+ * (`GET /admin/v1/bridge/sites`), which cannot open its PGlite database themselves.
+ */
+export const BridgeSiteSchema = SiteSchema.pick({
+  site_id: true,
+  retention_days: true,
+  privacy: true,
+  events_per_minute: true,
+})
+export type BridgeSite = z.infer<typeof BridgeSiteSchema>
+
+export function bridgeView(site: Site | BridgeSite): BridgeSite {
+  return BridgeSiteSchema.parse(site)
+}
+
 /** Sites by id, answering the writer's per-row questions without a lookup per event. */
-export function siteSettingsIndex(sites: readonly Site[]) {
+export function siteSettingsIndex(sites: readonly BridgeSite[]) {
   const byId = new Map(sites.map((s) => [s.site_id, s]))
   return {
     retentionDays: (siteId: string) => byId.get(siteId)?.retention_days ?? DEFAULT_RETENTION_DAYS,
