@@ -15,8 +15,8 @@ import type { ReadStats } from './port.ts'
  * - `summary` (HTTP): the server's X-ClickHouse-Summary header. It is written when the
  *   response headers leave, so it covers the whole query only when the server waits for the
  *   end before answering (`wait_end_of_query = 1`, which stats-asking `query()` reads send).
- *   Not exercised against a live server here: no ClickHouse server is installable in the
- *   test environment; the parsing and the request are tested (test/read-stats.test.ts).
+ *   The repository's tests do not run this against a live ClickHouse server: they test the
+ *   header's parsing and the request through the client (test/read-stats.test.ts).
  */
 export type StatsSource = 'progress' | 'summary'
 
@@ -52,8 +52,8 @@ export class ReadMeter {
       this.progress = countersOf(item.progress) ?? 'unreadable'
       return NOT_A_ROW
     }
-    // The server writes a failure that happens after the first rows as an exception line;
-    // chdb fails the whole call instead, but both must end the read, not be skipped.
+    // The format can carry a failure that came after the first rows as an exception line.
+    // chdb fails the whole call instead, but should one come, it must end the read.
     if ('exception' in item) throw new Error(String(item.exception))
     return NOT_A_ROW
   }
