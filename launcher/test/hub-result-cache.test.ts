@@ -84,8 +84,15 @@ async function stats(): Promise<{ events: number; meta: { cache: string } }> {
 describe('the result cache on the embedded hub', () => {
   it('serves repeats from the cache and recomputes once the writer commits new events', async () => {
     const first = await stats()
-    expect(first.meta).toEqual({ cache: 'miss', elapsed_ms: expect.any(Number), source: 'events' })
-    // A hit says only that it is one: what the answer was computed from is not kept with it.
+    expect(first.meta).toEqual({
+      cache: 'miss',
+      elapsed_ms: expect.any(Number),
+      source: 'events',
+      rows_read: expect.any(Number),
+      bytes_read: expect.any(Number),
+    })
+    // A hit says only that it is one: what the answer was computed from, and what that read,
+    // is not kept with it (and the hit itself read nothing).
     expect(await stats()).toEqual({ ...first, meta: { cache: 'hit', elapsed_ms: expect.any(Number) } })
     for (let round = 1; round <= 2; round++) {
       expect(await ingest([pageview(), pageview()])).toBe(200)

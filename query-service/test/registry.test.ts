@@ -39,7 +39,13 @@ describe('a kind added as one module', () => {
         { event: 'signup', count: 2 },
         { event: 'purchase', count: 1 },
       ],
-      meta: { cache: 'off', elapsed_ms: expect.any(Number), source: 'events' },
+      meta: {
+        cache: 'off',
+        elapsed_ms: expect.any(Number),
+        source: 'events',
+        rows_read: expect.any(Number),
+        bytes_read: expect.any(Number),
+      },
     })
   })
 

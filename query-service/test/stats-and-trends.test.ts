@@ -56,7 +56,13 @@ describe('GET /v1/sites/:site/stats', () => {
         visit_duration_s: 0,
       },
       // Without a watermark (this app has none) the result cache is off.
-      meta: { cache: 'off', elapsed_ms: expect.any(Number), source: 'events' },
+      meta: {
+        cache: 'off',
+        elapsed_ms: expect.any(Number),
+        source: 'events',
+        rows_read: expect.any(Number),
+        bytes_read: expect.any(Number),
+      },
     })
   })
 
@@ -156,7 +162,13 @@ describe('GET /v1/sites/:site/trends', () => {
       include_bots: false,
       filters: [],
       buckets: 3,
-      meta: { cache: 'off', elapsed_ms: expect.any(Number), source: 'rollup' },
+      meta: {
+        cache: 'off',
+        elapsed_ms: expect.any(Number),
+        source: 'rollup',
+        rows_read: expect.any(Number),
+        bytes_read: expect.any(Number),
+      },
     })
   })
 })

@@ -45,7 +45,8 @@ export async function openWarehouse(config: WarehouseConfig): Promise<Warehouse>
   const gate = new ReadGate(config.reads?.maxConcurrentReads ?? DEFAULT_MAX_CONCURRENT_READS[config.mode])
   const { lanes, rawInsert } =
     config.mode === 'embedded' ? await openEmbedded(config) : await openHttp(config)
-  return createWarehouse({ lanes, rawInsert, database: config.database, limits, gate })
+  const stats = config.mode === 'embedded' ? 'progress' : 'summary'
+  return createWarehouse({ lanes, rawInsert, database: config.database, limits, gate, stats })
 }
 
 interface ChdbRawInserter {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { ClickHouseClient } from '@clickhouse/client'
+import type { ClickHouseClient, ResponseHeaders } from '@clickhouse/client'
 import { classifyEngineError, WarehouseError } from './errors.ts'
 import { settingsClause } from './limits.ts'
 import type {
@@ -12,6 +12,7 @@ import type {
   Warehouse,
 } from './port.ts'
 import { GateRefused, type ReadGate } from './read-gate.ts'
+import { NOT_A_ROW, ReadMeter, readFormat, type StatsSource } from './read-stats.ts'
 import { encodeRow } from './row-line.ts'
 
 export type Lanes = Record<Lane, ClickHouseClient>
@@ -34,6 +35,8 @@ interface Parts {
   database: string
   limits: ReadLimits
   gate: ReadGate
+  /** How this mode learns what a read cost (read-stats.ts). */
+  stats: StatsSource
 }
 
 interface Run {
@@ -135,14 +138,36 @@ export function createWarehouse(parts: Parts): Warehouse {
     }
   }
 
-  function start(run: Run, sql: string, params: NamedQuery<unknown>['params']) {
+  /**
+   * `metered` reads (the caller passed onStats) ask for what tells this mode the cost: the
+   * progress format, or, for a whole-result HTTP read, the server waiting for the query's end
+   * so its summary header covers all of it. A stream keeps streaming, with a partial summary.
+   */
+  function start(
+    run: Run,
+    sql: string,
+    params: NamedQuery<unknown>['params'],
+    how: { metered: boolean; whole: boolean },
+  ) {
+    const waitForEnd = how.metered && how.whole && parts.stats === 'summary'
     return lanes[run.lane].query({
       query: sql,
       query_params: params ?? {},
-      format: 'JSONEachRow',
+      format: readFormat(parts.stats, how.metered),
       query_id: run.queryId,
+      ...(waitForEnd ? { clickhouse_settings: { wait_end_of_query: 1 } } : {}),
       ...(run.signal ? { abort_signal: run.signal } : {}),
     })
+  }
+
+  /** A meter for a read that asked for its cost, else none (its items are its rows). */
+  function meterFor(options: QueryOptions, headers: ResponseHeaders): ReadMeter | undefined {
+    return options.onStats === undefined ? undefined : new ReadMeter(parts.stats, headers)
+  }
+
+  function report(options: QueryOptions, meter: ReadMeter | undefined): void {
+    const stats = meter?.total()
+    if (stats !== undefined) options.onStats?.(stats)
   }
 
   return {
@@ -153,9 +178,17 @@ export function createWarehouse(parts: Parts): Warehouse {
       const started = await begin(query, options)
       const { run } = started
       try {
-        const result = await start(run, started.sql, query.params)
-        const rows = await result.json<unknown>()
-        return rows.map((raw) => parseRow(query, run, raw))
+        const metered = options.onStats !== undefined
+        const result = await start(run, started.sql, query.params, { metered, whole: true })
+        const items = (await result.json<unknown>()) as unknown[]
+        const meter = meterFor(options, result.response_headers)
+        const rows: Row[] = []
+        for (const item of items) {
+          const raw = meter === undefined ? item : meter.take(item)
+          if (raw !== NOT_A_ROW) rows.push(parseRow(query, run, raw))
+        }
+        report(options, meter)
+        return rows
       } catch (err) {
         throw failure(run, err)
       } finally {
@@ -168,13 +201,19 @@ export function createWarehouse(parts: Parts): Warehouse {
       const { run } = started
       let complete = false
       try {
-        const result = await start(run, started.sql, query.params)
+        const metered = options.onStats !== undefined
+        const result = await start(run, started.sql, query.params, { metered, whole: false })
+        const meter = meterFor(options, result.response_headers)
         const source = result.stream<unknown>()
         try {
           for await (const chunk of source) {
-            for (const item of chunk) yield parseRow(query, run, item.json())
+            for (const item of chunk) {
+              const raw = meter === undefined ? item.json() : meter.take(item.json())
+              if (raw !== NOT_A_ROW) yield parseRow(query, run, raw)
+            }
           }
           complete = true
+          report(options, meter)
         } finally {
           source.destroy()
         }

@@ -14,6 +14,22 @@ export const AnswerMetaSchema = z.object({
     .describe(
       'what the numbers were computed from: the events table, or the hourly rollup (docs/adr/0025-rollups.md); absent on a cache hit',
     ),
+  rows_read: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe(
+      'rows the engine read from its tables for this answer, summed over every query it ran (the cost of the answer, not the size of its result); absent on a cache hit, which read nothing, and when the warehouse did not report it',
+    ),
+  bytes_read: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe(
+      'uncompressed bytes of the columns those rows were read from, summed the same way; absent on a cache hit',
+    ),
 })
 export type AnswerMeta = z.output<typeof AnswerMetaSchema>
 

@@ -1,4 +1,5 @@
 import { HttpError, type RequestIdEnv } from '@sightline/http'
+import type { ReadStats } from '@sightline/warehouse'
 import type { Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { AnyInsight } from '../insights/define.ts'
@@ -6,6 +7,7 @@ import { insightIndex } from '../insights/registry.ts'
 import type { Clock } from '../ports.ts'
 import type { AnswerMeta } from './answer-meta.ts'
 import { explained, parseParams, resolveSpec, runSpec, specKind } from './query-spec.ts'
+import { ReadTally } from './read-tally.ts'
 import type { ResultCache } from './result-cache.ts'
 import type { RunContext } from './run.ts'
 
@@ -69,25 +71,35 @@ async function answer(c: Context<RequestIdEnv>, deps: InsightRouteDeps, insight:
     const hit = await cache.get(site, key)
     if (hit !== undefined) return withMeta(c, hit, { cache: 'hit', started })
   }
-  const { rows, source } = await runSpec(deps.runContext(c), insight, resolved, site)
+  // Every statement the answer runs (preflight, merged-ids check, plan) adds what it read.
+  const tally = new ReadTally()
+  const { rows, source } = await runSpec({ ...deps.runContext(c), tally }, insight, resolved, site)
   const body = JSON.stringify(insight.respond(resolved.spec, rows))
   if (cache !== undefined && key !== undefined) await cache.set(site, key, body)
   return withMeta(c, body, {
     cache: cache === undefined ? 'off' : 'miss',
     started,
     source,
+    read: tally.total(),
   })
 }
 
 /**
  * The kind's body plus `meta`, spliced as text so a cached body is served without being
- * parsed again. `meta` describes this answer, never the cached one: its elapsed time and
- * whether the cache served it.
+ * parsed again. `meta` describes this answer, never the cached one: its elapsed time, whether
+ * the cache served it, and (computed answers only) its source and what the engine read. A hit
+ * read nothing from the engine, and the cost of the computation that filled the cache was
+ * reported by the miss that did; the cache keeps bodies only.
  */
 function withMeta(
   c: Context<RequestIdEnv>,
   body: string,
-  meta: { cache: AnswerMeta['cache']; started: number; source?: AnswerMeta['source'] },
+  meta: {
+    cache: AnswerMeta['cache']
+    started: number
+    source?: AnswerMeta['source']
+    read?: ReadStats | undefined
+  },
 ) {
   const elapsed = Math.round((performance.now() - meta.started) * 100) / 100
   const head = body === '{}' ? '{' : `${body.slice(0, -1)},`
@@ -95,6 +107,7 @@ function withMeta(
     cache: meta.cache,
     elapsed_ms: elapsed,
     ...(meta.source === undefined ? {} : { source: meta.source }),
+    ...(meta.read === undefined ? {} : { rows_read: meta.read.rowsRead, bytes_read: meta.read.bytesRead }),
   }
   const text = `${head}"meta":${JSON.stringify(answer)}}`
   return c.body(text, 200, { 'content-type': 'application/json' })

@@ -4,6 +4,7 @@ import { type ReadLimits, type Warehouse, WarehouseError } from '@sightline/ware
 import type { Logger } from 'pino'
 import type { z } from 'zod'
 import type { Planned } from '../sql/fragment.ts'
+import type { ReadTally } from './read-tally.ts'
 
 /** Seconds a client should wait before retrying when the warehouse is unreachable. */
 const WAREHOUSE_RETRY_AFTER_S = 5
@@ -14,6 +15,8 @@ export interface RunContext {
   requestId: string
   /** The request's signal: aborted when the client goes away, so the query is killed too. */
   signal?: AbortSignal
+  /** When set, each read adds what the engine read for it (an answer's `meta.rows_read`). */
+  tally?: ReadTally
 }
 
 /** A planned query with the name it runs under and the schema of its rows. */
@@ -57,7 +60,11 @@ export async function runPlanned<S extends z.ZodType>(
         ...(read.limits === undefined ? {} : { limits: read.limits }),
         ...(read.readonly === true ? { readonly: true } : {}),
       },
-      { queryId, ...(run.signal === undefined ? {} : { signal: run.signal }) },
+      {
+        queryId,
+        ...(run.signal === undefined ? {} : { signal: run.signal }),
+        ...(run.tally === undefined ? {} : { onStats: run.tally.track() }),
+      },
     )
   } catch (err) {
     const refused = read.refused?.(err)
