@@ -1,14 +1,15 @@
 // How `npm run admin` reaches the admin API: the running hub's listener when there is one
 // (PGlite is one process's database, and the hub's readers must hear of the change), else
-// the same app in-process over the store opened directly (stack stopped, or --database-url).
+// the same app in-process over the store opened directly (stack stopped, or --database-url):
+// the data directory's own database, the one sightline.json records (metadata.ts).
 import { existsSync, readFileSync } from 'node:fs'
 import type { SiteStore } from '@sightline/metadata'
-import { openSiteStore } from '@sightline/metadata/sql'
+import { openSiteStore, redactUrl } from '@sightline/metadata/sql'
 import { createAdminApp } from './admin-api.ts'
 import type { AdminFile } from './admin-listener.ts'
 import { bridgeSitesToken } from './bridge-env.ts'
 import { edgeSitesToken } from './edge-env.ts'
-import { openInstallStore } from './metadata.ts'
+import { metadataUrl, openInstallStore } from './metadata.ts'
 import { type DataLayout, type InstallState, token } from './workspace.ts'
 
 /** JSON answers parsed; anything else (a person's NDJSON export) as text. */
@@ -36,6 +37,12 @@ export async function runningAdminUrl(layout: DataLayout, adminToken: string): P
   } catch {
     return undefined
   }
+}
+
+/** The data directory's metadata database, for messages: PGlite's directory or the server's URL. */
+function where(layout: DataLayout): string {
+  const url = metadataUrl(layout)
+  return url.startsWith('pglite:') ? url.slice('pglite:'.length) : redactUrl(url)
 }
 
 export async function openAdminClient(
@@ -76,9 +83,7 @@ export async function openAdminClient(
     bridgeView: () => ({ version, sites: [] }),
   })
   return {
-    via: options.databaseUrl
-      ? 'the database at --database-url'
-      : `the metadata database in ${layout.metadata}`,
+    via: options.databaseUrl ? 'the database at --database-url' : `the metadata database (${where(layout)})`,
     async call(method, path, body) {
       const res = await app.request(path, {
         method,

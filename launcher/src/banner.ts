@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import type { Site } from '@sightline/metadata'
 import type { InstallState } from './workspace.ts'
 
@@ -64,6 +65,14 @@ export function endpointsFor(
   }
 }
 
+/**
+ * `npm run admin` for this data directory: the command looks in `.sightline` unless told,
+ * and the local cluster's default is `.sightline-cluster`.
+ */
+export function adminCommand(dataDir: string): string {
+  return resolve('.sightline') === dataDir ? 'npm run admin --' : `npm run admin -- --data-dir ${dataDir}`
+}
+
 export function renderBanner(
   e: Endpoints,
   created: boolean,
@@ -101,7 +110,7 @@ export function renderBanner(
     '  Track a website (paste into its <head>; see docs/sdk.md):',
     `    ${e.examples.snippet}`,
     '',
-    '  Manage sites, keys and settings while it runs: npm run admin -- --help',
+    `  Manage sites, keys and settings while it runs: ${adminCommand(e.data_dir)} --help`,
     `  The same, for scripts: ${endpointsFile}`,
     '  Ctrl-C stops; the next start resumes where this one stopped.',
     '',

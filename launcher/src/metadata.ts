@@ -1,14 +1,25 @@
-// The install's metadata database: PGlite under the data directory, or a PostgreSQL server
-// when the hub's config `metadataUrl` names one (cluster.ts sets it from --metadata-url /
-// SIGHTLINE_METADATA_URL; embedded `npm start` always uses PGlite).
-import { readFileSync } from 'node:fs'
+// The install's metadata database: the one sightline.json records (`metadata_url`: the local
+// cluster's PostgreSQL database, cluster-metadata.ts), else PGlite under the data directory.
+// The hub's config `metadataUrl` names it explicitly (cluster.ts passes what it chose).
+import { existsSync, readFileSync } from 'node:fs'
 import type { SiteStore } from '@sightline/metadata'
 import { readSitesFile, writeSecretJson } from '@sightline/metadata/file'
 import { openSiteStore } from '@sightline/metadata/sql'
 import type { DataLayout } from './workspace.ts'
 
+/** The `metadata_url` sightline.json records, if any. */
+export function recordedMetadataUrl(layout: DataLayout): string | undefined {
+  if (!existsSync(layout.state)) return undefined
+  const doc = JSON.parse(readFileSync(layout.state, 'utf8')) as { metadata_url?: unknown }
+  return typeof doc.metadata_url === 'string' ? doc.metadata_url : undefined
+}
+
+/**
+ * The metadata database of this data directory: `override`, else the recorded one, else
+ * PGlite under it. One rule for every start and for `npm run admin` with the stack stopped.
+ */
 export function metadataUrl(layout: DataLayout, override?: string): string {
-  return override ?? `pglite:${layout.metadata}`
+  return override ?? recordedMetadataUrl(layout) ?? `pglite:${layout.metadata}`
 }
 
 /**

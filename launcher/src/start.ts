@@ -41,6 +41,9 @@ Options (each also as an environment variable):
                            (SIGHTLINE_EDGE_RUNTIME)
   --no-demo                on a new data directory, make no demo-shop site with 30 days
                            of generated traffic (SIGHTLINE_DEMO=off; default on)
+  --cluster                cluster mode on this machine instead: the Kafka broker, the
+                           machine's Redis and PostgreSQL, N bridges, a writer host and the
+                           edge (its options: docs/operations.md, "Running it locally")
   -h, --help               this text
 
 One launcher per data directory: a second start on a running one says where it runs and

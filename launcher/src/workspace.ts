@@ -60,6 +60,12 @@ const StateSchema = z.object({
   local_read_keys: z.record(z.string(), z.string()).default({}),
   /** Present only until the metadata database has imported them. */
   sites: z.array(z.unknown()).optional(),
+  /**
+   * Where this install's metadata database is, once a start chose one other than the default
+   * PGlite under the data directory (the local cluster's PostgreSQL database, ADR 0033). Absent:
+   * PGlite under the data directory. Every start and `npm run admin` open what it names.
+   */
+  metadata_url: z.string().min(1).optional(),
 })
 export type InstallState = z.infer<typeof StateSchema>
 
@@ -129,3 +135,10 @@ export function loadOrCreateState(
 
 /** Temp file + rename (a crash never leaves half a file), 0600: everything here is secret or points at secrets. */
 export const writeJsonAtomic = writeSecretJson
+
+/** Records where the metadata database is (`metadata_url`), keeping the rest of the file as it is. */
+export function recordMetadataUrl(layout: DataLayout, url: string): void {
+  const doc = JSON.parse(readFileSync(layout.state, 'utf8')) as Record<string, unknown>
+  if (doc.metadata_url === url) return
+  writeSecretJson(layout.state, { ...doc, metadata_url: url })
+}

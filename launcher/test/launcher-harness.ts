@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Endpoints } from '../src/banner.ts'
-import { freePort } from '../src/ports.ts'
+import { freePort, isPortFree } from '../src/ports.ts'
 
 const startScript = join(import.meta.dirname, '..', 'src', 'start.ts')
 
@@ -15,6 +15,18 @@ export interface RunningSightline {
 
 export async function launcherPorts() {
   return { edge: await freePort(), bridge: await freePort(), query: await freePort() }
+}
+
+/** The first of `n` free ports in a row: a local cluster's bridges listen on `--bridge-port` + i. */
+export async function freePortRun(n: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = await freePort()
+    if (first + n - 1 > 65535) continue
+    let free = true
+    for (let i = 1; i < n && free; i++) free = await isPortFree(first + i, '127.0.0.1')
+    if (free) return first
+  }
+  throw new Error(`no ${n} free ports in a row after 50 tries`)
 }
 
 /**

@@ -23,6 +23,8 @@ export interface KafkaBroker {
   brokers: string[]
   port: number
   dataDir: string
+  /** The JVM's pid, so a launcher can record it and stop a broker its killed predecessor left. */
+  pid: number
   /** Controlled shutdown (SIGTERM, then SIGKILL after 15 s); removes a temp data dir it created. */
   stop(): Promise<void>
   /** kill -9, data dir kept: for crash tests; restart with `startKafka({ dataDir, port })`. */
@@ -143,6 +145,7 @@ export async function startKafka(options: KafkaBrokerOptions = {}): Promise<Kafk
     brokers: [`127.0.0.1:${port}`],
     port,
     dataDir,
+    pid: child.pid!,
     stop() {
       stopped ??= (async () => {
         child.kill('SIGTERM')

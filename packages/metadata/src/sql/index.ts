@@ -6,6 +6,15 @@ import { migrateMetadata } from './migrate.ts'
 import { type SqlStoreOptions, sqlSiteStore } from './store.ts'
 
 export { pgliteSql, postgresSql, type Queryable, type Sql } from './client.ts'
+export {
+  DatabaseUnreachable,
+  databaseExists,
+  databaseUrl,
+  dropDatabase,
+  ensureDatabase,
+  probeDatabase,
+  redactUrl,
+} from './database.ts'
 export { loadMigrations, MIGRATIONS_DIR, migrateMetadata } from './migrate.ts'
 export { readKeyHash, type SqlStoreOptions, sqlSiteStore } from './store.ts'
 
