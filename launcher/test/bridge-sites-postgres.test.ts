@@ -5,9 +5,9 @@ import { type TempDir, tempDir } from '@sightline/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadBridgeConfig } from '../../ingest-bridge/src/config.ts'
 import { startAdminListener } from '../src/admin-listener.ts'
-import { clusterBridgeEnv } from '../src/bridge-env.ts'
 import { openInstallStore } from '../src/metadata.ts'
 import { dataLayout, type InstallState, loadOrCreateState } from '../src/workspace.ts'
+import { localBridgeEnv } from './local-bridge-env.ts'
 
 /**
  * A local cluster whose hub keeps the metadata in PostgreSQL (`--metadata-url`): the bridge
@@ -41,23 +41,8 @@ beforeAll(async () => {
     catalog: hubCatalog,
     onBug: (err) => console.error(err),
   })
-  env = clusterBridgeEnv(
-    {
-      name: 'bridge-1',
-      host: '127.0.0.1',
-      port: 0,
-      dataRoot: layout.root,
-      brokers: ['127.0.0.1:9092'],
-      redisUrl: 'redis://127.0.0.1:6379',
-      redisPrefix: 'unused:',
-      metadataUrl: db.url,
-      hubAdminUrl: admin.url,
-    },
-    state,
-  )
-  const config = loadBridgeConfig(
-    Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
-  )
+  env = localBridgeEnv(layout, state, db.url, admin.url)
+  const config = loadBridgeConfig(env)
   bridgeStore = await openSiteStore(config.METADATA_URL!)
   bridgeCatalog = await openSiteCatalog(bridgeStore, { pollMs: 100 })
 }, 120_000)

@@ -9,9 +9,9 @@ import { loadBridgeConfig } from '../../ingest-bridge/src/config.ts'
 import { followRemoteSites, type RemoteSites } from '../../ingest-bridge/src/sites-remote.ts'
 import { edgeBatch, SIGNING_KEYS, signedRequest } from '../../ingest-bridge/test/edge-batches.ts'
 import { startAdminListener } from '../src/admin-listener.ts'
-import { clusterBridgeEnv } from '../src/bridge-env.ts'
 import { metadataUrl, openInstallStore } from '../src/metadata.ts'
 import { dataLayout, type InstallState, loadOrCreateState } from '../src/workspace.ts'
+import { localBridgeEnv } from './local-bridge-env.ts'
 
 /**
  * A local cluster's bridge and its hub on PGlite, wired as cluster.ts and hub.ts wire them
@@ -37,24 +37,7 @@ beforeAll(async () => {
   store = await openInstallStore(layout)
   catalog = await openSiteCatalog(store, { pollMs: 60_000 })
   admin = await startAdminListener({ layout, state, store, catalog, onBug: (err) => console.error(err) })
-  env = Object.fromEntries(
-    Object.entries(
-      clusterBridgeEnv(
-        {
-          name: 'bridge-1',
-          host: '127.0.0.1',
-          port: 0,
-          dataRoot: layout.root,
-          brokers: ['127.0.0.1:9092'],
-          redisUrl: 'redis://127.0.0.1:6379',
-          redisPrefix: 'unused:',
-          metadataUrl: metadataUrl(layout),
-          hubAdminUrl: admin.url,
-        },
-        state,
-      ),
-    ).filter((e): e is [string, string] => e[1] !== undefined),
-  )
+  env = localBridgeEnv(layout, state, metadataUrl(layout), admin.url)
   // What the bridge's main.ts does with that environment.
   const config = loadBridgeConfig(env)
   remote = await followRemoteSites({ url: config.SITES_URL!, token: config.SITES_TOKEN!, pollMs: 100 })
