@@ -1,7 +1,7 @@
 // Per-site settings followed over HTTP: the hub's bridge view (GET /admin/v1/bridge/sites),
 // for bridges that cannot open the metadata database themselves — the local cluster's hub
 // keeps it in PGlite, which one process may open at a time (SITES_URL, docs/bridge.md).
-import { BridgeSiteSchema, siteSettingsIndex } from '@sightline/metadata'
+import { BridgeSiteSchema, followSites, type siteSettingsIndex } from '@sightline/metadata'
 import * as z from 'zod'
 
 /** How often the view is asked for: the bound on how late a settings change reaches the receiver. */
@@ -10,6 +10,7 @@ export const REMOTE_SITES_POLL_MS = 1000
 const FETCH_TIMEOUT_MS = 2000
 
 const BridgeSitesSchema = z.object({ version: z.number(), sites: z.array(BridgeSiteSchema) })
+type BridgeSites = z.infer<typeof BridgeSitesSchema>
 
 export interface RemoteSitesOptions {
   url: string
@@ -38,12 +39,9 @@ export interface RemoteSites {
  */
 export async function followRemoteSites(options: RemoteSitesOptions): Promise<RemoteSites> {
   const fetchFn = options.fetch ?? fetch
-  let version = Number.NaN
   let etag: string | undefined
-  let index = siteSettingsIndex([])
-  let pending: Promise<boolean> | undefined
 
-  async function load(): Promise<boolean> {
+  async function load(current: BridgeSites | undefined): Promise<BridgeSites | 'unchanged'> {
     const res = await fetchFn(options.url, {
       headers: {
         authorization: `Bearer ${options.token}`,
@@ -51,41 +49,26 @@ export async function followRemoteSites(options: RemoteSitesOptions): Promise<Re
       },
       signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
     })
-    if (res.status === 304) return false
+    if (res.status === 304) return 'unchanged'
     if (!res.ok) {
       await res.body?.cancel()
       throw new Error(`the hub's bridge view (${options.url}) answered HTTP ${res.status}`)
     }
     const view = BridgeSitesSchema.parse(await res.json())
     etag = res.headers.get('etag') ?? undefined
-    if (view.version === version) return false
-    version = view.version
-    index = siteSettingsIndex(view.sites)
-    return true
-  }
-  // One request at a time: a poll due while one is out waits for it, then asks again.
-  const refresh = async (): Promise<boolean> => {
-    while (pending) await pending.catch(() => {})
-    pending = load().finally(() => {
-      pending = undefined
-    })
-    return pending
+    return view.version === current?.version ? 'unchanged' : view
   }
 
-  await refresh()
-  const timer = setInterval(() => {
-    if (!pending) refresh().catch((err) => options.onError?.(err))
-  }, options.pollMs ?? REMOTE_SITES_POLL_MS)
-  timer.unref()
-
+  const followed = await followSites({
+    load,
+    sites: (view) => view.sites,
+    pollMs: options.pollMs ?? REMOTE_SITES_POLL_MS,
+    onError: options.onError,
+  })
   return {
-    settings: {
-      retentionDays: (siteId) => index.retentionDays(siteId),
-      keepIp: (siteId) => index.keepIp(siteId),
-      eventsPerMinute: (siteId) => index.eventsPerMinute(siteId),
-    },
-    version: () => version,
-    refresh,
-    stop: () => clearInterval(timer),
+    settings: followed.settings,
+    version: () => followed.current().version,
+    refresh: followed.refresh,
+    stop: followed.stop,
   }
 }

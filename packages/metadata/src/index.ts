@@ -1,5 +1,6 @@
 // Pure: runs in workerd too (the edge imports the KV format). The PostgreSQL/PGlite adapter
 // is './sql', the legacy JSON file reader './file'.
+export { type FollowedSites, type FollowSitesOptions, followSites } from './followed-sites.ts'
 export type {
   Goal,
   GoalInput,

@@ -1,5 +1,6 @@
+import { followSites } from '../followed-sites.ts'
 import type { MetadataSnapshot, SiteStore } from '../port.ts'
-import { type EdgeSite, edgeView, type Site, siteSettingsIndex } from '../site.ts'
+import { type EdgeSite, edgeView, type Site } from '../site.ts'
 import { readKeyHash } from './store.ts'
 
 export interface SiteCatalog {
@@ -29,54 +30,45 @@ export async function openSiteCatalog(
   store: SiteStore,
   options: { pollMs?: number; onError?: (err: unknown) => void } = {},
 ): Promise<SiteCatalog> {
-  let snapshot = await store.snapshot()
-  let byHash = indexKeys(snapshot)
-  let index = siteSettingsIndex(snapshot.sites)
   const listeners: Array<(s: MetadataSnapshot) => void> = []
-  let pending: Promise<boolean> | undefined
-
-  async function reload(): Promise<boolean> {
-    if ((await store.version()) === snapshot.version) return false
-    snapshot = await store.snapshot()
-    byHash = indexKeys(snapshot)
-    index = siteSettingsIndex(snapshot.sites)
-    for (const l of listeners) l(snapshot)
-    return true
-  }
-  // One reload at a time; a caller arriving during one waits for it, then checks again.
-  const refresh = async (): Promise<boolean> => {
-    while (pending) await pending.catch(() => {})
-    pending = reload().finally(() => {
-      pending = undefined
-    })
-    return pending
-  }
-  const timer = setInterval(() => {
-    refresh().catch((err) => options.onError?.(err))
-  }, options.pollMs ?? 1000)
-  timer.unref()
+  const followed = await followSites({
+    load: async (current: Loaded | undefined) => {
+      if (current && (await store.version()) === current.snapshot.version) return 'unchanged'
+      const snapshot = await store.snapshot()
+      return { snapshot, byHash: indexKeys(snapshot) }
+    },
+    sites: (loaded) => loaded.snapshot.sites,
+    pollMs: options.pollMs ?? 1000,
+    onError: options.onError,
+    onChange: (loaded) => {
+      for (const l of listeners) l(loaded.snapshot)
+    },
+  })
+  const snapshot = () => followed.current().snapshot
 
   return {
     readKeys: {
       resolve: async (readKey) => {
-        const siteIds = byHash.get(readKeyHash(readKey))
+        const siteIds = followed.current().byHash.get(readKeyHash(readKey))
         return siteIds ? { siteIds: [...siteIds] } : undefined
       },
     },
-    settings: {
-      retentionDays: (siteId) => index.retentionDays(siteId),
-      keepIp: (siteId) => index.keepIp(siteId),
-      eventsPerMinute: (siteId) => index.eventsPerMinute(siteId),
-    },
-    sites: () => snapshot.sites,
-    edgeSites: () => snapshot.sites.map(edgeView),
-    version: () => snapshot.version,
-    refresh,
+    settings: followed.settings,
+    sites: () => snapshot().sites,
+    edgeSites: () => snapshot().sites.map(edgeView),
+    version: () => snapshot().version,
+    refresh: followed.refresh,
     onChange: (listener) => {
       listeners.push(listener)
     },
-    stop: () => clearInterval(timer),
+    stop: followed.stop,
   }
+}
+
+/** One load: the snapshot and its read keys by hash, replaced together. */
+interface Loaded {
+  snapshot: MetadataSnapshot
+  byHash: Map<string, string[]>
 }
 
 function indexKeys(snapshot: MetadataSnapshot): Map<string, string[]> {
