@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { insertWatermark } from '../src/adapters/insert-watermark.ts'
 import { systemTimers } from '../src/adapters/system-timers.ts'
 import { nextClockRun } from '../src/live/clock-runs.ts'
-import { type Evaluated, type Member, QueryGroups } from '../src/live/query-groups.ts'
+import { type Evaluated, type Member, QueryGroups, RUN_SHARE } from '../src/live/query-groups.ts'
 
 // The shared-run coordinator on its own: a real watermark advanced by real (tracked) insert
 // calls, fake timers (and clock) for the debounce and clock runs, and an evaluator that
@@ -23,7 +23,13 @@ let gate: Promise<void> | undefined
 
 interface TestSpec {
   window_ms?: number
+  /** The run takes this long (on the fake clock). */
+  run_ms?: number
+  label?: string
 }
+
+/** Labels of the specs whose evaluation started, in order. */
+let started: string[]
 
 function setup(minIntervalMs = 1_000) {
   const watermark = insertWatermark()
@@ -36,7 +42,10 @@ function setup(minIntervalMs = 1_000) {
     timers: systemTimers,
     evaluate: async (_site, spec, atMs): Promise<Evaluated> => {
       runs++
+      const { run_ms, label } = spec as TestSpec
+      if (label) started.push(label)
       await Promise.resolve()
+      if (run_ms) await new Promise((r) => setTimeout(r, run_ms))
       if (gate) await gate
       if (failNext) {
         const err = failNext
@@ -52,6 +61,7 @@ function setup(minIntervalMs = 1_000) {
     clockRunAfter: (spec, atMs) =>
       (spec as TestSpec).window_ms === undefined ? undefined : nextClockRun(atMs, 60_000),
     acquire: async () => () => {},
+    maxConcurrentRuns: 1,
   })
   const commit = (site: string) => tracked.insert('events', [{ site_id: site }])
   return { groups, watermark, commit }
@@ -78,6 +88,7 @@ beforeEach(() => {
   failNext = undefined
   events = []
   gate = undefined
+  started = []
 })
 afterEach(() => vi.useRealTimers())
 
@@ -168,6 +179,44 @@ describe('live query groups', () => {
   })
 })
 
+describe('live query groups: sharing the read slot', () => {
+  it('re-runs a slow spec at most once per RUN_SHARE times its run', async () => {
+    const { groups, commit } = setup(1_000)
+    groups.join('s', 'slow', { label: 'slow', run_ms: 500 }, member().m, true)
+    await vi.advanceTimersByTimeAsync(500)
+    expect(started).toEqual(['slow'])
+    // Commits every 100 ms for 6 s: a 500 ms run may start every 2 s (a quarter of the slot).
+    for (let i = 0; i < 60; i++) {
+      await commit('s')
+      await vi.advanceTimersByTimeAsync(100)
+    }
+    expect(RUN_SHARE).toBe(4)
+    expect(started.length).toBeGreaterThanOrEqual(3)
+    expect(started.length).toBeLessThanOrEqual(4)
+  })
+
+  it('evaluates one spec at a time, and a cheap spec overtakes a slow one that queued earlier', async () => {
+    const { groups, commit } = setup(1_000)
+    groups.join('busy', 'a', { label: 'a', run_ms: 400 }, member().m, true)
+    groups.join('busy', 'b', { label: 'b', run_ms: 300 }, member().m, true)
+    groups.join('quiet', 'c', { label: 'c', run_ms: 20 }, member().m, true)
+    // First runs go in arrival order, one at a time: a 0–400, b 400–700, c 700–720.
+    await vi.advanceTimersByTimeAsync(720)
+    expect(started).toEqual(['a', 'b', 'c'])
+    started = []
+    // Due again (RUN_SHARE × cost after the start, or the 1 s interval): a and b at 1600, c at 1700.
+    await commit('busy')
+    await commit('quiet')
+    await vi.advanceTimersByTimeAsync(1_180)
+    // t = 1900: a runs 1600–2000; b has waited since 1600, c since 1700.
+    expect(started).toEqual(['a'])
+    // At 2000 c's ratio, (300 + 20) / 20, beats b's, (400 + 300) / 300: c goes first although
+    // b queued first (first come, first served would have run b).
+    await vi.advanceTimersByTimeAsync(400)
+    expect(started).toEqual(['a', 'c', 'b'])
+  })
+})
+
 describe('live query groups: clock runs (a range that moves with the clock)', () => {
   const at = (hms: string) => new Date(`2026-03-01T${hms}Z`).getTime()
   const FIVE_MIN = { window_ms: 5 * 60_000 }
@@ -252,7 +301,7 @@ describe('live query groups: clock runs (a range that moves with the clock)', ()
     expect(runs).toBe(before)
   })
 
-  it('a clock run due while a commit run is going runs right after it', async () => {
+  it('a clock run due while a slow commit run is going runs after it, spaced by its cost', async () => {
     vi.setSystemTime(at('12:00:30'))
     events = [at('11:56:10')]
     const { groups, commit } = setup()
@@ -273,13 +322,16 @@ describe('live query groups: clock runs (a range that moves with the clock)', ()
     expect(runs).toBe(2)
     gate = undefined
     open()
-    // That run began before 12:01:00, so it cannot stand for the clock run: one more, at once.
+    // That run began before 12:01:00, so it cannot stand for the clock run. Its runs now cost
+    // (0 + 15 s) / 2 on average, so the next may start RUN_SHARE times that after it began:
+    // 12:00:50 + 30 s.
     await settle()
+    expect(runs).toBe(2)
+    await advanceTo('12:01:19')
+    expect(runs).toBe(2)
+    await advanceTo('12:01:20')
     expect(runs).toBe(3)
-    // 11:56:10 left the window at 12:01:10; the next clock run (12:02:01) says so.
-    expect(a.got).toHaveLength(1)
-    await advanceTo('12:02:01')
-    expect(runs).toBe(4)
+    // 11:56:10 left the window at 12:01:10; that run says so.
     expect(a.got.at(-1)).toMatchObject({ kind: 'update', data: { value: 0 } })
   })
 

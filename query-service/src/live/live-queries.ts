@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { HttpError } from '@sightline/http'
-import type { Warehouse } from '@sightline/warehouse'
+import { DEFAULT_MAX_CONCURRENT_READS, type Warehouse } from '@sightline/warehouse'
 import { type Logger, pino } from 'pino'
 import { MAX_SPEC_BYTES } from '../http/insight-routes.ts'
 import type { KeyInFlight } from '../http/key-concurrency.ts'
@@ -20,6 +20,11 @@ export interface LiveQueryDeps {
   inFlight: KeyInFlight
   insights?: readonly AnyInsight[]
   logger?: Logger
+  /**
+   * Live runs evaluating at once, shortest expected first (run-slots.ts): the warehouse's read
+   * slots (1 embedded, the default).
+   */
+  maxConcurrentRuns?: number
   /** Called once per warehouse run of a live query (the hub counts them as a metric). */
   onRun?: (site: string, kind: string) => void
 }
@@ -73,6 +78,7 @@ export class LiveQueries {
       clockRunAfter: (spec, atMs) =>
         (spec as CheckedSpec).movesWithClock ? nextClockRun(atMs, clockStepMs) : undefined,
       acquire: (keys, signal) => acquireAny(deps.inFlight, keys, signal),
+      maxConcurrentRuns: deps.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_READS.embedded,
     })
   }
 

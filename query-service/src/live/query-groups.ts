@@ -1,4 +1,5 @@
 import type { SiteWatermark, Timers } from '../ports.ts'
+import { RunSlots } from './run-slots.ts'
 
 /** One evaluation of a group's spec: the answer, and what decides whether it changed. */
 export interface Evaluated {
@@ -31,7 +32,15 @@ export interface QueryGroupsDeps {
   clockRunAfter(spec: SharedSpec, atMs: number): number | undefined
   /** A run slot charged to one of `keys` (the members' read keys); waits while all are at their cap. */
   acquire(keys: readonly string[], signal: AbortSignal): Promise<() => void>
+  /**
+   * Runs of all groups evaluating at once: the warehouse's read slots (more would only queue
+   * in its FIFO gate, where the order is arrival, not cost). Waiters go shortest first.
+   */
+  maxConcurrentRuns: number
 }
+
+/** A spec's runs take at most 1/RUN_SHARE of the time between their starts (see `schedule`). */
+export const RUN_SHARE = 4
 
 /** What a group evaluates: opaque here, given by the first member's subscribe. */
 export type SharedSpec = unknown
@@ -53,6 +62,8 @@ interface Group {
   /** Fires at the next instant the clock alone may change the answer (relative ranges only). */
   clockTimer?: unknown
   lastStartMs: number
+  /** How long its runs take (a moving average of the evaluations): its place among waiting runs. */
+  costMs?: number
   abort: AbortController
 }
 
@@ -68,8 +79,10 @@ interface Group {
 export class QueryGroups {
   private readonly groups = new Map<string, Group>()
   private readonly unlisten: () => void
+  private readonly slots: RunSlots
 
   constructor(private readonly deps: QueryGroupsDeps) {
+    this.slots = new RunSlots(deps.maxConcurrentRuns, () => deps.timers.now())
     this.unlisten = deps.watermark.onCommit((sites) => this.onCommit(sites))
   }
 
@@ -148,14 +161,20 @@ export class QueryGroups {
     }
   }
 
-  /** Debounced: runs at once if the last run started `minIntervalMs` ago, else when it has. */
+  /**
+   * Debounced: runs at once if the last run started `minIntervalMs` ago, else when it has. A
+   * spec whose runs take longer than a `RUN_SHARE`th of that waits `RUN_SHARE` times its run
+   * between starts instead, so one spec holds at most that share of a read slot: a dashboard
+   * on a busy site refreshes a little less often rather than delaying every other spec.
+   */
   private schedule(id: string, g: Group): void {
     if (g.running) {
       g.dirty = true
       return
     }
     if (g.timer !== undefined) return
-    const delay = Math.max(0, g.lastStartMs + this.deps.minIntervalMs - this.deps.timers.now())
+    const interval = Math.max(this.deps.minIntervalMs, RUN_SHARE * (g.costMs ?? 0))
+    const delay = Math.max(0, g.lastStartMs + interval - this.deps.timers.now())
     g.timer = this.deps.timers.setTimeout(() => {
       g.timer = undefined
       void this.run(id, g)
@@ -186,25 +205,34 @@ export class QueryGroups {
     if (this.groups.get(id) !== g) return
     g.running = true
     g.dirty = false
-    g.lastStartMs = this.deps.timers.now()
-    // Read before the query runs: rows committed meanwhile may be in the answer, but then a
-    // later commit notice runs it again, so no result is ever labelled newer than it is.
-    const watermark = this.deps.watermark.forSite(g.site)
     let atMs: number | undefined
+    let watermark = ''
     try {
-      const release = await this.deps.acquire(
+      const releaseKey = await this.deps.acquire(
         [...g.members].map((m) => m.key),
         g.abort.signal,
       )
       let result: Evaluated
       try {
-        // The instant the range is resolved at is read once the slot is held, so a clock run
-        // that waited for a slot still covers the instant that made it due.
-        atMs = this.deps.timers.now()
-        g.clockDue = false
-        result = await this.deps.evaluate(g.site, g.spec, atMs, g.abort.signal)
+        const releaseSlot = await this.slots.acquire(g.costMs, g.abort.signal)
+        try {
+          // Read before the query runs: rows committed meanwhile may be in the answer, but then
+          // a later commit notice runs it again, so no result is labelled newer than it is.
+          watermark = this.deps.watermark.forSite(g.site)
+          // The interval counts from here, not from the wait: "at most once a second" is about
+          // evaluations. The range is resolved now too, so a clock run that waited for a slot
+          // still covers the instant that made it due.
+          atMs = this.deps.timers.now()
+          g.lastStartMs = atMs
+          g.clockDue = false
+          result = await this.deps.evaluate(g.site, g.spec, atMs, g.abort.signal)
+          const took = this.deps.timers.now() - atMs
+          g.costMs = g.costMs === undefined ? took : (g.costMs + took) / 2
+        } finally {
+          releaseSlot()
+        }
       } finally {
-        release()
+        releaseKey()
       }
       if (g.abort.signal.aborted) return
       const changed = g.last === undefined || g.last.fingerprint !== result.fingerprint

@@ -11,9 +11,17 @@ interface Seen {
 /**
  * Persons active in the last `windowMs`, each with where they were last seen. Memory is
  * one small entry per active person; expired ones are dropped on every summary.
+ *
+ * The per-page, per-source and per-country counts of active persons are kept as persons
+ * arrive, move and leave, so a summary costs the distinct pages, sources and countries, not
+ * the active persons: a site taking thousands of events a second has hundreds of thousands
+ * of persons in five minutes, and counting them on every push held the event loop.
  */
 export class VisitorsWindow {
   private readonly persons = new Map<string, Seen>()
+  private readonly pages = new Map<string, number>()
+  private readonly sources = new Map<string, number>()
+  private readonly countries = new Map<string, number>()
   /** Bumped on every change, so pushers can tell "nothing new" without comparing summaries. */
   version = 0
 
@@ -24,34 +32,31 @@ export class VisitorsWindow {
 
   add(event: LiveEvent, nowMs: number): void {
     const prior = this.persons.get(event.person)
+    if (prior) this.uncount(prior)
     // Arrival time, not the event's own clock: "active now" is about when we heard from them.
     this.persons.delete(event.person)
-    this.persons.set(event.person, {
+    const seen: Seen = {
       lastMs: nowMs,
       path: event.path ?? prior?.path,
       source: event.source ?? prior?.source ?? '(direct)',
       country: event.country ?? prior?.country,
-    })
+    }
+    this.persons.set(event.person, seen)
+    bump(this.pages, seen.path, 1)
+    bump(this.sources, seen.source, 1)
+    bump(this.countries, seen.country, 1)
     this.version++
   }
 
   summary(nowMs: number): VisitorsData {
     this.expire(nowMs)
-    const pages = new Map<string, number>()
-    const sources = new Map<string, number>()
-    const countries = new Map<string, number>()
-    for (const seen of this.persons.values()) {
-      bump(pages, seen.path)
-      bump(sources, seen.source)
-      bump(countries, seen.country)
-    }
     return {
       at: new Date(nowMs).toISOString(),
       window_s: this.windowMs / 1000,
       active: this.persons.size,
-      top_pages: rank(pages, this.top),
-      top_sources: rank(sources, this.top),
-      top_countries: rank(countries, this.top),
+      top_pages: rank(this.pages, this.top),
+      top_sources: rank(this.sources, this.top),
+      top_countries: rank(this.countries, this.top),
     }
   }
 
@@ -69,18 +74,38 @@ export class VisitorsWindow {
     for (const [person, seen] of this.persons) {
       if (nowMs - seen.lastMs < this.windowMs) break
       this.persons.delete(person)
+      this.uncount(seen)
       this.version++
     }
   }
+
+  private uncount(seen: Seen): void {
+    bump(this.pages, seen.path, -1)
+    bump(this.sources, seen.source, -1)
+    bump(this.countries, seen.country, -1)
+  }
 }
 
-function bump(counts: Map<string, number>, key: string | undefined): void {
-  if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1)
+/** Adds `by` to a key's count; a count that reaches 0 is removed, so maps hold active keys only. */
+function bump(counts: Map<string, number>, key: string | undefined, by: 1 | -1): void {
+  if (key === undefined) return
+  const next = (counts.get(key) ?? 0) + by
+  if (next > 0) counts.set(key, next)
+  else counts.delete(key)
 }
 
+/** The `top` largest counts, ties by key: one pass keeping the best so far, no full sort. */
 function rank(counts: Map<string, number>, top: number): Ranked[] {
-  return [...counts]
-    .map(([key, count]) => ({ key, count }))
-    .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key))
-    .slice(0, top)
+  const best: Ranked[] = []
+  const before = (a: Ranked, b: Ranked) =>
+    a.count > b.count || (a.count === b.count && a.key.localeCompare(b.key) < 0)
+  for (const [key, count] of counts) {
+    const entry = { key, count }
+    if (best.length === top && !before(entry, best[top - 1]!)) continue
+    let at = best.length === top ? top - 1 : best.length
+    while (at > 0 && before(entry, best[at - 1]!)) at--
+    best.splice(at, 0, entry)
+    if (best.length > top) best.pop()
+  }
+  return best
 }
