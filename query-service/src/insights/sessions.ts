@@ -42,6 +42,11 @@ export interface SessionSource {
    */
   person?: Param
   /**
+   * A predicate on the resolved `person` column (a cohort), applied to the events before
+   * visits are formed; needs `person` or `persons`, since the events table has no such column.
+   */
+  personFilter?: Fragment
+  /**
    * An ordered event-level value per visit: `steps` holds it for each event where it is not
    * NULL, in the visit's event order (time, then message id). Paths read page sequences so.
    */
@@ -73,6 +78,9 @@ export function sessionEvents(source: SessionSource): Fragment {
   const { key } = partition(source)
   // Either option reads through personEvents (identity merges resolved) for its site.
   const resolved = person ?? source.persons?.site
+  if (source.personFilter !== undefined && resolved === undefined) {
+    throw new Error('personFilter reads the resolved person: give `person` or `persons`')
+  }
   // What each event carries through the per-device array, in tuple order: time and message
   // id first, so sorting the tuples orders a device's events by (time, message id).
   const carried: Array<[name: string, expr: Fragment]> = [
@@ -113,7 +121,7 @@ export function sessionEvents(source: SessionSource): Fragment {
     sql`,\n  `,
   )}
 FROM ${resolved === undefined ? sql`events` : personEvents(source.where, resolved)}
-WHERE ${resolved === undefined ? source.where : sql`1`}
+WHERE ${resolved === undefined ? source.where : (source.personFilter ?? sql`1`)}
   AND anonymous_id != ''`
   // Per device: a visit starts at its first event, after a gap of more than the timeout, or at
   // a UTM pair that differs from the latest one earlier in the same idle-split visit. `marks`
