@@ -116,6 +116,9 @@ describe('the result cache', () => {
   })
 
   it.each([
+    ['stats', {}],
+    ['breakdown', { by: 'page' }],
+    ['trends', {}],
     ['paths', {}],
     ['attribution', { conversion: { event: 'signup' } }],
   ])(

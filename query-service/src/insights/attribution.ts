@@ -66,7 +66,7 @@ export function planAttribution(spec: AttributionSpec) {
     period: sql`toUInt8(1)`,
     channel: spec.by === 'channel',
     person: window.site,
-    personFilter: members,
+    personFilter: { site: window.site, test: members },
   })
   const label: Record<TouchLabel, Fragment> = {
     channel: sql`channel`,

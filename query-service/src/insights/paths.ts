@@ -61,7 +61,7 @@ function sequences(spec: PathsSpec): Fragment {
       period: sql`toUInt8(1)`,
       channel: false,
       person: window.site,
-      personFilter: members,
+      personFilter: { site: window.site, test: members },
       steps: value,
     })
     return sql`SELECT (person, anonymous_id, visit) AS unit_id, steps
