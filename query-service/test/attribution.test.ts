@@ -1,3 +1,4 @@
+import { responseContractProblems } from '@sightline/http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { staticReadKeys } from '../src/adapters/read-keys-file.ts'
 import type { AttributionResponse } from '../src/insights/attribution.ts'
@@ -389,10 +390,12 @@ describe('explain', () => {
     const res = await query(KEY_A, 'site_a', {
       conversion: { event: hostile, value: `properties.${hostile}` },
       models: ['time_decay'],
+      cohort: { did: { event: `${hostile} cohort` }, from: '2024-01-01', to: '2024-02-01' },
       explain: true,
     })
     const planned = (await res.json()) as { sql: string; params: Record<string, unknown> }
     expect(planned.sql).not.toContain(hostile)
+    expect(Object.values(planned.params)).toContain(`${hostile} cohort`)
     expect(planned.params).toMatchObject({
       goal_event: hostile,
       lookback_ms: 30 * 86_400_000,
@@ -434,6 +437,26 @@ describe('invalid specs are refused with 400 invalid_query', () => {
       { conversion: { event: 'purchase' }, from: '1970-01-10', to: '1970-02-01' },
       'lookback',
     ],
+    [
+      'a cohort whose range ends before it starts',
+      {
+        conversion: { event: 'purchase' },
+        cohort: { did: { event: 'signup' }, from: '2024-02-08', to: '2024-02-01' },
+      },
+      'cohort: `from` must be earlier than `to`',
+    ],
+    [
+      'a cohort goal with a visit filter',
+      {
+        conversion: { event: 'purchase' },
+        cohort: {
+          did: { event: 'signup', filters: [{ dimension: 'channel', op: 'is', value: 'email' }] },
+          from: '2024-02-01',
+          to: '2024-02-08',
+        },
+      },
+      'cohort.did: `channel` is a visit dimension',
+    ],
   ]
   for (const [name, spec, message] of cases) {
     it(name, async () => {
@@ -443,6 +466,7 @@ describe('invalid specs are refused with 400 invalid_query', () => {
         ...spec,
       })
       expect(res.status).toBe(400)
+      expect(await responseContractProblems(res)).toEqual([])
       const body = (await res.json()) as ErrorJson
       expect(body.error.code).toBe('invalid_query')
       expect(body.error.message).toContain(message)

@@ -116,6 +116,28 @@ describe('the result cache', () => {
   })
 
   it.each([
+    ['stats', {}],
+    ['breakdown', { by: 'page' }],
+    ['trends', {}],
+    ['paths', {}],
+    ['attribution', { conversion: { event: 'signup' } }],
+  ])(
+    'keeps %s specs apart by their cohort, and one cohort written two ways together',
+    async (kind, extra) => {
+      const cohort = { did: { event: 'pageview' }, from: '2024-01-01', to: '2024-01-03' }
+      await ask({ kind, ...extra })
+      expect((await ask({ kind, ...extra, cohort })).meta.cache).toBe('miss')
+      expect((await ask({ kind, ...extra, cohort })).meta.cache).toBe('hit')
+      // The same instant spelt out: the same resolved spec.
+      const spelt = { ...cohort, from: '2024-01-01T00:00:00Z' }
+      expect((await ask({ kind, ...extra, cohort: spelt })).meta.cache).toBe('hit')
+      expect((await ask({ kind, ...extra, cohort: { ...cohort, to: '2024-01-02' } })).meta.cache).toBe('miss')
+      const other = { ...cohort, did: { event: 'signup' } }
+      expect((await ask({ kind, ...extra, cohort: other })).meta.cache).toBe('miss')
+    },
+  )
+
+  it.each([
     ['stats', {}, (a: Answer) => a.events],
     ['breakdown', { by: 'page' }, (a: Answer) => (a.rows as Array<{ visits: number }>)[0]!.visits],
     ['trends', { interval: 'day' }, (a: Answer) => (a.buckets as Array<{ count: number }>)[1]!.count],

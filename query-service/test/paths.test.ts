@@ -1,3 +1,4 @@
+import { responseContractProblems } from '@sightline/http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PathsResponse } from '../src/insights/paths.ts'
 import { journal } from './journeys.ts'
@@ -256,10 +257,12 @@ describe('explain', () => {
       ...HAND,
       end: hostile,
       filters: [{ dimension: `properties.${hostile}`, op: 'contains', value: hostile }],
+      cohort: { did: { event: `${hostile} cohort` }, from: '2024-04-01', to: '2024-05-01' },
       explain: true,
     })
     const planned = (await res.json()) as { sql: string; params: Record<string, unknown> }
     expect(planned.sql).not.toContain(hostile)
+    expect(Object.values(planned.params)).toContain(`${hostile} cohort`)
     expect(planned.params).toMatchObject({ end: hostile, site: 'site_b', depth: 5, top: 5 })
     expect(planned.sql).toContain('AS person')
   })
@@ -283,11 +286,18 @@ describe('invalid paths specs are refused with 400 invalid_query', () => {
     ],
     ['unknown filter op', { filters: [{ dimension: 'page', op: 'like', value: '/' }] }, 'op'],
     ['filters not a list', { filters: 'page=/' }, 'filters'],
+    [
+      'a cohort whose range is empty',
+      { cohort: { did: { event: 'signup' }, from: '2024-05-01', to: '2024-05-01' } },
+      'cohort: `from` must be earlier than `to`',
+    ],
+    ['a cohort without a range', { cohort: { did: { event: 'signup' } } }, 'cohort.from'],
   ]
   for (const [name, spec, message] of cases) {
     it(name, async () => {
       const res = await post(env.app, '/v1/sites/site_b/query', KEY_B, { kind: 'paths', ...HAND, ...spec })
       expect(res.status).toBe(400)
+      expect(await responseContractProblems(res)).toEqual([])
       const body = (await res.json()) as ErrorJson
       expect(body.error.code).toBe('invalid_query')
       expect(body.error.message).toContain(message)

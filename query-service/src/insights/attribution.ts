@@ -7,6 +7,7 @@ import {
   type Model,
   type NonConvertingPath,
 } from './attribution-models.ts'
+import { type Cohort, cohortParam, inCohort, resolveCohort } from './cohorts.ts'
 import { defineInsight } from './define.ts'
 import { type Goal, GoalSchema, goalPredicates, goalValue, resolveGoal } from './goals.ts'
 import { jsonParam, listParam } from './json-param.ts'
@@ -46,6 +47,8 @@ export interface AttributionSpec {
   lookbackDays: number
   halfLifeDays: number
   minConversions: number
+  /** Only these persons: their conversions, and their touches (and non-converting walks). */
+  cohort?: Cohort
 }
 
 export const MAX_LOOKBACK_DAYS = 90
@@ -57,11 +60,13 @@ export function planAttribution(spec: AttributionSpec) {
   // Visits are formed from `from − lookback` on, so a conversion at `from` sees its whole window.
   const scan = { ...window, from: instantParam('scan_from', new Date(spec.from.getTime() - lookbackMs)) }
   const lookback = param('lookback_ms', 'Int64', lookbackMs)
+  const members = inCohort(spec.cohort, spec.site, spec.includeBots)
   const visits = sessionsQuery({
     where: eventsWhere(scan, spec.includeBots),
     period: sql`toUInt8(1)`,
     channel: spec.by === 'channel',
     person: window.site,
+    personFilter: { site: window.site, test: members },
   })
   const label: Record<TouchLabel, Fragment> = {
     channel: sql`channel`,
@@ -79,7 +84,7 @@ GROUP BY person`
   // Each person's conversions, (time, value), gathered like the touches so one join pairs them.
   const conversions = sql`SELECT person, groupArray((toUnixTimestamp64Milli(ts), ${goalValue(spec.conversion)})) AS convs
 FROM ${personEvents(eventsWhere(window, spec.includeBots, goalPredicates(spec.conversion)), window.site)}
-WHERE person != ''
+WHERE person != '' AND ${members}
 GROUP BY person`
   const withMarkov = spec.models.includes('data_driven')
   // Only the Markov model reads people who did not convert: their touches in the lookback
@@ -200,6 +205,7 @@ export const attribution = defineInsight({
       .min(1)
       .max(1_000_000)
       .default(DEFAULT_MIN_CONVERSIONS),
+    cohort: cohortParam.optional(),
     ...explainParam,
   }),
   resolve(params, { site, now }): Resolved<AttributionSpec> {
@@ -210,6 +216,8 @@ export const attribution = defineInsight({
     }
     const conversion = resolveGoal(params.conversion, 'conversion')
     if (typeof conversion === 'string') return { refused: conversion }
+    const cohort = params.cohort === undefined ? undefined : resolveCohort(params.cohort)
+    if (typeof cohort === 'string') return { refused: cohort }
     return {
       spec: {
         site,
@@ -221,6 +229,7 @@ export const attribution = defineInsight({
         lookbackDays: params.lookback_days,
         halfLifeDays: params.half_life_days,
         minConversions: params.data_driven_min_conversions,
+        ...(cohort === undefined ? {} : { cohort }),
       },
     }
   },

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { compile, type Fragment, type Param, param, sql } from '../sql/fragment.ts'
+import { type Cohort, cohortParam, cohortTest, resolveCohort } from './cohorts.ts'
 import { defineInsight } from './define.ts'
 import {
   type Dimension,
@@ -28,6 +29,8 @@ export interface BreakdownSpec {
   limit: number
   offset: number
   filters: Filter[]
+  /** Only these persons' events, dropped before visits are formed (like an event filter). */
+  cohort?: Cohort
 }
 
 export const MAX_LIMIT = 1_000
@@ -40,6 +43,8 @@ export const MAX_OFFSET = 100_000
 function perVisitValue(spec: BreakdownSpec, where: Fragment, site: Param): Fragment {
   const period = sql`toUInt8(1)`
   const persons = { site }
+  const members = cohortTest(spec)
+  const personFilter = members === undefined ? {} : { personFilter: { site, test: members } }
   if (isVisitDimension(spec.by)) {
     return sql`SELECT
   ${VISIT_DIMENSIONS[spec.by as VisitDimension]} AS value,
@@ -48,7 +53,7 @@ function perVisitValue(spec: BreakdownSpec, where: Fragment, site: Param): Fragm
   pageviews AS visit_pageviews,
   ended - started AS duration
 FROM (
-  ${sessionsQuery({ where, period, persons })}
+  ${sessionsQuery({ where, period, persons, ...personFilter })}
 )
 WHERE ${visitFilters(spec.filters)}`
   }
@@ -59,7 +64,7 @@ WHERE ${visitFilters(spec.filters)}`
   pageviews AS visit_pageviews,
   ended - started AS duration
 FROM (
-  ${sessionsQuery({ where, period, persons, eventValue: eventValue(spec.by as EventDimension) })}
+  ${sessionsQuery({ where, period, persons, ...personFilter, eventValue: eventValue(spec.by as EventDimension) })}
 )
 ARRAY JOIN event_values AS value
 WHERE ${visitFilters(spec.filters)}`
@@ -155,13 +160,25 @@ export const breakdown = defineInsight({
     limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(10),
     offset: z.coerce.number().int().min(0).max(MAX_OFFSET).default(0),
     filters: filtersParam.default([]),
+    cohort: cohortParam.optional(),
     ...explainParam,
   }),
   resolve(params, { site, now }): Resolved<BreakdownSpec> {
     const range = resolveRange(params, now, 7 * DAY_MS)
     if (typeof range === 'string') return { refused: range }
+    const cohort = params.cohort === undefined ? undefined : resolveCohort(params.cohort)
+    if (typeof cohort === 'string') return { refused: cohort }
     const { by, limit, offset, filters } = params
-    return { spec: { site, ...range, includeBots: params.include_bots, by, limit, offset, filters } }
+    const spec: BreakdownSpec = {
+      site,
+      ...range,
+      includeBots: params.include_bots,
+      by,
+      limit,
+      offset,
+      filters,
+    }
+    return { spec: cohort === undefined ? spec : { ...spec, cohort } }
   },
   plan: planBreakdown,
   preflight: (spec) => patternPreflight(spec.filters),

@@ -40,3 +40,28 @@ export function inCohort(cohort: Cohort | undefined, site: string, includeBots: 
   WHERE person != ''
 )`
 }
+
+/** What a spec with an optional cohort gives the helpers below. */
+export interface CohortScope {
+  site: string
+  includeBots: boolean
+  cohort?: Cohort | undefined
+}
+
+/**
+ * The cohort test for a plan that must stay as it was without one: `inCohort`, or undefined
+ * when the spec has no cohort. Built once per plan, so every use shares its parameters.
+ */
+export function cohortTest(spec: CohortScope): Fragment | undefined {
+  return spec.cohort === undefined ? undefined : inCohort(spec.cohort, spec.site, spec.includeBots)
+}
+
+/** `personEvents`, narrowed to the persons passing `test` (from cohortTest) when there is one. */
+export function cohortEvents(where: Fragment, site: Param, test: Fragment | undefined): Fragment {
+  if (test === undefined) return personEvents(where, site)
+  return sql`(
+  SELECT *
+  FROM ${personEvents(where, site)}
+  WHERE ${test}
+)`
+}

@@ -1,6 +1,7 @@
 import { storedEventName } from '@sightline/contracts'
 import { z } from 'zod'
 import { compile, type Fragment, join, param, sql } from '../sql/fragment.ts'
+import { type Cohort, cohortParam, inCohort, resolveCohort } from './cohorts.ts'
 import { defineInsight } from './define.ts'
 import { eventFilters, type Filter, FilterSchema, isVisitDimension, MAX_FILTERS } from './dimensions.ts'
 import { jsonParam } from './json-param.ts'
@@ -39,6 +40,8 @@ export interface PathsSpec {
   collapseRepeats: boolean
   /** Event-dimension filters an event must pass to be a step; units are formed from every event. */
   filters: Filter[]
+  /** Only these persons' events: their units are formed as without it, everyone else has none. */
+  cohort?: Cohort
 }
 
 /** Each unit's ordered steps as `steps`, keyed by `unit_id`. */
@@ -51,10 +54,19 @@ function sequences(spec: PathsSpec): Fragment {
   const keep = [...(spec.stepType === 'page' ? [sql`type = 'page'`] : []), ...eventFilters(spec.filters)]
   const step = spec.stepType === 'page' ? sql`page_path` : sql`event`
   const value = keep.length === 0 ? step : sql`if(${join(keep, sql` AND `)}, ${step}, NULL)`
+  const members = inCohort(spec.cohort, spec.site, spec.includeBots)
   if (spec.unit === 'session') {
+    const visits = sessionsQuery({
+      where,
+      period: sql`toUInt8(1)`,
+      channel: false,
+      person: window.site,
+      personFilter: { site: window.site, test: members },
+      steps: value,
+    })
     return sql`SELECT (person, anonymous_id, visit) AS unit_id, steps
 FROM (
-  ${sessionsQuery({ where, period: sql`toUInt8(1)`, channel: false, person: window.site, steps: value })}
+  ${visits}
 )
 WHERE person != ''`
   }
@@ -64,7 +76,7 @@ WHERE person != ''`
 FROM (
   SELECT person, ts, message_id, ${value} AS step_value
   FROM ${personEvents(where, window.site)}
-  WHERE person != ''
+  WHERE person != '' AND ${members}
 )
 WHERE step_value IS NOT NULL
 GROUP BY person`
@@ -241,6 +253,7 @@ export const paths = defineInsight({
         )
         .max(MAX_FILTERS, { error: `at most ${MAX_FILTERS} filters` }),
     ).default([]),
+    cohort: cohortParam.optional(),
     ...explainParam,
   }),
   resolve(params, { site, now }): Resolved<PathsSpec> {
@@ -254,6 +267,8 @@ export const paths = defineInsight({
       v === undefined ? undefined : params.step_type === 'event' ? storedEventName(v) : v
     const start = stored(params.start)
     const end = stored(params.end)
+    const cohort = params.cohort === undefined ? undefined : resolveCohort(params.cohort)
+    if (typeof cohort === 'string') return { refused: cohort }
     return {
       spec: {
         site,
@@ -267,6 +282,7 @@ export const paths = defineInsight({
         top: params.top,
         collapseRepeats: params.collapse_repeats,
         filters: params.filters,
+        ...(cohort === undefined ? {} : { cohort }),
       },
     }
   },

@@ -53,5 +53,8 @@ describe('when the hourly rollup may answer trends', () => {
         breakdown: { by: 'browser', limit: 3 },
       }),
     ).toMatch(/more than one/)
+    // The rollup has no persons, so it cannot keep only a cohort's events.
+    const cohort = { did: { event: 'signup', filters: [] }, from, to }
+    expect(refused({ ...base, series: [{ math: 'events' }], cohort })).toMatch(/cohort/)
   })
 })

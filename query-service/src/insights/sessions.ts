@@ -42,6 +42,11 @@ export interface SessionSource {
    */
   person?: Param
   /**
+   * Only the events of persons that pass `test` (a predicate on the resolved `person` column,
+   * a cohort's), dropped before visits are formed; reads through `personEvents` for `site`.
+   */
+  personFilter?: { site: Param; test: Fragment }
+  /**
    * An ordered event-level value per visit: `steps` holds it for each event where it is not
    * NULL, in the visit's event order (time, then message id). Paths read page sequences so.
    */
@@ -71,8 +76,8 @@ export function sessionEvents(source: SessionSource): Fragment {
   const timeout = param('session_timeout_ms', 'Int64', source.timeoutMs ?? SESSION_TIMEOUT_MS)
   const person = source.person
   const { key } = partition(source)
-  // Either option reads through personEvents (identity merges resolved) for its site.
-  const resolved = person ?? source.persons?.site
+  // Any of these options reads through personEvents (identity merges resolved) for its site.
+  const resolved = person ?? source.persons?.site ?? source.personFilter?.site
   // What each event carries through the per-device array, in tuple order: time and message
   // id first, so sorting the tuples orders a device's events by (time, message id).
   const carried: Array<[name: string, expr: Fragment]> = [
@@ -92,7 +97,7 @@ export function sessionEvents(source: SessionSource): Fragment {
     ['utm_source', sql`utm_source`],
     ['utm_medium', sql`utm_medium`],
     ['utm_campaign', sql`utm_campaign`],
-    ...(resolved !== undefined && person === undefined
+    ...(source.persons !== undefined && person === undefined
       ? [['person', sql`person`] as [string, Fragment]]
       : []),
     ...(source.eventValue ? [['event_value', source.eventValue] as [string, Fragment]] : []),
@@ -113,7 +118,7 @@ export function sessionEvents(source: SessionSource): Fragment {
     sql`,\n  `,
   )}
 FROM ${resolved === undefined ? sql`events` : personEvents(source.where, resolved)}
-WHERE ${resolved === undefined ? source.where : sql`1`}
+WHERE ${resolved === undefined ? source.where : (source.personFilter?.test ?? sql`1`)}
   AND anonymous_id != ''`
   // Per device: a visit starts at its first event, after a gap of more than the timeout, or at
   // a UTM pair that differs from the latest one earlier in the same idle-split visit. `marks`

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { compile, sql } from '../sql/fragment.ts'
+import { type Cohort, cohortEvents, cohortParam, cohortTest, resolveCohort } from './cohorts.ts'
 import { defineInsight } from './define.ts'
 import {
   DAY_MS,
@@ -10,7 +11,6 @@ import {
   resolveRange,
   WINDOW_START,
 } from './params.ts'
-import { personEvents } from './persons.ts'
 import { eventsWhere, instantParam, windowParams } from './predicates.ts'
 import { sessionsQuery } from './sessions.ts'
 
@@ -21,6 +21,8 @@ export interface StatsSpec {
   /** Exclusive. */
   to: Date
   includeBots: boolean
+  /** Only these persons' events, in both periods. */
+  cohort?: Cohort
 }
 
 const isoInstant = z.string().describe('ISO 8601 instant, UTC')
@@ -83,6 +85,8 @@ export function planStats(spec: StatsSpec) {
   const window = { ...windowParams(spec), from: instantParam('previous_from', previousFrom(spec)) }
   const where = eventsWhere(window, spec.includeBots)
   const period = sql`toUInt8(ts >= ${instantParam('from', spec.from)})`
+  const members = cohortTest(spec)
+  const personFilter = members === undefined ? {} : { personFilter: { site: window.site, test: members } }
   return compile(sql`SELECT
   e.period AS period,
   e.events AS events,
@@ -98,7 +102,7 @@ FROM (
     count() AS events,
     countIf(type = 'page') AS pageviews,
     uniqExactIf(person, person != '') AS visitors
-  FROM ${personEvents(where, window.site)}
+  FROM ${cohortEvents(where, window.site, members)}
   GROUP BY period
 ) AS e
 LEFT JOIN (
@@ -109,7 +113,7 @@ LEFT JOIN (
     sum(pageviews) AS visit_pageviews,
     sum(ended - started) AS duration_ms
   FROM (
-    ${sessionsQuery({ where, period, channel: false })}
+    ${sessionsQuery({ where, period, channel: false, ...personFilter })}
   )
   GROUP BY period
 ) AS s USING (period)
@@ -134,14 +138,23 @@ function metricsOf(row: StatsRow | undefined): Metrics {
 export const stats = defineInsight({
   kind: 'stats',
   summary: 'Visitors, visits, pageviews, bounce rate, visit duration and events, with the previous period',
-  params: z.strictObject({ ...rangeParams, include_bots: flag.default(false), ...explainParam }),
+  params: z.strictObject({
+    ...rangeParams,
+    include_bots: flag.default(false),
+    cohort: cohortParam.optional(),
+    ...explainParam,
+  }),
   resolve(params, { site, now }): Resolved<StatsSpec> {
     const range = resolveRange(params, now, 7 * DAY_MS)
     if (typeof range === 'string') return { refused: range }
     if (previousFrom(range) < WINDOW_START) {
       return { refused: `the previous period must start at ${WINDOW_START.toISOString()} or later` }
     }
-    return { spec: { site, ...range, includeBots: params.include_bots } }
+    const cohort = params.cohort === undefined ? undefined : resolveCohort(params.cohort)
+    if (typeof cohort === 'string') return { refused: cohort }
+    return {
+      spec: { site, ...range, includeBots: params.include_bots, ...(cohort === undefined ? {} : { cohort }) },
+    }
   },
   plan: planStats,
   row: StatsRowSchema,

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { type Fragment, join, param, type SqlValue, sql } from '../sql/fragment.ts'
+import { cohortEvents } from './cohorts.ts'
 import { type EventDimension, eventFilters, eventValue, type Filter } from './dimensions.ts'
-import { personEvents } from './persons.ts'
 import { eventsWhere, type Window } from './predicates.ts'
 import { ROLLUP_EVENTS, ROLLUP_VISITORS, type RollupScope, rollupRows } from './rollup.ts'
 import { sessionEvents } from './sessions.ts'
@@ -50,6 +50,8 @@ export interface SeriesPlanInput {
   allBuckets: Fragment
   /** Read the hourly rollup in this scope instead of the events (rollup.ts decides when). */
   rollup?: RollupScope
+  /** Only the events of persons passing this test (a cohort's, cohorts.ts); never with `rollup`. */
+  members?: Fragment
 }
 
 /** Row `series` of the bucket list (255 in the SQL): not a series, the buckets every line is filled to. */
@@ -85,6 +87,14 @@ FROM (
   ${seriesPart(input, series, index, base, byValue)}
 )`)
   })
+  // Values are ranked over the events the lines count: with a cohort, its persons' only.
+  const topFrom =
+    input.members === undefined
+      ? sql`events
+    WHERE ${base}
+      AND `
+      : sql`${cohortEvents(base, input.window.site, input.members)}
+    WHERE `
   const top =
     breakdown === undefined || byValue === undefined
       ? sql``
@@ -94,9 +104,7 @@ FROM (
     SELECT ${byValue} AS v
     ${
       input.rollup === undefined
-        ? sql`FROM events
-    WHERE ${base}
-      AND (${join(input.series.map(eventTest), sql` OR `)})
+        ? sql`FROM ${topFrom}(${join(input.series.map(eventTest), sql` OR `)})
     GROUP BY v
     ORDER BY count() DESC, v`
         : sql`FROM ${rollupOf(input, input.rollup)}
@@ -203,15 +211,17 @@ GROUP BY ${groupBy}`
     const ts = sql`fromUnixTimestamp64Milli(t_ms, 'UTC')`
     const columns: Record<string, Fragment> =
       byValue === undefined ? { event: sql`event` } : { event: sql`event`, line_value: byValue }
+    const personFilter =
+      input.members === undefined ? {} : { personFilter: { site: input.window.site, test: input.members } }
     return sql`${select(ts, byValue === undefined ? undefined : sql`line_value`)}
 FROM (
-  ${sessionEvents({ where: base, period: sql`toUInt8(1)`, columns })}
+  ${sessionEvents({ where: base, period: sql`toUInt8(1)`, columns, ...personFilter })}
 )
 WHERE ${eventTest(series)}
 GROUP BY ${groupBy}`
   }
   return sql`${select(sql`ts`, byValue)}
-FROM ${personEvents(sql`${base}\n  AND ${eventTest(series)}`, input.window.site)}
+FROM ${cohortEvents(sql`${base}\n  AND ${eventTest(series)}`, input.window.site, input.members)}
 GROUP BY ${groupBy}`
 }
 

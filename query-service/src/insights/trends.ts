@@ -1,6 +1,7 @@
 import { storedEventName } from '@sightline/contracts'
 import { z } from 'zod'
 import { compile, type Fragment, param, type SqlValue, sql } from '../sql/fragment.ts'
+import { type Cohort, cohortEvents, cohortParam, cohortTest, resolveCohort } from './cohorts.ts'
 import { defineInsight } from './define.ts'
 import {
   type Dimension,
@@ -23,7 +24,6 @@ import {
   timeZone,
   WINDOW_START,
 } from './params.ts'
-import { personEvents } from './persons.ts'
 import { eventsWhere, windowParams } from './predicates.ts'
 import {
   ROLLUP_EVENTS,
@@ -66,6 +66,8 @@ export interface TrendsSpec {
   /** Lines to draw; absent: the classic answer (`buckets` with count and visitors). */
   series?: Series[]
   breakdown?: TrendBreakdown
+  /** Only these persons' events, in every series (never from the rollup, which has no persons). */
+  cohort?: Cohort
 }
 
 /** A trends response larger than this is a mistake (hourly over a year), not a chart. */
@@ -149,6 +151,8 @@ const STEP: Record<Interval, Fragment> = {
 export function planTrends(spec: TrendsSpec, rollup?: RollupScope) {
   const window = windowParams(spec)
   const tz = param('tz', 'String', spec.tz)
+  const members = cohortTest(spec)
+  if (members !== undefined && rollup !== undefined) throw new Error('a cohort is not read from the rollup')
   if (spec.series !== undefined) {
     const step = STEP[spec.interval]
     return compile(
@@ -160,6 +164,7 @@ export function planTrends(spec: TrendsSpec, rollup?: RollupScope) {
         ...(spec.breakdown === undefined ? {} : { breakdown: spec.breakdown }),
         bucketOf: (expr) => bucketOf(spec.interval, expr, tz),
         ...(rollup === undefined ? {} : { rollup }),
+        ...(members === undefined ? {} : { members }),
         allBuckets: sql`SELECT b
 FROM (SELECT ${bucketOf(spec.interval, window.from, tz)} AS b WHERE 0)
 ORDER BY b WITH FILL
@@ -180,7 +185,7 @@ ORDER BY b WITH FILL
           ts: sql`ts`,
           count: sql`count()`,
           visitors: sql`uniqExactIf(person, person != '')`,
-          from: personEvents(eventsWhere(window, spec.includeBots, byEvent), window.site),
+          from: cohortEvents(eventsWhere(window, spec.includeBots, byEvent), window.site, members),
         }
       : {
           ts: sql`toDateTime64(hour, 3, 'UTC')`,
@@ -218,6 +223,7 @@ ORDER BY b`)
  * events and of stored person ids only, over at most one rolled-up dimension.
  */
 export function planTrendsRollup(spec: TrendsSpec): RollupPlan | { refused: string } {
+  if (spec.cohort !== undefined) return { refused: 'the rollup has no persons to keep a cohort by' }
   const series = spec.series ?? []
   const other = series.find((s) => s.math !== 'events' && s.math !== 'persons')
   if (other !== undefined) return { refused: `the rollup holds no ${other.math}` }
@@ -310,6 +316,7 @@ export const trends = defineInsight({
     ).optional(),
     breakdown: dimension.optional(),
     breakdown_limit: z.coerce.number().int().min(1).max(MAX_BREAKDOWN_LIMIT).default(5),
+    cohort: cohortParam.optional(),
     ...explainParam,
   }),
   resolve(params, { site, now }): Resolved<TrendsSpec> {
@@ -329,6 +336,8 @@ export const trends = defineInsight({
     }
     const refused = refusedShape(params)
     if (refused !== undefined) return { refused }
+    const cohort = params.cohort === undefined ? undefined : resolveCohort(params.cohort)
+    if (typeof cohort === 'string') return { refused: cohort }
     const spec: TrendsSpec = {
       site,
       ...range,
@@ -350,6 +359,7 @@ export const trends = defineInsight({
       ...(params.breakdown === undefined
         ? {}
         : { breakdown: { by: params.breakdown as EventDimension, limit: params.breakdown_limit } }),
+      ...(cohort === undefined ? {} : { cohort }),
     }
     return { spec }
   },
