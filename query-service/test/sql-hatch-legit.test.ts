@@ -105,6 +105,14 @@ describe('legitimate queries', () => {
     expect(body.meta.elapsed_ms).toBeGreaterThan(0)
   })
 
+  it('meta says what the statement read: every row of the site it scanned, not the rows returned', async () => {
+    const answer = await sql(env.app, 'SELECT count() AS n, max(length(event)) AS l FROM events')
+    const meta = JSON.parse(answer.body).meta
+    expect(meta.rows).toBe(1)
+    expect(meta.rows_read).toBeGreaterThanOrEqual(SITE_A_ROWS)
+    expect(meta.bytes_read).toBeGreaterThan(0)
+  })
+
   it('an empty answer has no columns and zero rows', async () => {
     const answer = await sql(env.app, "SELECT event FROM events WHERE event = 'none'")
     expect(JSON.parse(answer.body).meta).toMatchObject({ columns: [], rows: 0 })

@@ -7,6 +7,7 @@ import { describeIssues } from '../insights/params.ts'
 import { checkAst, parseExplainAst } from '../sql-hatch/ast-check.ts'
 import { CONFINED_TABLES, confine, SITE_PARAM } from '../sql-hatch/confine.ts'
 import { Refused } from '../sql-hatch/tokens.ts'
+import { ReadTally } from './read-tally.ts'
 import { type RunContext, runPlanned } from './run.ts'
 
 /** A hand-written query is a few lines; 16 KB is far more than any of them. */
@@ -28,6 +29,9 @@ export const SqlResponseSchema = z.object({
     columns: z.array(z.string()),
     rows: z.number().int(),
     elapsed_ms: z.number(),
+    /** What the user's statement read (the syntax check reads nothing); absent when unreported. */
+    rows_read: z.number().int().nonnegative().optional(),
+    bytes_read: z.number().int().nonnegative().optional(),
     sql: z.string().optional(),
   }),
 })
@@ -76,7 +80,9 @@ export function mountSql(app: Hono<RequestIdEnv>, deps: SqlRouteDeps): void {
       refusing(() => checkAst(parseExplainAst(ast), database, CONFINED_TABLES, confined.injected))
 
       const limits = tighter(run, SQL_LIMITS)
-      const rows = await runPlanned(run, {
+      // Only the user's statement is metered: its cost is what they chose and want to see.
+      const tally = new ReadTally()
+      const rows = await runPlanned({ ...run, tally }, {
         name: 'sql.user',
         planned: { sql: confined.sql, params },
         row: ANY_ROW,
@@ -93,12 +99,14 @@ export function mountSql(app: Hono<RequestIdEnv>, deps: SqlRouteDeps): void {
           `The answer has more than ${limits.maxResultRows} rows; add a LIMIT or aggregate.`,
         )
       }
+      const read = tally.total()
       const answer = {
         rows,
         meta: {
           columns: rows[0] === undefined ? [] : Object.keys(rows[0]),
           rows: rows.length,
           elapsed_ms: Math.round((performance.now() - started) * 100) / 100,
+          ...(read === undefined ? {} : { rows_read: read.rowsRead, bytes_read: read.bytesRead }),
           ...(parsed.data.explain === true ? { sql: confined.sql } : {}),
         },
       }
