@@ -165,6 +165,24 @@ export function createWarehouse(parts: Parts): Warehouse {
     return options.onStats === undefined ? undefined : new ReadMeter(parts.stats, headers)
   }
 
+  /**
+   * chdb keeps what a progress-format read had written before it failed (its meta line, a
+   * progress line) in the session and hands it out in front of the next statement's result:
+   * an unmetered read then sees a `{"meta": …}` line as its first row (measured on chdb 3.4 /
+   * engine 26.7; a plain JSONEachRow failure leaves nothing). One throwaway statement on the
+   * same session takes it, before the read slot is given back. Unparameterised, so it does not
+   * queue in chdb's process-wide chain of parameterised statements.
+   */
+  async function flushAfterFailedProgressRead(run: Run, metered: boolean): Promise<void> {
+    if (!metered || parts.stats !== 'progress') return
+    try {
+      const result = await lanes[run.lane].query({ query: 'SELECT 1', format: 'JSONEachRow' })
+      await result.text()
+    } catch {
+      // The engine is away: the next statement fails on its own.
+    }
+  }
+
   function report(options: QueryOptions, meter: ReadMeter | undefined): void {
     const stats = meter?.total()
     if (stats !== undefined) options.onStats?.(stats)
@@ -177,8 +195,8 @@ export function createWarehouse(parts: Parts): Warehouse {
     async query<Row>(query: NamedQuery<Row>, options: QueryOptions = {}): Promise<Row[]> {
       const started = await begin(query, options)
       const { run } = started
+      const metered = options.onStats !== undefined
       try {
-        const metered = options.onStats !== undefined
         const result = await start(run, started.sql, query.params, { metered, whole: true })
         const items = (await result.json<unknown>()) as unknown[]
         const meter = meterFor(options, result.response_headers)
@@ -190,6 +208,7 @@ export function createWarehouse(parts: Parts): Warehouse {
         report(options, meter)
         return rows
       } catch (err) {
+        await flushAfterFailedProgressRead(run, metered)
         throw failure(run, err)
       } finally {
         await started.end()
@@ -200,8 +219,8 @@ export function createWarehouse(parts: Parts): Warehouse {
       const started = await begin(query, options)
       const { run } = started
       let complete = false
+      const metered = options.onStats !== undefined
       try {
-        const metered = options.onStats !== undefined
         const result = await start(run, started.sql, query.params, { metered, whole: false })
         const meter = meterFor(options, result.response_headers)
         const source = result.stream<unknown>()
@@ -218,6 +237,7 @@ export function createWarehouse(parts: Parts): Warehouse {
           source.destroy()
         }
       } catch (err) {
+        await flushAfterFailedProgressRead(run, metered)
         throw failure(run, err)
       } finally {
         if (!complete) started.stop()

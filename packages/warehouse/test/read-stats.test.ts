@@ -117,6 +117,32 @@ describe('rows read, embedded (chdb)', () => {
     await w.query(SUM, { lane: 'ingest', onStats: ingest.onStats })
     expect(ingest.seen).toEqual([{ rowsRead: 5_000, bytesRead: 40_000 }])
   })
+
+  it('leaves nothing of a failed metered read for the next read on the lane, metered or not', async () => {
+    // chdb hands what a failed progress-format read had written (its meta line) to the next
+    // statement of the session; the next unmetered read would take it for its first row.
+    const w = await tableOf(100_000)
+    const tooMany = {
+      name: 'test.too_many',
+      sql: 'SELECT x FROM t',
+      row: z.object({ x: z.number() }),
+      limits: { maxResultRows: 10 },
+    }
+    for (const next of [{}, recorder()]) {
+      const err = await w.query(tooMany, { onStats: () => {} }).catch((e: unknown) => e)
+      expect((err as WarehouseError).kind).toBe('too_large')
+      expect(await w.query(SUM, 'onStats' in next ? { onStats: next.onStats } : {})).toEqual([
+        { s: 4_999_950_000 },
+      ])
+    }
+    const err = await (async () => {
+      for await (const _ of w.stream(tooMany, { onStats: () => {} })) {
+        // drained until the engine refuses
+      }
+    })().catch((e: unknown) => e)
+    expect((err as WarehouseError).kind).toBe('too_large')
+    expect(await w.query(SUM)).toEqual([{ s: 4_999_950_000 }])
+  })
 })
 
 describe('X-ClickHouse-Summary parsing (http mode)', () => {

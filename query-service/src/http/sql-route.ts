@@ -82,16 +82,19 @@ export function mountSql(app: Hono<RequestIdEnv>, deps: SqlRouteDeps): void {
       const limits = tighter(run, SQL_LIMITS)
       // Only the user's statement is metered: its cost is what they chose and want to see.
       const tally = new ReadTally()
-      const rows = await runPlanned({ ...run, tally }, {
-        name: 'sql.user',
-        planned: { sql: confined.sql, params },
-        row: ANY_ROW,
-        limits,
-        // Defence in depth under the AST check: the engine itself refuses writes, settings
-        // changes and table functions for this statement.
-        readonly: true,
-        refused,
-      })
+      const rows = await runPlanned(
+        { ...run, tally },
+        {
+          name: 'sql.user',
+          planned: { sql: confined.sql, params },
+          row: ANY_ROW,
+          limits,
+          // Defence in depth under the AST check: the engine itself refuses writes, settings
+          // changes and table functions for this statement.
+          readonly: true,
+          refused,
+        },
+      )
       // The engine checks max_result_rows per block, so one large block can slip past it.
       if (rows.length > limits.maxResultRows) {
         throw new HttpError(
