@@ -128,12 +128,12 @@ describe('rows read, embedded (chdb)', () => {
       row: z.object({ x: z.number() }),
       limits: { maxResultRows: 10 },
     }
-    for (const next of [{}, recorder()]) {
+    for (const nextMetered of [false, true]) {
       const err = await w.query(tooMany, { onStats: () => {} }).catch((e: unknown) => e)
       expect((err as WarehouseError).kind).toBe('too_large')
-      expect(await w.query(SUM, 'onStats' in next ? { onStats: next.onStats } : {})).toEqual([
-        { s: 4_999_950_000 },
-      ])
+      const next = recorder()
+      expect(await w.query(SUM, nextMetered ? { onStats: next.onStats } : {})).toEqual([{ s: 4_999_950_000 }])
+      expect(next.seen).toEqual(nextMetered ? [{ rowsRead: 100_000, bytesRead: 800_000 }] : [])
     }
     const err = await (async () => {
       for await (const _ of w.stream(tooMany, { onStats: () => {} })) {
