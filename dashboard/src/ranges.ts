@@ -1,7 +1,9 @@
 // Date ranges on the calendar of the site's time zone (its `time_zone` setting, from
 // GET /v1/sites): "today" is the site's today wherever the viewer sits, so the page shows the
 // numbers the site's own reports would. `to` is exclusive, as in the API: "7 days" is the six
-// days before today and today, through tonight's midnight.
+// days before today and today, through tonight's midnight. The presets start where the API's
+// named ranges of the same days do (`today`, `last_7_days`, `last_30_days`, `this_month`,
+// docs/api.md); those end at now, these at the end of the day or month, for a whole axis.
 import type { RangeKind } from './url-state.ts'
 
 export type Interval = 'hour' | 'day' | 'week' | 'month'

@@ -106,12 +106,15 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
   // One per-key budget for REST queries and live query runs alike.
   const inFlight = new KeyInFlight(DEFAULT_KEY_CONCURRENCY)
   const queryMetricsRegistry = queryMetrics({ processMetrics: true })
+  // Sites' zones from the catalog (which follows admin changes): GET /v1/sites reports them,
+  // and named ranges count their days in them, on REST and live alike.
+  const siteTimeZone = (siteId: string) => catalog.sites().find((s) => s.site_id === siteId)?.time_zone
   const query = createQueryApp({
     warehouse: pipeline.warehouse!,
     keyConcurrency: inFlight,
     keys: catalog.readKeys,
     clock: () => new Date(),
-    siteTimeZone: (siteId) => catalog.sites().find((s) => s.site_id === siteId)?.time_zone,
+    siteTimeZone,
     logger,
     dashboard: config.dashboardMissing
       ? { missing: config.dashboardMissing }
@@ -136,6 +139,7 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
     query: {
       warehouse: pipeline.warehouse!,
       inFlight,
+      siteTimeZone,
       logger,
       onRun: (site, kind) => pipeline.counters.inc('sightline_live_query_runs_total', { site, kind }),
     },

@@ -27,7 +27,10 @@ export interface AppDeps {
   warehouse: Warehouse
   keys: ReadKeyResolver
   clock: Clock
-  /** Sites' time zones for GET /v1/sites (the dashboard counts days in them). */
+  /**
+   * Sites' time zones for GET /v1/sites (the dashboard counts days in them) and for the days
+   * of named ranges (`range: "today"`) in kinds without `tz`.
+   */
   siteTimeZone?: SiteTimeZone
   logger?: Logger
   /** Failed read-key budget per client address; defaults to DEFAULT_AUTH_THROTTLE. */
@@ -159,7 +162,13 @@ export function createApp(deps: AppDeps) {
           watermark: deps.watermark,
           ttlMs: deps.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
         })
-  mountInsights(app, { insights, clock: deps.clock, runContext, ...(cache ? { cache } : {}) })
+  mountInsights(app, {
+    insights,
+    clock: deps.clock,
+    runContext,
+    ...(deps.siteTimeZone ? { siteTimeZone: deps.siteTimeZone } : {}),
+    ...(cache ? { cache } : {}),
+  })
   mountSql(app, { runContext })
   mountPersonRoute(app, { runContext })
   return app

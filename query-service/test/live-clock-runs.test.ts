@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { KeyInFlight } from '../src/http/key-concurrency.ts'
+import { NAMED_RANGES } from '../src/insights/named-ranges.ts'
 import { INSIGHTS } from '../src/insights/registry.ts'
 import { checkClockStep, nextClockRun } from '../src/live/clock-runs.ts'
 import { LiveQueries } from '../src/live/live-queries.ts'
@@ -60,11 +61,24 @@ describe('clock runs: which specs', () => {
     expect(Object.keys(BASE).sort()).toEqual(INSIGHTS.map((i) => i.kind).sort())
   })
 
-  it.each(Object.entries(BASE))('%s: moves with the clock exactly when `to` is left to it', (kind, base) => {
-    const moves = (range: object) => queries.check('s', { kind, ...base, ...range }).movesWithClock
-    expect(moves({})).toBe(true)
-    expect(moves({ from: '2026-02-20T00:00:00Z' })).toBe(true)
-    expect(moves({ to: '2026-02-28T00:00:00Z' })).toBe(false)
-    expect(moves({ from: '2026-02-20T00:00:00Z', to: '2026-02-28T00:00:00Z' })).toBe(false)
+  it.each(Object.entries(BASE))(
+    '%s: moves with the clock exactly when `to` is left to it or a range is named',
+    (kind, base) => {
+      const moves = (range: object) => queries.check('s', { kind, ...base, ...range }).movesWithClock
+      expect(moves({})).toBe(true)
+      expect(moves({ from: '2026-02-20T00:00:00Z' })).toBe(true)
+      expect(moves({ to: '2026-02-28T00:00:00Z' })).toBe(false)
+      expect(moves({ from: '2026-02-20T00:00:00Z', to: '2026-02-28T00:00:00Z' })).toBe(false)
+      // Every named range, closed ones too: `last_month` stays the same period for weeks.
+      for (const range of NAMED_RANGES) expect(moves({ range }), range).toBe(true)
+    },
+  )
+
+  it('keeps a named range by its name in the group key, never as the instants it stands for', () => {
+    const { canonical } = queries.check('s', { kind: 'stats', range: 'today' })
+    expect(JSON.parse(canonical)).toEqual({
+      kind: 'stats',
+      params: { range: 'today', include_bots: false, explain: false },
+    })
   })
 })

@@ -31,7 +31,8 @@ let clock: ReturnType<typeof manualTimers>
 let runs: Map<string, number>
 const clients: LiveClient[] = []
 
-async function start(nowIso: string) {
+/** `zones`: the sites' time zone settings (none known by default: named ranges count in UTC). */
+async function start(nowIso: string, zones: Record<string, string> = {}) {
   clock = manualTimers(at(nowIso))
   runs = new Map()
   server = createServer((_req, res) => res.writeHead(404).end())
@@ -43,6 +44,7 @@ async function start(nowIso: string) {
     query: {
       warehouse: env.warehouse,
       inFlight: new KeyInFlight({ maxInFlight: 4, retryAfterS: 1 }),
+      siteTimeZone: (site) => zones[site],
       onRun: (_site, kind) => runs.set(kind, (runs.get(kind) ?? 0) + 1),
     },
     timers: clock.timers,
@@ -168,6 +170,50 @@ describe('live query: ranges that move with the clock', () => {
       '2024-01-11T05:00:00.000Z',
     ])
     expect(of('utc')).toHaveLength(2)
+  })
+
+  it('rolls `range: "today"` over at the site’s midnight (New York: 05:00Z), as one group', async () => {
+    // site_a reports in New York (UTC−5 in January). At 2024-01-03T23:59:30Z its today began
+    // at 05:00Z: alice's 23:30 page view is in it, bob's 23:59:59.999 purchase not yet.
+    await start('2024-01-03T23:59:30Z', { site_a: 'America/New_York' })
+    const { c, of } = await client()
+    const spec = { kind: 'stats', range: 'today' }
+    c.subscribe({ id: 'today', site: 'site_a', channel: 'query', spec })
+    await until(() => of('today').length === 1, 'the snapshot')
+    expect(of('today')[0]).toMatchObject({
+      type: 'snapshot',
+      data: { from: '2024-01-03T05:00:00.000Z', events: 1, pageviews: 1, visitors: 1 },
+    })
+
+    // UTC midnight is not New York's: the same day, now also holding bob's purchase and
+    // dave's 00:00:00.000 page view (today so far ends now).
+    await clockRunAt('2024-01-04T00:00:01Z')
+    await until(() => of('today').length === 2, 'the update')
+    expect(of('today')[1]).toMatchObject({
+      type: 'update',
+      data: { from: '2024-01-03T05:00:00.000Z', events: 3, pageviews: 2, visitors: 3 },
+    })
+    await clockRunAt('2024-01-04T04:59:01Z')
+    expect(of('today')).toHaveLength(2)
+
+    // The first run after New York's midnight: today is 4 January, with nothing in it yet.
+    await clockRunAt('2024-01-04T05:00:01Z')
+    await until(() => of('today').length === 3, 'the rollover')
+    expect(of('today')[2]).toMatchObject({
+      type: 'update',
+      data: {
+        from: '2024-01-04T05:00:00.000Z',
+        to: '2024-01-04T05:00:01.000Z',
+        events: 0,
+        pageviews: 0,
+        visitors: 0,
+      },
+    })
+    // Still one group, and the watermark of the snapshot: the clock alone did this.
+    expect(live.queryGroups()).toBe(1)
+    expect((of('today')[2] as { watermark: string }).watermark).toBe(
+      (of('today')[0] as { watermark: string }).watermark,
+    )
   })
 
   it('never re-runs an absolute range on the clock, and resumes it by watermark', async () => {

@@ -85,7 +85,16 @@ describe('a kind added as one module', () => {
       components: { schemas: Record<string, unknown> }
     }
     const names = doc.paths['/v1/sites/{site}/top_events']?.get?.parameters.map((p) => p.name)
-    expect(names?.sort()).toEqual(['explain', 'from', 'include_bots', 'limit', 'names', 'site', 'to'])
+    expect(names?.sort()).toEqual([
+      'explain',
+      'from',
+      'include_bots',
+      'limit',
+      'names',
+      'range',
+      'site',
+      'to',
+    ])
     expect(Object.keys(doc.components.schemas)).toEqual(
       expect.arrayContaining(['TopEvents', 'TopEventsSpec']),
     )

@@ -4,7 +4,7 @@ import type { Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { AnyInsight } from '../insights/define.ts'
 import { insightIndex } from '../insights/registry.ts'
-import type { Clock } from '../ports.ts'
+import type { Clock, SiteTimeZone } from '../ports.ts'
 import type { AnswerMeta } from './answer-meta.ts'
 import { explained, parseParams, resolveSpec, runSpec, specKind } from './query-spec.ts'
 import { ReadTally } from './read-tally.ts'
@@ -18,6 +18,8 @@ export interface InsightRouteDeps {
   /** The registered kinds (INSIGHTS in production). */
   insights: readonly AnyInsight[]
   clock: Clock
+  /** Sites' time zones: the days of a named range in kinds without `tz` (UTC without it). */
+  siteTimeZone?: SiteTimeZone
   /** What each request needs to run its query; the signal and request id come from `c`. */
   runContext(c: Context<RequestIdEnv>): RunContext
   /** Answers by canonical spec and data watermark; without one every answer is computed. */
@@ -61,7 +63,11 @@ async function answer(c: Context<RequestIdEnv>, deps: InsightRouteDeps, insight:
   const started = performance.now()
   const params = parseParams(insight, input)
   const site = c.req.param('site')!
-  const resolved = resolveSpec(insight, params, { site, now: deps.clock() })
+  const resolved = resolveSpec(insight, params, {
+    site,
+    now: deps.clock(),
+    timeZone: deps.siteTimeZone?.(site),
+  })
   // The events plan, and for kinds with a rollup the rollup plan or why the spec cannot have it.
   if (params.explain === true) return c.json(explained(resolved))
   const cache = deps.cache

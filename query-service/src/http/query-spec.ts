@@ -1,7 +1,7 @@
 import { HttpError } from '@sightline/http'
 import { WarehouseError } from '@sightline/warehouse'
 import * as z from 'zod'
-import type { AnyInsight } from '../insights/define.ts'
+import type { AnyInsight, InsightContext } from '../insights/define.ts'
 import { describeIssues } from '../insights/params.ts'
 import { mergedIdsQuery, type RollupPlan } from '../insights/rollup.ts'
 import { compile, type Planned } from '../sql/fragment.ts'
@@ -45,11 +45,14 @@ export interface ResolvedSpec {
   rollup?: RollupPlan | { refused: string }
 }
 
-/** Parsed params → resolved spec and plans, at `now` (a relative range is resolved here). */
+/**
+ * Parsed params → resolved spec and plans, at `now` (a relative range is resolved here, a
+ * named range's days in its kind's `tz` or the site's `timeZone`).
+ */
 export function resolveSpec(
   insight: AnyInsight,
   params: Record<string, unknown>,
-  context: { site: string; now: Date },
+  context: InsightContext,
 ): ResolvedSpec {
   const resolved = insight.resolve(params, context)
   if ('refused' in resolved) throw new HttpError('invalid_query', resolved.refused)

@@ -18,6 +18,7 @@ import {
   type Resolved,
   rangeParams,
   resolveRange,
+  siteZone,
   WINDOW_START,
 } from './params.ts'
 import { personEvents } from './persons.ts'
@@ -208,8 +209,8 @@ export const attribution = defineInsight({
     cohort: cohortParam.optional(),
     ...explainParam,
   }),
-  resolve(params, { site, now }): Resolved<AttributionSpec> {
-    const range = resolveRange(params, now, 30 * DAY_MS)
+  resolve(params, { site, now, timeZone }): Resolved<AttributionSpec> {
+    const range = resolveRange(params, now, 30 * DAY_MS, siteZone(timeZone))
     if (typeof range === 'string') return { refused: range }
     if (range.from.getTime() - params.lookback_days * DAY_MS < WINDOW_START.getTime()) {
       return { refused: `\`from\` minus the lookback window must not precede ${WINDOW_START.toISOString()}` }

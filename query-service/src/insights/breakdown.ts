@@ -16,7 +16,7 @@ import {
   type VisitDimension,
   visitFilters,
 } from './dimensions.ts'
-import { DAY_MS, explainParam, flag, type Resolved, rangeParams, resolveRange } from './params.ts'
+import { DAY_MS, explainParam, flag, type Resolved, rangeParams, resolveRange, siteZone } from './params.ts'
 import { eventsWhere, windowParams } from './predicates.ts'
 import { sessionsQuery } from './sessions.ts'
 
@@ -163,8 +163,8 @@ export const breakdown = defineInsight({
     cohort: cohortParam.optional(),
     ...explainParam,
   }),
-  resolve(params, { site, now }): Resolved<BreakdownSpec> {
-    const range = resolveRange(params, now, 7 * DAY_MS)
+  resolve(params, { site, now, timeZone }): Resolved<BreakdownSpec> {
+    const range = resolveRange(params, now, 7 * DAY_MS, siteZone(timeZone))
     if (typeof range === 'string') return { refused: range }
     const cohort = params.cohort === undefined ? undefined : resolveCohort(params.cohort)
     if (typeof cohort === 'string') return { refused: cohort }

@@ -7,6 +7,11 @@ import type { RollupPlan } from './rollup.ts'
 export interface InsightContext {
   site: string
   now: Date
+  /**
+   * The site's time zone setting, when the service knows it: the days of a named range
+   * (`range: "today"`) in kinds without `tz` (params.ts, siteZone). UTC without it.
+   */
+  timeZone?: string | undefined
 }
 
 /**

@@ -2,7 +2,7 @@ import { EVENT_NAME_ALIASES } from '@sightline/contracts'
 import { z } from 'zod'
 import { compile, param, sql } from '../sql/fragment.ts'
 import { defineInsight } from './define.ts'
-import { DAY_MS, explainParam, flag, type Resolved, rangeParams, resolveRange } from './params.ts'
+import { DAY_MS, explainParam, flag, type Resolved, rangeParams, resolveRange, siteZone } from './params.ts'
 import { eventsWhere, windowParams } from './predicates.ts'
 
 export interface EventNamesSpec {
@@ -89,8 +89,8 @@ export const eventNames = defineInsight({
     limit: z.coerce.number().int().min(1).max(MAX_EVENT_NAMES).default(100),
     ...explainParam,
   }),
-  resolve(params, { site, now }): Resolved<EventNamesSpec> {
-    const range = resolveRange(params, now, 30 * DAY_MS)
+  resolve(params, { site, now, timeZone }): Resolved<EventNamesSpec> {
+    const range = resolveRange(params, now, 30 * DAY_MS, siteZone(timeZone))
     if (typeof range === 'string') return { refused: range }
     return { spec: { site, ...range, includeBots: params.include_bots, limit: params.limit } }
   },

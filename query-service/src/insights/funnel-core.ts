@@ -4,6 +4,7 @@ import { type Cohort, cohortParam, inCohort, resolveCohort } from './cohorts.ts'
 import { type Dimension, dimension, type EventDimension, eventValue, isVisitDimension } from './dimensions.ts'
 import { type Goal, GoalSchema, goalEvents, goalMatches, resolveGoal } from './goals.ts'
 import { jsonParam } from './json-param.ts'
+import type { NamedRange } from './named-ranges.ts'
 import { DAY_MS, flag, type Resolved, rangeParams, resolveRange, WINDOW_END } from './params.ts'
 import { personEvents } from './persons.ts'
 import { eventsWhere, windowParams } from './predicates.ts'
@@ -62,6 +63,7 @@ export const funnelParams = {
 type FunnelParams = {
   from?: Date | undefined
   to?: Date | undefined
+  range?: NamedRange | undefined
   include_bots: boolean
   steps: z.output<typeof GoalSchema>[]
   exclusions: z.output<typeof GoalSchema>[]
@@ -70,8 +72,14 @@ type FunnelParams = {
   cohort?: z.output<typeof cohortParam> | undefined
 }
 
-export function resolveFunnel(params: FunnelParams, site: string, now: Date): Resolved<FunnelSpec> {
-  const range = resolveRange(params, now, 30 * DAY_MS)
+/** `tz`: the zone a named range's days are counted in (the kind's `tz`, or the site's zone). */
+export function resolveFunnel(
+  params: FunnelParams,
+  site: string,
+  now: Date,
+  tz: string,
+): Resolved<FunnelSpec> {
+  const range = resolveRange(params, now, 30 * DAY_MS, tz)
   if (typeof range === 'string') return { refused: range }
   const windowMs = params.window_s * 1000
   // Later steps are read up to `to` + window; that end must still be a valid instant.

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { compile, param, sql } from '../sql/fragment.ts'
 import { defineInsight } from './define.ts'
 import { bestAttempts, type FunnelSpec, funnelParams, MAX_STEPS, resolveFunnel } from './funnel-core.ts'
-import { explainParam, type Resolved } from './params.ts'
+import { explainParam, type Resolved, siteZone } from './params.ts'
 
 export const STATUSES = ['converted', 'dropped'] as const
 export type PersonStatus = (typeof STATUSES)[number]
@@ -84,8 +84,8 @@ export const funnelPersons = defineInsight({
     offset: z.coerce.number().int().min(0).max(MAX_PERSONS_OFFSET).default(0),
     ...explainParam,
   }),
-  resolve(params, { site, now }): Resolved<FunnelPersonsSpec> {
-    const resolved = resolveFunnel(params, site, now)
+  resolve(params, { site, now, timeZone }): Resolved<FunnelPersonsSpec> {
+    const resolved = resolveFunnel(params, site, now, siteZone(timeZone))
     if ('refused' in resolved) return resolved
     const n = resolved.spec.steps.length
     if (params.step > n) return { refused: `step: the funnel has ${n} steps` }

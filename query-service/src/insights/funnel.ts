@@ -190,7 +190,7 @@ export const funnel = defineInsight({
     ...explainParam,
   }),
   resolve(params, { site, now }): Resolved<FunnelInsightSpec> {
-    const resolved = resolveFunnel(params, site, now)
+    const resolved = resolveFunnel(params, site, now, params.tz)
     if ('refused' in resolved) return resolved
     const spec: FunnelInsightSpec = {
       ...resolved.spec,

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { type NamedRange, namedRange, resolveNamedRange } from './named-ranges.ts'
 import { isTimeZone } from './time-zones.ts'
 
 /**
@@ -34,7 +35,8 @@ export const timeZone = z.string().refine(isTimeZone, {
   error: 'expected an IANA time zone such as UTC or Europe/Berlin (names are case-sensitive)',
 })
 
-export const rangeParams = { from: instant.optional(), to: instant.optional() }
+/** `from`/`to`, or `range` by name (named-ranges.ts); resolveRange refuses both at once. */
+export const rangeParams = { from: instant.optional(), to: instant.optional(), range: namedRange.optional() }
 
 /** Every kind takes `explain`; the route reads it, the spec does not keep it. */
 export const explainParam = { explain: flag.default(false) }
@@ -44,19 +46,40 @@ export type Range = { from: Date; to: Date }
 /** A spec the planner may run, or the one-line reason it may not (a 400 at the HTTP edge). */
 export type Resolved<S> = { spec: S } | { refused: string }
 
-/** Fills in the default window and checks the range makes sense; returns an error message or the range. */
+/**
+ * Fills in the default window (or the named range's instants, its days counted in `tz`) and
+ * checks the range makes sense; returns an error message or the range.
+ */
 export function resolveRange(
-  query: { from?: Date | undefined; to?: Date | undefined },
+  query: { from?: Date | undefined; to?: Date | undefined; range?: NamedRange | undefined },
   now: Date,
   defaultSpanMs: number,
+  tz: string,
 ): Range | string {
-  const to = query.to ?? now
-  const from = query.from ?? new Date(to.getTime() - defaultSpanMs)
+  if (query.range !== undefined && (query.from !== undefined || query.to !== undefined)) {
+    return '`range` names a whole range: send either `range` or `from`/`to`, not both'
+  }
+  const { from, to } =
+    query.range !== undefined
+      ? resolveNamedRange(query.range, now, tz)
+      : defaultRange(query.from, query.to ?? now, defaultSpanMs)
   if (from.getTime() >= to.getTime()) return '`from` must be earlier than `to`'
   if (from < WINDOW_START || to > WINDOW_END) {
     return `the range must lie within ${WINDOW_START.toISOString()} and ${WINDOW_END.toISOString()}`
   }
   return { from, to }
+}
+
+function defaultRange(from: Date | undefined, to: Date, defaultSpanMs: number): Range {
+  return { from: from ?? new Date(to.getTime() - defaultSpanMs), to }
+}
+
+/**
+ * The zone a kind without a `tz` parameter counts a named range's days in: the site's
+ * `time_zone` setting when the service knows it, else UTC. (A kind with `tz` uses its `tz`.)
+ */
+export function siteZone(timeZone: string | undefined): string {
+  return timeZone ?? 'UTC'
 }
 
 /** One line per problem, naming the parameter, so the 400 says exactly what to fix. */

@@ -5,7 +5,7 @@ import { type Cohort, cohortParam, inCohort, resolveCohort } from './cohorts.ts'
 import { defineInsight } from './define.ts'
 import { eventFilters, type Filter, FilterSchema, isVisitDimension, MAX_FILTERS } from './dimensions.ts'
 import { jsonParam } from './json-param.ts'
-import { DAY_MS, explainParam, flag, type Resolved, rangeParams, resolveRange } from './params.ts'
+import { DAY_MS, explainParam, flag, type Resolved, rangeParams, resolveRange, siteZone } from './params.ts'
 import { personEvents } from './persons.ts'
 import { eventsWhere, windowParams } from './predicates.ts'
 import { sessionsQuery } from './sessions.ts'
@@ -256,8 +256,8 @@ export const paths = defineInsight({
     cohort: cohortParam.optional(),
     ...explainParam,
   }),
-  resolve(params, { site, now }): Resolved<PathsSpec> {
-    const range = resolveRange(params, now, 7 * DAY_MS)
+  resolve(params, { site, now, timeZone }): Resolved<PathsSpec> {
+    const range = resolveRange(params, now, 7 * DAY_MS, siteZone(timeZone))
     if (typeof range === 'string') return { refused: range }
     if (params.start !== undefined && params.end !== undefined) {
       return { refused: 'give `start` or `end`, not both' }

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { compile, join, sql } from '../sql/fragment.ts'
 import { defineInsight } from './define.ts'
-import { DAY_MS, explainParam, type Resolved, rangeParams, resolveRange } from './params.ts'
+import { DAY_MS, explainParam, type Resolved, rangeParams, resolveRange, siteZone } from './params.ts'
 import { inWindow, windowParams } from './predicates.ts'
 
 export interface RejectedSpec {
@@ -62,8 +62,8 @@ export const rejected = defineInsight({
   kind: 'rejected',
   summary: 'Refused events by stage and reason',
   params: z.strictObject({ ...rangeParams, ...explainParam }),
-  resolve(params, { site, now }): Resolved<RejectedSpec> {
-    const range = resolveRange(params, now, 7 * DAY_MS)
+  resolve(params, { site, now, timeZone }): Resolved<RejectedSpec> {
+    const range = resolveRange(params, now, 7 * DAY_MS, siteZone(timeZone))
     if (typeof range === 'string') return { refused: range }
     return { spec: { site, ...range } }
   },

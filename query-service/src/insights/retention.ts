@@ -189,7 +189,7 @@ export const retention = defineInsight({
     ...explainParam,
   }),
   resolve(params, { site, now }): Resolved<RetentionSpec> {
-    const range = resolveRange(params, now, DEFAULT_SPAN_MS[params.period])
+    const range = resolveRange(params, now, DEFAULT_SPAN_MS[params.period], params.tz)
     if (typeof range === 'string') return { refused: range }
     // Periods are widened to local midnights up to a month before `from`, which must stay after 1970.
     const earliest = earliestFrom('month')

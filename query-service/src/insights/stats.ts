@@ -9,6 +9,7 @@ import {
   type Resolved,
   rangeParams,
   resolveRange,
+  siteZone,
   WINDOW_START,
 } from './params.ts'
 import { eventsWhere, instantParam, windowParams } from './predicates.ts'
@@ -144,8 +145,8 @@ export const stats = defineInsight({
     cohort: cohortParam.optional(),
     ...explainParam,
   }),
-  resolve(params, { site, now }): Resolved<StatsSpec> {
-    const range = resolveRange(params, now, 7 * DAY_MS)
+  resolve(params, { site, now, timeZone }): Resolved<StatsSpec> {
+    const range = resolveRange(params, now, 7 * DAY_MS, siteZone(timeZone))
     if (typeof range === 'string') return { refused: range }
     if (previousFrom(range) < WINDOW_START) {
       return { refused: `the previous period must start at ${WINDOW_START.toISOString()} or later` }

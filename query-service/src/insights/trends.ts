@@ -320,7 +320,7 @@ export const trends = defineInsight({
     ...explainParam,
   }),
   resolve(params, { site, now }): Resolved<TrendsSpec> {
-    const range = resolveRange(params, now, DEFAULT_SPAN_MS[params.interval])
+    const range = resolveRange(params, now, DEFAULT_SPAN_MS[params.interval], params.tz)
     if (typeof range === 'string') return { refused: range }
     const earliest = earliestFrom(params.interval)
     if (range.from < earliest) {

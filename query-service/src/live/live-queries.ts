@@ -6,10 +6,10 @@ import { MAX_SPEC_BYTES } from '../http/insight-routes.ts'
 import type { KeyInFlight } from '../http/key-concurrency.ts'
 import { parseParams, resolveSpec, runSpec, specKind } from '../http/query-spec.ts'
 import { canonicalJson } from '../http/result-cache.ts'
-import type { AnyInsight } from '../insights/define.ts'
+import type { AnyInsight, InsightContext } from '../insights/define.ts'
 import { DAY_MS } from '../insights/params.ts'
 import { INSIGHTS, insightIndex } from '../insights/registry.ts'
-import type { SiteWatermark, Timers } from '../ports.ts'
+import type { SiteTimeZone, SiteWatermark, Timers } from '../ports.ts'
 import { nextClockRun } from './clock-runs.ts'
 import { type Member, QueryGroups } from './query-groups.ts'
 
@@ -19,6 +19,8 @@ export interface LiveQueryDeps {
   /** The same budget object as the REST routes' (createApp's `keyConcurrency`). */
   inFlight: KeyInFlight
   insights?: readonly AnyInsight[]
+  /** Sites' time zones, as the REST routes have them (a named range's days; UTC without). */
+  siteTimeZone?: SiteTimeZone
   logger?: Logger
   /**
    * Live runs evaluating at once, shortest expected first (run-slots.ts): the warehouse's read
@@ -95,13 +97,15 @@ export class LiveQueries {
         'explain: not available on the live API; use POST /v1/sites/:site/query.',
       )
     }
-    const now = new Date(this.timers.now())
-    const resolved = resolveSpec(insight, params, { site, now })
+    const context = { site, now: new Date(this.timers.now()), timeZone: this.deps.siteTimeZone?.(site) }
+    const resolved = resolveSpec(insight, params, context)
     return {
       insight,
       params,
+      // The parsed params, where a named range is still its name: a `today` group stays one
+      // group across midnight and resolves to the new day at its next run.
       canonical: canonicalJson({ kind: insight.kind, params }),
-      movesWithClock: movesWithClock(insight, params, site, now, resolved.spec),
+      movesWithClock: movesWithClock(insight, params, context, resolved.spec),
     }
   }
 
@@ -125,7 +129,11 @@ export class LiveQueries {
 
   private async evaluate(site: string, spec: CheckedSpec, atMs: number, signal: AbortSignal) {
     const { insight, params } = spec
-    const resolved = resolveSpec(insight, params, { site, now: new Date(atMs) })
+    const resolved = resolveSpec(insight, params, {
+      site,
+      now: new Date(atMs),
+      timeZone: this.deps.siteTimeZone?.(site),
+    })
     this.deps.onRun?.(site, insight.kind)
     const { rows } = await runSpec(
       { warehouse: this.deps.warehouse, logger: this.logger, requestId: `live-${randomUUID()}`, signal },
@@ -142,22 +150,25 @@ export class LiveQueries {
 }
 
 /**
- * Whether a spec's meaning depends on when it is resolved: resolved a day later, does it
- * become another spec (or a refused one)? Asked of the resolution itself rather than of `to`
- * alone, so every clock-dependent default of every kind counts (now: `to` omitted means now,
- * `from` omitted a span before it), and an absolute range never does. A day later rather
- * than a millisecond, so a resolution that only moved at day boundaries would count too.
+ * Whether a spec's meaning depends on when it is resolved: resolved later, does it become
+ * another spec (or a refused one)? Asked of the resolution itself rather than of `to` alone,
+ * so every clock-dependent default of every kind counts (now: `to` omitted means now, `from`
+ * omitted a span before it, a named range such as `today`), and an absolute range never does.
+ * A year later rather than a millisecond or a day: past the next start of every day, week,
+ * month and year, so a resolution that only moves at one counts too (`last_month` is the same
+ * period for weeks on end, then another).
  */
 function movesWithClock(
   insight: AnyInsight,
   params: Record<string, unknown>,
-  site: string,
-  now: Date,
+  context: InsightContext,
   resolvedNow: unknown,
 ): boolean {
-  const later = insight.resolve(params, { site, now: new Date(now.getTime() + DAY_MS) })
+  const later = insight.resolve(params, { ...context, now: new Date(context.now.getTime() + LATER_MS) })
   return !('spec' in later) || canonicalJson(later.spec) !== canonicalJson(resolvedNow)
 }
+
+const LATER_MS = 366 * DAY_MS
 
 /** A run slot on the first of `keys` with room, waiting for a release while none has. */
 async function acquireAny(

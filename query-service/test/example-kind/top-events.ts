@@ -7,6 +7,7 @@ import {
   type Resolved,
   rangeParams,
   resolveRange,
+  siteZone,
 } from '../../src/insights/params.ts'
 import { eventsWhere, windowParams } from '../../src/insights/predicates.ts'
 import { compile, param, sql } from '../../src/sql/fragment.ts'
@@ -38,8 +39,8 @@ export const topEvents = defineInsight({
     names: names.optional(),
     ...explainParam,
   }),
-  resolve(params, { site, now }): Resolved<TopEventsSpec> {
-    const range = resolveRange(params, now, 7 * DAY_MS)
+  resolve(params, { site, now, timeZone }): Resolved<TopEventsSpec> {
+    const range = resolveRange(params, now, 7 * DAY_MS, siteZone(timeZone))
     if (typeof range === 'string') return { refused: range }
     const only = params.names ?? []
     if (only.length > 50) return { refused: 'names: at most 50' }
