@@ -42,8 +42,8 @@ export function resolvePersonProperty(input: PersonPropertyInput, asOf: Date): P
  * filters, so `is_not` and `not_contains` keep them and the comparisons never do.
  *
  * One subquery whatever the operator: the persons whose latest value tests otherwise than ''
- * would (`differs`), so a person is in when ('' passes) XOR (they differ). Tests are made
- * 0/1 (a comparison on text that is no number is NULL), so a NULL never drops a person.
+ * would, so a person is in when ('' passes) XOR (they are one of those). Tests are made 0/1
+ * (a comparison on text that is no number is NULL), so a NULL never drops a person.
  */
 export function hasProperty(test: PersonPropertyTest, site: string, includeBots: boolean): Fragment {
   const siteParam = param('site', 'String', site)
