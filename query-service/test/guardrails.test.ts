@@ -138,6 +138,35 @@ describe('the result cache', () => {
   )
 
   it.each([
+    ['stats', {}],
+    ['funnel', { steps: [{ event: 'pageview' }, { event: 'signup' }] }],
+    ['retention', { start: { event: 'pageview' } }],
+  ])(
+    'keeps %s specs apart by a person-property cohort, and one written two ways together',
+    async (kind, extra) => {
+      const has = { property: 'plan', op: 'is', value: 'pro' }
+      await ask({ kind, ...extra })
+      expect((await ask({ kind, ...extra, cohort: { has } })).meta.cache).toBe('miss')
+      expect((await ask({ kind, ...extra, cohort: { has } })).meta.cache).toBe('hit')
+      // `traits.plan` is the same trait: the same resolved spec.
+      const spelt = { has: { ...has, property: 'traits.plan' } }
+      expect((await ask({ kind, ...extra, cohort: spelt })).meta.cache).toBe('hit')
+      expect((await ask({ kind, ...extra, cohort: { has: { ...has, value: 'team' } } })).meta.cache).toBe(
+        'miss',
+      )
+      expect((await ask({ kind, ...extra, cohort: { has: { ...has, op: 'is_not' } } })).meta.cache).toBe(
+        'miss',
+      )
+      expect((await ask({ kind, ...extra, cohort: { has: { ...has, property: 'tier' } } })).meta.cache).toBe(
+        'miss',
+      )
+      const both = { did: { event: 'pageview' }, from: '2024-01-01', to: '2024-01-03', has }
+      expect((await ask({ kind, ...extra, cohort: both })).meta.cache).toBe('miss')
+      expect((await ask({ kind, ...extra, cohort: both })).meta.cache).toBe('hit')
+    },
+  )
+
+  it.each([
     ['stats', {}, (a: Answer) => a.events],
     ['breakdown', { by: 'page' }, (a: Answer) => (a.rows as Array<{ visits: number }>)[0]!.visits],
     ['trends', { interval: 'day' }, (a: Answer) => (a.buckets as Array<{ count: number }>)[1]!.count],

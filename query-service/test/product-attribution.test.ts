@@ -146,6 +146,17 @@ describe('attribution of a cohort', () => {
     })
   }
 
+  it('a person-property cohort: purchases of the persons not on `free` as of `to`', async () => {
+    const has = { property: 'plan', op: 'is_not', value: 'free' } as const
+    const paying = cohortFilter(rows, PRODUCT_SITE, false, { has: { ...has, asOf: base.to } }, personOf)
+    const mine = rows.filter((r) => paying(personOf(r)))
+    const spec = { ...base, minConversions: 3 }
+    const expected = refAttribution(mine, spec, personOf)
+    expect(expected.conversions).toBeGreaterThanOrEqual(5)
+    expect(expected.conversions).toBeLessThan(refAttribution(rows, spec, personOf).conversions)
+    expectReference(await ask(spec, { cohort: { has } }), expected)
+  })
+
   it('membership is by merged person (the comparison would notice stored ids)', () => {
     const ada = persons.personOfId(PRODUCT_SITE, 'user-ada')
     const signup = rows.find((r) => r.event === 'signup' && personOf(r) === ada)!

@@ -25,7 +25,12 @@ import { applyIdentityLinks, type EventRow, toEventRow, type Warehouse } from '@
  *   among them) and a retried insert of a whole block; events in the repeated 01:00 hour of
  *   the DST change; same-millisecond funnel steps; gaps of exactly 30:00 and 30:00.001;
  *   no-op identify/alias (same id twice); an event with no person; and the same ids on
- *   another site (`site_b`), where they must stay separate people.
+ *   another site (`site_b`), where they must stay separate people;
+ * - traits for person properties (the `plan` trait): journeys set it on identify and change it
+ *   with a purchase; Ada's is set on her phone's anonymous id and changed under her user id;
+ *   Grace's changes after the first week (so she leaves a `pro` cohort), and a group call of
+ *   hers carries the group's plan; the chain's changes after `to`; the bot person's bot device
+ *   says another plan; two traits set in one millisecond.
  */
 
 // site_a so the query tests' keys reach it; site_b holds the same ids as other people.
@@ -160,9 +165,18 @@ function handCases(): Delivered[] {
   push(
     page(t('2024-10-29T12:00:00Z'), phone, { ua: PHONE_UA, path: '/', utm: ['newsletter', 'email', 'fall'] }),
     page(t('2024-10-29T12:02:00Z'), phone, { ua: PHONE_UA, path: '/pricing' }),
-    track('signup', t('2024-10-29T12:03:00Z'), phone, { ua: PHONE_UA, properties: { plan: 'pro' } }),
+    // Her plan trait: `free` set with the signup under the phone's anonymous id (PostHog's
+    // `$set` on any event), then `pro` under her user id on the laptop. Merged, her latest
+    // value is the user id's: she is `pro`, never `free`, though ada-phone alone would be.
+    track('signup', t('2024-10-29T12:03:00Z'), phone, {
+      ua: PHONE_UA,
+      properties: { plan: 'pro' },
+      traits: { plan: 'free' },
+    }),
     page(t('2024-10-30T15:00:00Z'), laptop, { path: '/', utm: ['google', 'cpc', 'brand'] }),
-    identify(t('2024-10-30T15:01:00Z'), 'ada-laptop', 'user-ada', { traits: { email: 'ada@example.com' } }),
+    identify(t('2024-10-30T15:01:00Z'), 'ada-laptop', 'user-ada', {
+      traits: { email: 'ada@example.com', plan: 'pro', seats: 3 },
+    }),
     track('activate', t('2024-10-30T15:05:00Z'), { anon: 'ada-laptop', user: 'user-ada' }),
     page(t('2024-11-05T13:00:00Z'), { anon: 'ada-phone', user: 'user-ada' }, { ua: PHONE_UA, path: '/app' }),
     identify(t('2024-11-05T13:00:30Z'), 'ada-phone', 'user-ada', { ua: PHONE_UA }),
@@ -190,8 +204,10 @@ function handCases(): Delivered[] {
       'purchase',
       t('2024-11-02T10:00:00Z'),
       { user: 'chain-c' },
-      { properties: { value: 120, plan: 'team' } },
+      { properties: { value: 120, plan: 'team' }, traits: { plan: 'team' } },
     ),
+    // After `to`: a property as of the range's end is still `team`.
+    track('plan_changed', t('2024-11-12T09:00:00Z'), { user: 'chain-c' }, { traits: { plan: 'free' } }),
   )
 
   // Grace: a browser person {grace-anon, user-grace} and a server-side person
@@ -204,20 +220,50 @@ function handCases(): Delivered[] {
       { path: '/', utm: ['facebook', 'paid', 'launch'] },
     ),
     track('signup', t('2024-10-31T16:10:00Z'), { anon: 'grace-anon' }),
-    identify(t('2024-10-31T16:11:00Z'), 'grace-anon', 'user-grace'),
-    identify(t('2024-10-20T08:00:00Z'), 'legacy-device', 'legacy-42', { ua: '' }),
+    identify(t('2024-10-31T16:11:00Z'), 'grace-anon', 'user-grace', { traits: { plan: 'pro' } }),
+    identify(t('2024-10-20T08:00:00Z'), 'legacy-device', 'legacy-42', {
+      ua: '',
+      traits: { plan: 'enterprise', seats: 40 },
+    }),
     track('activate', t('2024-10-20T08:01:00Z'), { user: 'legacy-42' }, { ua: '' }),
     alias(t('2024-11-04T12:00:00Z'), 'legacy-42', 'user-grace', { ua: '' }),
-    track('purchase', t('2024-11-04T12:30:00Z'), { user: 'user-grace' }, { properties: { value: 19.5 } }),
+    // Her plan goes from `pro` to `free` in the second week: as of the first week's end she is
+    // `pro`, as of `to` she has left that cohort. The group call after it describes her
+    // company (the group's plan), not her: it is no person property.
+    track(
+      'purchase',
+      t('2024-11-04T12:30:00Z'),
+      { user: 'user-grace' },
+      { properties: { value: 19.5 }, traits: { plan: 'free' } },
+    ),
+    {
+      site: PRODUCT_SITE,
+      event: {
+        type: 'group',
+        message_id: 'pd-grace-group',
+        user_id: 'user-grace',
+        group_id: 'grace-co',
+        timestamp: at(t('2024-11-04T13:00:00Z')),
+        properties: {},
+        traits: { plan: 'pro', name: 'Grace Co' },
+      },
+    },
   )
 
   // A person whose laptop is flagged as a bot (automation UA): without bots they count
   // through their phone only; their bot events are never a visit or a visitor.
   push(
     page(t('2024-11-06T10:00:00Z'), { anon: 'botty-phone' }, { ua: PHONE_UA, path: '/' }),
-    identify(t('2024-11-06T10:01:00Z'), 'botty-phone', 'user-botty', { ua: PHONE_UA }),
+    // Their plan is `free` by their phone; only with bots does the bot's later `pro` count.
+    identify(t('2024-11-06T10:01:00Z'), 'botty-phone', 'user-botty', {
+      ua: PHONE_UA,
+      traits: { plan: 'free' },
+    }),
     page(t('2024-11-06T11:00:00Z'), { anon: 'botty-script', user: 'user-botty' }, { ua: BOT_UA, path: '/a' }),
-    identify(t('2024-11-06T11:00:01Z'), 'botty-script', 'user-botty', { ua: BOT_UA }),
+    identify(t('2024-11-06T11:00:01Z'), 'botty-script', 'user-botty', {
+      ua: BOT_UA,
+      traits: { plan: 'pro' },
+    }),
     page(t('2024-11-06T11:00:02Z'), { anon: 'only-bot' }, { ua: BOT_UA, path: '/b' }),
   )
 
@@ -232,11 +278,12 @@ function handCases(): Delivered[] {
   )
 
   // Same millisecond: signup, activate and purchase at one instant (ordered by message id).
+  // Two plans set in that millisecond: the later message id's, `pro`, is the latest.
   const same = t('2024-11-07T18:00:00.000Z')
   push(
     page(same - MINUTE, { anon: 'same-ms' }, { path: '/signup' }),
-    track('signup', same, { anon: 'same-ms' }, { messageId: 'pd-same-1' }),
-    track('activate', same, { anon: 'same-ms' }, { messageId: 'pd-same-2' }),
+    track('signup', same, { anon: 'same-ms' }, { messageId: 'pd-same-1', traits: { plan: 'free' } }),
+    track('activate', same, { anon: 'same-ms' }, { messageId: 'pd-same-2', traits: { plan: 'pro' } }),
     track('purchase', same, { anon: 'same-ms' }, { messageId: 'pd-same-3', properties: { value: 9 } }),
   )
 
@@ -317,19 +364,16 @@ function journeys(): Delivered[] {
     }
     if (!rng.chance(0.7)) continue
     const first = devices[0]!
-    out.push(
-      track(
-        'signup',
-        now,
-        { anon: first },
-        { ua: ua(first), properties: { plan: rng.chance(0.5) ? 'pro' : 'free' } },
-      ),
-    )
+    const plan = rng.chance(0.5) ? 'pro' : 'free'
+    out.push(track('signup', now, { anon: first }, { ua: ua(first), properties: { plan } }))
     now += 30_000 + rng.int(MINUTE)
     const identified = rng.chance(0.75)
+    // Traits on identify: the plan signed up for and a seat count (not drawn from `rng`, so
+    // the rest of the journeys stay as they were).
+    const traits = { plan, seats: 1 + ((i * 7) % 12) }
     for (const d of devices) {
       if (!identified || (d !== first && !rng.chance(0.7))) continue
-      out.push(identify(now, d, user, { ua: ua(d) }))
+      out.push(identify(now, d, user, { ua: ua(d), traits }))
       now += 10_000
     }
     if (!rng.chance(0.6)) continue
@@ -346,10 +390,14 @@ function journeys(): Delivered[] {
       const channel = CHANNELS[rng.int(3)] as Extra['utm']
       out.push(page(now, ids, { ua: ua(last), path: '/', utm: channel! }))
     }
+    // The plan bought becomes the person's plan (a `$set` with the purchase).
+    const value = 10 + rng.int(200)
+    const bought = rng.chance(0.5) ? 'pro' : 'team'
     out.push(
       track('purchase', now + MINUTE, ids, {
         ua: ua(last),
-        properties: { value: 10 + rng.int(200), plan: rng.chance(0.5) ? 'pro' : 'team' },
+        properties: { value, plan: bought },
+        traits: { plan: bought },
       }),
     )
   }

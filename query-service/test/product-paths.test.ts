@@ -149,6 +149,17 @@ describe('paths of a cohort', () => {
     })
   }
 
+  it('a person-property cohort: event paths of the persons on `pro` as of `to`', async () => {
+    const has = { property: 'plan', op: 'is', value: 'pro' } as const
+    const proOf = cohortFilter(rows, PRODUCT_SITE, false, { has: { ...has, asOf: to } }, personOf)
+    const pro = inside.filter((r) => proOf(personOf(r)))
+    const [, spec, ref] = cohortCases[0]!
+    const expected = refPaths(pro, ref, personOf)
+    expect(expected.units).toBeGreaterThan(10)
+    expect(expected.units).toBeLessThan(refPaths(inside, ref, personOf).units)
+    expect(asGraph(await ask<PathsResponse>({ kind: 'paths', ...spec, cohort: { has } }))).toEqual(expected)
+  })
+
   it('membership is by merged person (the comparison would notice stored ids)', () => {
     const ada = persons.personOfId(PRODUCT_SITE, 'user-ada')
     const signup = inside.find((r) => r.event === 'signup' && personOf(r) === ada)!

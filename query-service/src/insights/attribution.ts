@@ -217,7 +217,7 @@ export const attribution = defineInsight({
     }
     const conversion = resolveGoal(params.conversion, 'conversion')
     if (typeof conversion === 'string') return { refused: conversion }
-    const cohort = params.cohort === undefined ? undefined : resolveCohort(params.cohort)
+    const cohort = params.cohort === undefined ? undefined : resolveCohort(params.cohort, range.to)
     if (typeof cohort === 'string') return { refused: cohort }
     return {
       spec: {

@@ -166,7 +166,7 @@ export const breakdown = defineInsight({
   resolve(params, { site, now, timeZone }): Resolved<BreakdownSpec> {
     const range = resolveRange(params, now, 7 * DAY_MS, siteZone(timeZone))
     if (typeof range === 'string') return { refused: range }
-    const cohort = params.cohort === undefined ? undefined : resolveCohort(params.cohort)
+    const cohort = params.cohort === undefined ? undefined : resolveCohort(params.cohort, range.to)
     if (typeof cohort === 'string') return { refused: cohort }
     const { by, limit, offset, filters } = params
     const spec: BreakdownSpec = {

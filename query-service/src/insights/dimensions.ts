@@ -75,40 +75,57 @@ export type FilterOp = (typeof FILTER_OPS)[number]
  */
 export const MAX_PATTERN_LENGTH = 256
 
-const isNumericOp = (op: FilterOp): op is (typeof NUMERIC_OPS)[number] =>
+export const isNumericOp = (op: FilterOp): op is (typeof NUMERIC_OPS)[number] =>
   (NUMERIC_OPS as readonly string[]).includes(op)
 
-export const FilterSchema = z
-  .strictObject({
-    dimension,
-    op: z.enum(FILTER_OPS, { error: `expected one of ${FILTER_OPS.join(', ')}` }),
-    value: z.union([z.string().max(1000), z.number()], {
-      error: 'expected a string (or a number for gt/gte/lt/lte)',
-    }),
-  })
-  .superRefine((f, ctx) => {
-    if (isNumericOp(f.op)) {
-      if (!PROPERTY.test(f.dimension)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['op'],
-          message: `${f.op} compares numbers: only on properties.<key>`,
-        })
-      }
-      if (typeof f.value !== 'number' || !Number.isFinite(f.value)) {
-        ctx.addIssue({ code: 'custom', path: ['value'], message: `${f.op} takes a finite number` })
-      }
-      return
+/** The operator of a filter or of a person-property test. */
+export const filterOp = z.enum(FILTER_OPS, { error: `expected one of ${FILTER_OPS.join(', ')}` })
+
+/** The value a filter or a person-property test compares with (which type: `checkOpValue`). */
+export const filterValue = z.union([z.string().max(1000), z.number()], {
+  error: 'expected a string (or a number for gt/gte/lt/lte)',
+})
+
+/** An operator and its value: what `filterTest` compares a column with. */
+export interface OpValue {
+  op: FilterOp
+  value: string | number
+}
+
+/**
+ * The value an operator takes, as issues at `value`: a finite number for the comparisons, a
+ * string for the text tests (a `matches` pattern of bounded length). Shared by filters and
+ * person-property cohorts, so both accept exactly the same tests.
+ */
+export function checkOpValue(f: OpValue, ctx: z.RefinementCtx): void {
+  if (isNumericOp(f.op)) {
+    if (typeof f.value !== 'number' || !Number.isFinite(f.value)) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `${f.op} takes a finite number` })
     }
-    if (typeof f.value !== 'string') {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `${f.op} takes a string` })
-    } else if (f.op === 'matches' && (f.value.length === 0 || f.value.length > MAX_PATTERN_LENGTH)) {
+    return
+  }
+  if (typeof f.value !== 'string') {
+    ctx.addIssue({ code: 'custom', path: ['value'], message: `${f.op} takes a string` })
+  } else if (f.op === 'matches' && (f.value.length === 0 || f.value.length > MAX_PATTERN_LENGTH)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['value'],
+      message: `a matches pattern is 1–${MAX_PATTERN_LENGTH} characters`,
+    })
+  }
+}
+
+export const FilterSchema = z
+  .strictObject({ dimension, op: filterOp, value: filterValue })
+  .superRefine((f, ctx) => {
+    if (isNumericOp(f.op) && !PROPERTY.test(f.dimension)) {
       ctx.addIssue({
         code: 'custom',
-        path: ['value'],
-        message: `a matches pattern is 1–${MAX_PATTERN_LENGTH} characters`,
+        path: ['op'],
+        message: `${f.op} compares numbers: only on properties.<key>`,
       })
     }
+    checkOpValue(f, ctx)
   })
 export type Filter = z.output<typeof FilterSchema>
 
@@ -118,8 +135,8 @@ export const filtersParam = jsonParam(
   z.array(FilterSchema).max(MAX_FILTERS, { error: `at most ${MAX_FILTERS} filters` }),
 )
 
-/** One filter's test of a column holding the dimension's value. */
-export function filterTest(column: Fragment, filter: Filter): Fragment {
+/** One filter's (or person-property test's) test of a column holding the value. */
+export function filterTest(column: Fragment, filter: OpValue): Fragment {
   if (isNumericOp(filter.op)) {
     // A property holding a number, or text that reads as one; anything else never matches.
     const number = sql`toFloat64OrNull(${column})`

@@ -108,7 +108,7 @@ export function resolveFunnel(
     order: params.order,
   }
   if (params.cohort !== undefined) {
-    const cohort = resolveCohort(params.cohort)
+    const cohort = resolveCohort(params.cohort, range.to)
     if (typeof cohort === 'string') return { refused: cohort }
     spec.cohort = cohort
   }

@@ -267,7 +267,7 @@ export const paths = defineInsight({
       v === undefined ? undefined : params.step_type === 'event' ? storedEventName(v) : v
     const start = stored(params.start)
     const end = stored(params.end)
-    const cohort = params.cohort === undefined ? undefined : resolveCohort(params.cohort)
+    const cohort = params.cohort === undefined ? undefined : resolveCohort(params.cohort, range.to)
     if (typeof cohort === 'string') return { refused: cohort }
     return {
       spec: {

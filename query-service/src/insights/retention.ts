@@ -212,7 +212,7 @@ export const retention = defineInsight({
       tz: params.tz,
     }
     if (params.cohort !== undefined) {
-      const cohort = resolveCohort(params.cohort)
+      const cohort = resolveCohort(params.cohort, range.to)
       if (typeof cohort === 'string') return { refused: cohort }
       spec.cohort = cohort
     }

@@ -151,7 +151,7 @@ export const stats = defineInsight({
     if (previousFrom(range) < WINDOW_START) {
       return { refused: `the previous period must start at ${WINDOW_START.toISOString()} or later` }
     }
-    const cohort = params.cohort === undefined ? undefined : resolveCohort(params.cohort)
+    const cohort = params.cohort === undefined ? undefined : resolveCohort(params.cohort, range.to)
     if (typeof cohort === 'string') return { refused: cohort }
     return {
       spec: { site, ...range, includeBots: params.include_bots, ...(cohort === undefined ? {} : { cohort }) },

@@ -336,7 +336,7 @@ export const trends = defineInsight({
     }
     const refused = refusedShape(params)
     if (refused !== undefined) return { refused }
-    const cohort = params.cohort === undefined ? undefined : resolveCohort(params.cohort)
+    const cohort = params.cohort === undefined ? undefined : resolveCohort(params.cohort, range.to)
     if (typeof cohort === 'string') return { refused: cohort }
     const spec: TrendsSpec = {
       site,

@@ -89,11 +89,20 @@ export const empty = new Fragment([])
  * `$screen.width` is one key; pass several segments to reach into nested objects.
  */
 export function property(...path: [string, ...string[]]): Fragment {
+  return subcolumn(sql`properties`, 'property', path)
+}
+
+/** A trait of an event (what identify and `$set` carry), as `property` reads a property. */
+export function trait(...path: [string, ...string[]]): Fragment {
+  return subcolumn(sql`traits`, 'trait', path)
+}
+
+function subcolumn(column: Fragment, hint: string, path: readonly string[]): Fragment {
   for (const segment of path) {
-    if (segment.length === 0 || segment.length > 200) throw new Error('property keys are 1–200 characters')
+    if (segment.length === 0 || segment.length > 200) throw new Error(`${hint} keys are 1–200 characters`)
   }
-  const subcolumn = path.map((segment) => segment.replaceAll('.', '%2E')).join('.')
-  return sql`getSubcolumn(properties, ${param('property', 'String', subcolumn)})`
+  const name = path.map((segment) => segment.replaceAll('.', '%2E')).join('.')
+  return sql`getSubcolumn(${column}, ${param(hint, 'String', name)})`
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { EventRow } from '@sightline/warehouse'
 import { eventValueOf, holds, type RefFilter } from './breakdown.ts'
 import { type Period, startOf } from './local-time.ts'
+import { propertyFilter, type RefPersonProperty } from './person-properties.ts'
 import { msOf } from './web-metrics.ts'
 
 /**
@@ -30,12 +31,10 @@ export interface RefFunnelSpec {
   cohort?: RefCohortFilter
 }
 
-/** Persons who did `did` in [from, to). */
-export interface RefCohortFilter {
-  did: RefGoal
-  from: Date
-  to: Date
-}
+/** Persons who did `did` in [from, to), persons with a property (`has`), or both. */
+export type RefCohortFilter =
+  | { did: RefGoal; from: Date; to: Date; has?: RefPersonProperty }
+  | { has: RefPersonProperty }
 
 /** The persons of a cohort, by the same person function; every person when there is none. */
 export function cohortFilter(
@@ -46,6 +45,9 @@ export function cohortFilter(
   personOf: (r: EventRow) => string,
 ): (person: string) => boolean {
   if (cohort === undefined) return () => true
+  const has =
+    cohort.has === undefined ? () => true : propertyFilter(rows, site, includeBots, cohort.has, personOf)
+  if (!('did' in cohort)) return has
   const members = new Set<string>()
   for (const r of rows) {
     const ms = msOf(r)
@@ -53,7 +55,7 @@ export function cohortFilter(
     if (ms < cohort.from.getTime() || ms >= cohort.to.getTime() || !matches(r, cohort.did)) continue
     members.add(personOf(r))
   }
-  return (person) => members.has(person)
+  return (person) => members.has(person) && has(person)
 }
 
 export interface RefStep {
