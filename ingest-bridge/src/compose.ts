@@ -2,6 +2,8 @@
 // embedded hub and the benchmark servers all call composePipeline. Adapters are picked
 // here from the config's `kind`s, so cluster mode (Kafka, Redis) is a config change.
 import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { hostname } from 'node:os'
 import { type SigningKeys, toLiveEvent } from '@sightline/contracts'
 import { channels, type PubSub } from '@sightline/state'
 import type { EventStream } from '@sightline/stream'
@@ -17,6 +19,7 @@ import { type BridgeAppDeps, createApp, type Readiness } from './app.ts'
 import { closeListener, type ListenerLimits, serveNode } from './http/node-server.ts'
 import type { LogFn } from './logger.ts'
 import { Counters } from './metrics.ts'
+import { type CanarySender, DEFAULT_CANARY_INTERVAL_MS, startCanary } from './receiver/canary.ts'
 import { MAX_EDGE_BATCH_BYTES } from './receiver/edge-batch.ts'
 import type { GeoLookup } from './receiver/geo.ts'
 import { openMaxmindGeo } from './receiver/geo-maxmind.ts'
@@ -53,8 +56,13 @@ export interface PipelineConfig {
     geoDatabases?: readonly string[]
     metricsToken?: string
     limits?: Partial<ListenerLimits>
+    /**
+     * The canary this receiver appends (ADR 0028): its bridge id (default `<hostname>:<port>`)
+     * and interval (default a minute; 0 = none).
+     */
+    canary?: { bridgeId?: string; intervalMs?: number }
   }
-  writer?: Pick<WriterDeps, 'maxRecords' | 'maxBytes' | 'maxWaitMs' | 'dedupWindowMs' | 'onLoaded'>
+  writer?: Pick<WriterDeps, 'maxRecords' | 'maxBytes' | 'maxWaitMs' | 'dedupWindowMs' | 'onLoaded' | 'now'>
   /** Decorates the opened warehouse (the benchmarks time inserts through it). */
   wrapWarehouse?: (warehouse: Warehouse) => Warehouse
   log?: LogFn
@@ -72,7 +80,7 @@ export interface Pipeline {
   /** Another listener (the hub's query service) that stops with the pipeline, before the writer drains. */
   listen(fetch: Parameters<typeof serveNode>[0]['fetch'], options: ListenOptions): Promise<Server>
   readiness(): Promise<Readiness>
-  /** Stop accepting, drain the writer, close the stream, close the warehouse — in that order. */
+  /** Stop accepting (and the canary), drain the writer, close the stream, close the warehouse — in that order. */
   stop(): Promise<void>
 }
 
@@ -141,6 +149,7 @@ export async function composePipeline(config: PipelineConfig): Promise<Pipeline>
   }
 
   let bridge: Server | undefined
+  let canary: CanarySender | undefined
   let quotaCounters: OpenedRateCounters | undefined
   if (config.receiver) {
     const r = config.receiver
@@ -177,12 +186,26 @@ export async function composePipeline(config: PipelineConfig): Promise<Pipeline>
       port: r.port,
       limits: { maxBodyBytes: MAX_EDGE_BATCH_BYTES, ...r.limits },
     })
+    const intervalMs = r.canary?.intervalMs ?? DEFAULT_CANARY_INTERVAL_MS
+    if (intervalMs > 0) {
+      canary = startCanary({
+        stream,
+        topic,
+        keyPerPerson: streamAdapter.partitioned,
+        bridgeId: r.canary?.bridgeId ?? `${hostname()}:${(bridge.address() as AddressInfo).port}`,
+        intervalMs,
+        counters,
+        ...(log ? { log } : {}),
+      })
+    }
   }
 
   let stopped: Promise<void> | undefined
   async function stopInOrder(): Promise<void> {
     stopping = true
     await Promise.all(listeners.map((s) => closeListener(s)))
+    // Before the writer drains: a canary being appended still reaches the stream.
+    await canary?.stop()
     await quotaCounters?.close()
     await writer?.stop()
     await stream.close()

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { WarehouseConfig } from '@sightline/warehouse'
 import { z } from 'zod'
 import type { PipelineConfig } from './compose.ts'
+import { DEFAULT_CANARY_INTERVAL_MS } from './receiver/canary.ts'
 
 const json = <T extends z.ZodType>(schema: T) =>
   z.string().transform((text, ctx) => {
@@ -84,6 +85,10 @@ export const BridgeConfigSchema = z.object({
    */
   SITES_URL: z.url().optional(),
   SITES_TOKEN: z.string().min(16).optional(),
+  /** Names this bridge's canaries (ADR 0028); default `<hostname>:<BRIDGE_PORT>`. Shown to every read key. */
+  BRIDGE_ID: z.string().min(1).max(200).optional(),
+  /** Milliseconds between the receiver's canaries; 0 = none. */
+  CANARY_INTERVAL_MS: z.coerce.number().int().min(0).default(DEFAULT_CANARY_INTERVAL_MS),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 })
 export type BridgeConfig = z.infer<typeof BridgeConfigSchema>
@@ -151,6 +156,10 @@ export function pipelineConfig(
             signingKeys: config.SIGNING_KEYS,
             geoDatabases: config.GEO_DATABASES,
             ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
+            canary: {
+              intervalMs: config.CANARY_INTERVAL_MS,
+              ...(config.BRIDGE_ID ? { bridgeId: config.BRIDGE_ID } : {}),
+            },
           },
         }
       : {}),

@@ -19,6 +19,18 @@ describe('standalone bridge configuration', () => {
     })
   })
 
+  it('sends a canary a minute by default, under BRIDGE_ID when given; CANARY_INTERVAL_MS=0 sends none', () => {
+    const receiver = (env: Record<string, string>) =>
+      pipelineConfig(loadBridgeConfig({ ...base, BRIDGE_ROLES: 'receiver', ...env })).receiver
+    expect(receiver({})?.canary).toEqual({ intervalMs: 60_000 })
+    expect(receiver({ BRIDGE_ID: 'eu-1', CANARY_INTERVAL_MS: '5000' })?.canary).toEqual({
+      intervalMs: 5000,
+      bridgeId: 'eu-1',
+    })
+    expect(receiver({ CANARY_INTERVAL_MS: '0' })?.canary).toEqual({ intervalMs: 0 })
+    expect(() => receiver({ CANARY_INTERVAL_MS: '-1' })).toThrow(/CANARY_INTERVAL_MS/)
+  })
+
   it('follows the hub’s bridge view with SITES_URL, only together with its token', () => {
     expect(() =>
       loadBridgeConfig({

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { CANARY_SITE, canaryBatch } from '@sightline/contracts'
 import { memoryDedup } from '@sightline/state'
 import { type EventStream, segmentLogStream } from '@sightline/stream'
 import { eventually } from '@sightline/testing'
@@ -285,5 +286,136 @@ describe('writer and rows that cannot be loaded', () => {
     expect(rejected.map((r) => r.message_id)).toEqual(['r4'])
     expect(rejected[0]?.message).toContain('no_evil')
     expect(counters.get('sightline_writer_events_total', { outcome: 'refused' })).toBe(1)
+  })
+})
+
+describe('writer and ingest_stats', () => {
+  const COMMIT = Date.parse('2030-05-01T10:07:30.250Z')
+  const COMMIT_MINUTE = Date.parse('2030-05-01T10:07:00Z') / 1000
+
+  function clockedWriter(now: () => number): Writer {
+    const w = startWriter({
+      stream,
+      warehouse,
+      dedup: memoryDedup(),
+      counters,
+      topic,
+      group: 'writer',
+      maxWaitMs: 20,
+      now,
+    })
+    writers.push(w)
+    return w
+  }
+
+  /** Sums per key, as every reader of the table must (merges fold rows only eventually). */
+  const stats = () =>
+    sqlRows<{ site_id: string; outcome: string; stage: string; reason: string; events: number }>(
+      warehouse,
+      `SELECT site_id, outcome, stage, reason, toUInt64(sum(events)) AS events FROM ingest_stats
+       WHERE outcome != 'canary'
+       GROUP BY site_id, outcome, stage, reason ORDER BY site_id, outcome, stage, reason`,
+    )
+
+  it('records inserted, duplicates, refusals by reason and canary lags; no canary reaches events', async () => {
+    const created = COMMIT - 1_234
+    const withRefusal = {
+      ...edgeBatch(['a', 'b', 'c']),
+      rejected: [{ index: 3, code: 'invalid_event', message: 'event: too long', raw: '{}' }],
+    }
+    const badTime = edgeBatch(['d', 'bad-ts'], 'site_b')
+    badTime.events[1]!.ts = 'not a time'
+    const forged = canaryBatch({ bridgeId: 'b-2', createdAtMs: created }, 'unreadable')
+    forged.events[0]!.properties = {}
+    await stream.append(topic, [
+      { value: encode(withRefusal) },
+      { value: encode(canaryBatch({ bridgeId: 'b-1', createdAtMs: created }, 'one')) },
+      // `a` again (another record of the same stream batch), and `e` twice in one record.
+      { value: encode(edgeBatch(['a', 'e', 'e'])) },
+      { value: encode(badTime) },
+      { value: encode('{not a batch') },
+      { value: encode(forged) },
+    ])
+    const w = clockedWriter(() => COMMIT)
+    await eventually(
+      () => stream.lag('writer', topic),
+      (lag) => lag === 0,
+    )
+    // A copy of an event already loaded: a duplicate by the dedup store, not by the batch.
+    await stream.append(topic, [{ value: encode(edgeBatch(['b'])) }])
+    await eventually(
+      () => stream.lag('writer', topic),
+      (lag) => lag === 0,
+    )
+    await w.stop()
+
+    expect(await stats()).toEqual([
+      { site_id: '', outcome: 'refused', stage: 'writer', reason: 'invalid_canary', events: 1 },
+      { site_id: '', outcome: 'refused', stage: 'writer', reason: 'invalid_request', events: 1 },
+      { site_id: 'site_a', outcome: 'duplicate', stage: '', reason: '', events: 3 },
+      { site_id: 'site_a', outcome: 'inserted', stage: '', reason: '', events: 4 },
+      { site_id: 'site_a', outcome: 'refused', stage: 'edge', reason: 'invalid_event', events: 1 },
+      { site_id: 'site_b', outcome: 'inserted', stage: '', reason: '', events: 1 },
+      { site_id: 'site_b', outcome: 'refused', stage: 'writer', reason: 'invalid_event', events: 1 },
+    ])
+    const canaries = await sqlRows(
+      warehouse,
+      `SELECT site_id, bridge_id, toString(created_at) AS created_at, toUnixTimestamp(minute) AS minute,
+         toInt64(sum(lag_ms)) AS lag_ms, toUInt64(sum(events)) AS events
+       FROM ingest_stats WHERE outcome = 'canary' GROUP BY site_id, bridge_id, created_at, minute`,
+    )
+    expect(canaries).toEqual([
+      {
+        site_id: '',
+        bridge_id: 'b-1',
+        created_at: '2030-05-01 10:07:29.016',
+        minute: COMMIT_MINUTE,
+        lag_ms: 1_234,
+        events: 1,
+      },
+    ])
+    const minutes = await sqlRows<{ minute: number }>(
+      warehouse,
+      'SELECT DISTINCT toUnixTimestamp(minute) AS minute FROM ingest_stats',
+    )
+    expect(minutes).toEqual([{ minute: COMMIT_MINUTE }])
+    // Events: exactly the five real ones; nothing of either canary.
+    const loaded = await sqlRows<{ message_id: string }>(
+      warehouse,
+      'SELECT message_id FROM events ORDER BY message_id',
+    )
+    expect(loaded.map((r) => r.message_id)).toEqual(['a', 'b', 'c', 'd', 'e'])
+    const canaryRows = await sqlRows<{ c: number }>(
+      warehouse,
+      `SELECT toUInt64(count()) AS c FROM events WHERE ingest_path = 'canary' OR site_id = '${CANARY_SITE}'`,
+    )
+    expect(canaryRows).toEqual([{ c: 0 }])
+    // The counters agree with the table.
+    expect(counters.get('sightline_writer_events_total', { outcome: 'inserted' })).toBe(5)
+    expect(counters.get('sightline_writer_events_total', { outcome: 'duplicate' })).toBe(3)
+    expect(counters.get('sightline_writer_canaries_total', { bridge: 'b-1' })).toBe(1)
+  })
+
+  it('counts a batch once when its stats insert fails and the batch is retried', async () => {
+    await sqlExec(warehouse, 'RENAME TABLE ingest_stats TO ingest_stats_away')
+    await stream.append(topic, [{ value: encode(edgeBatch(['x', 'y'])) }])
+    const w = clockedWriter(() => COMMIT)
+    // The events load, then the stats insert fails: the batch stays uncommitted.
+    await eventually(
+      async () => counters.total('sightline_writer_batches_failed_total'),
+      (n) => n >= 1,
+    )
+    expect(await countEvents()).toBe(2)
+    expect(await stream.lag('writer', topic)).toBe(1)
+    await sqlExec(warehouse, 'RENAME TABLE ingest_stats_away TO ingest_stats')
+    await eventually(
+      () => stream.lag('writer', topic),
+      (lag) => lag === 0,
+    )
+    await w.stop()
+    // Not "2 duplicates": the retry reused the counts of the attempt that loaded the rows.
+    expect(await stats()).toEqual([
+      { site_id: 'site_a', outcome: 'inserted', stage: '', reason: '', events: 2 },
+    ])
   })
 })

@@ -64,6 +64,8 @@ export function clusterBridgeEnv(
     BRIDGE_HOST: bridge.host,
     BRIDGE_PORT: String(bridge.port),
     BRIDGE_ROLES: 'receiver',
+    // Its canaries' name in ingest_stats (ADR 0028): stable across restarts of the bridge.
+    BRIDGE_ID: bridge.name,
     STREAM_DIR: join(bridge.dataRoot, bridge.name),
     KAFKA_BROKERS: bridge.brokers.join(','),
     // The per-site quota's counters: shared, so the bridges enforce one limit per site.

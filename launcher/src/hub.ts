@@ -51,6 +51,8 @@ const HubConfigSchema = z.object({
       redisPrefix: z.string().min(1),
     })
     .optional(),
+  /** Milliseconds between the embedded bridge's canaries (ADR 0028); 0 = none. */
+  canaryIntervalMs: z.coerce.number().int().min(0).optional(),
   /** The built dashboard (start.ts builds it); without one the query service says so at /dashboard/. */
   dashboardDir: z.string().min(1).optional(),
   /** Why there is no dashboard build, when start.ts tried and failed. */
@@ -98,6 +100,11 @@ export async function startHub(input: Partial<Record<keyof HubConfig, unknown>>)
       // Local workerd has no real request.cf, so the bridge geolocates (DB-IP Lite, CC BY 4.0).
       geoDatabases: config.geoDatabases ?? dbipCityPaths(import.meta.url) ?? [],
       metricsToken: state.metrics_token,
+      // The embedded install has one bridge; its canaries name it.
+      canary: {
+        bridgeId: 'hub',
+        ...(config.canaryIntervalMs === undefined ? {} : { intervalMs: config.canaryIntervalMs }),
+      },
     }),
     writer: {},
     log,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadBridgeConfig } from '../../ingest-bridge/src/config.ts'
+import { loadBridgeConfig, pipelineConfig } from '../../ingest-bridge/src/config.ts'
 import { bridgeSitesSource, bridgeSitesToken, clusterBridgeEnv } from '../src/bridge-env.ts'
 import { edgeSitesToken } from '../src/edge-env.ts'
 
@@ -80,5 +80,8 @@ describe('a cluster bridge’s settings source', () => {
     expect(config.REDIS_PREFIX).toBe('sl:abc:')
     expect(config.SIGNING_KEYS).toEqual({ k1: state.signing.key })
     expect(config.METRICS_TOKEN).toBe(state.metrics_token)
+    // Its canaries carry its name, the same after a restart.
+    expect(config.BRIDGE_ID).toBe('bridge-2')
+    expect(pipelineConfig(config).receiver?.canary).toEqual({ intervalMs: 60_000, bridgeId: 'bridge-2' })
   })
 })

@@ -8,6 +8,7 @@ import { z } from 'zod'
 import { type ClientAddress, requireReadKey, socketAddress } from './http/auth.ts'
 import { type AuthThrottleOptions, authThrottle } from './http/auth-throttle.ts'
 import { mountDashboard } from './http/dashboard-route.ts'
+import { mountIngestRoute } from './http/ingest-route.ts'
 import { mountInsights } from './http/insight-routes.ts'
 import { type KeyConcurrencyOptions, KeyInFlight, keyConcurrency } from './http/key-concurrency.ts'
 import { mountKeySites } from './http/key-sites.ts'
@@ -171,6 +172,7 @@ export function createApp(deps: AppDeps) {
   })
   mountSql(app, { runContext })
   mountPersonRoute(app, { runContext })
+  mountIngestRoute(app, { runContext, clock: deps.clock })
   return app
 }
 

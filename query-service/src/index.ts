@@ -15,6 +15,7 @@ export {
   DEFAULT_KEY_CONCURRENCY,
 } from './app.ts'
 export { loadConfig, type QueryServiceConfig } from './config.ts'
+export { type IngestResponse, IngestResponseSchema } from './http/ingest-route.ts'
 export { type KeyConcurrencyOptions, KeyInFlight } from './http/key-concurrency.ts'
 export { type QueryMetrics, type QueryMetricsOptions, queryMetrics } from './http/request-metrics.ts'
 export * from './insights/index.ts'

@@ -1,6 +1,7 @@
 import { ERROR_CODES } from '@sightline/contracts'
 import * as z from 'zod'
 import { servedResponse } from './http/answer-meta.ts'
+import { IngestQuerySchema, IngestResponseSchema } from './http/ingest-route.ts'
 import { KeySitesResponseSchema } from './http/key-sites.ts'
 import { PersonQuerySchema, PersonResponseSchema } from './http/person-route.ts'
 import { SqlRequestSchema, SqlResponseSchema } from './http/sql-route.ts'
@@ -159,6 +160,16 @@ export function openApiDocument(insights: readonly AnyInsight[] = INSIGHTS): Rec
     },
   }
   schemas.Person = json(PersonResponseSchema)
+  paths['/v1/sites/{site}/ingest'] = {
+    get: {
+      summary:
+        "The site's ingest health per interval (inserted, duplicates, refused by reason) and each bridge's latest canary lag",
+      security: [{ readKey: [] }],
+      parameters: [siteParameter, ...queryParameters(IngestQuerySchema)],
+      responses: okResponse(ref('Ingest')),
+    },
+  }
+  schemas.Ingest = json(IngestResponseSchema)
   schemas.SqlRequest = json(SqlRequestSchema)
   schemas.SqlResponse = json(SqlResponseSchema)
   schemas.Error = json(ErrorResponseSchema)

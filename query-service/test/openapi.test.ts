@@ -4,6 +4,7 @@ import { DEFAULT_READ_LIMITS as DEFAULT_QUERY_LIMITS } from '@sightline/warehous
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_AUTH_THROTTLE } from '../src/app.ts'
 import { AnswerMetaSchema } from '../src/http/answer-meta.ts'
+import { IngestQuerySchema, IngestResponseSchema } from '../src/http/ingest-route.ts'
 import { PersonQuerySchema, PersonResponseSchema } from '../src/http/person-route.ts'
 import { AttributionResponseSchema } from '../src/insights/attribution.ts'
 import { BreakdownResponseSchema } from '../src/insights/breakdown.ts'
@@ -71,6 +72,7 @@ describe('GET /v1/openapi.json', () => {
       '/v1/sites/{site}/trends',
     ])
     expected['/v1/sites/{site}/persons/{id}'] = Object.keys(PersonQuerySchema.shape)
+    expected['/v1/sites/{site}/ingest'] = Object.keys(IngestQuerySchema.shape)
     for (const [path, names] of Object.entries(expected)) {
       const query = d.paths[path]!.get!.parameters.filter((p) => p.in === 'query').map((p) => p.name)
       expect(query.sort(), path).toEqual([...names].sort())
@@ -110,6 +112,11 @@ describe('GET /v1/openapi.json', () => {
     expect(person.status).toBe(200)
     const record = await person.json()
     expect(() => PersonResponseSchema.strict().parse(record)).not.toThrow()
+    // Ingest health is computed each time: no cache, no `meta` either.
+    const ingest = await get(env.app, `/v1/sites/site_a/ingest?${range}&interval=day`, KEY_A)
+    expect(ingest.status).toBe(200)
+    const health = await ingest.json()
+    expect(() => IngestResponseSchema.strict().parse(health)).not.toThrow()
   })
 
   it('is matched by docs/api.md, which describes every path', async () => {

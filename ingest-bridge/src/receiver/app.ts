@@ -1,6 +1,8 @@
 import {
+  CANARY_SITE,
   type EdgeBatch,
   type ErrorCode,
+  isCanary,
   SIGNATURE_HEADER,
   type SigningKeys,
   verifyBody,
@@ -11,10 +13,10 @@ import { Hono } from 'hono'
 import { readBoundedBody } from '../http/body.ts'
 import type { Counters } from '../metrics.ts'
 import { SpoolFullError } from '../spool/spooling-stream.ts'
+import { appendEdgeBatch } from './append.ts'
 import { MAX_EDGE_BATCH_BYTES, readEdgeBatch } from './edge-batch.ts'
 import { applyGeoFallback, type GeoLookup } from './geo.ts'
 import { nodeMacVerifier } from './node-hmac.ts'
-import { splitByPerson } from './per-person.ts'
 import { dropRawIps } from './raw-ip.ts'
 import { ReplayGuard, signedAt } from './replay-guard.ts'
 import { type SiteQuota, siteQuotaGate } from './site-quota.ts'
@@ -83,6 +85,10 @@ export function receiverRoutes(deps: ReceiverDeps): Hono<RequestIdEnv> {
     }
     const batch = readEdgeBatch(parsed)
     if (!batch.ok) return refuse(batch.code, batch.message)
+    // Canaries are made by the bridges themselves; one from outside would skew the lag
+    // every site's key sees (and would be counted nowhere else).
+    if (claimsCanary(batch.value))
+      return refuse('invalid_request', 'canary batches are made by the bridge only')
     const { batch_id: batchId, site_id: siteId } = batch.value
     const signed = signedAt(header!)
     const verdict = replays.check(batchId, signed)
@@ -105,9 +111,7 @@ export function receiverRoutes(deps: ReceiverDeps): Hono<RequestIdEnv> {
       (scrubbed ? encoder.encode(JSON.stringify(batch.value)) : body)
 
     try {
-      const { partition, baseOffset } = deps.keyPerPerson
-        ? await appendPerPerson(deps, value)
-        : await deps.stream.append(deps.topic, [{ key: siteId, value }])
+      const { partition, baseOffset } = await appendEdgeBatch(deps, siteId, value)
       replays.remember(batchId, signed, now())
       deps.counters.inc('sightline_bridge_batches_total', { outcome: 'durable' })
       deps.counters.inc('sightline_bridge_events_total', { site: siteId }, batch.value.events.length)
@@ -129,18 +133,6 @@ export function receiverRoutes(deps: ReceiverDeps): Hono<RequestIdEnv> {
   return app
 }
 
-/**
- * One append per person. The parts are appended together; the batch is durable when all are
- * (a part that failed makes the edge retry the whole batch, and dedup drops what landed).
- */
-async function appendPerPerson(deps: ReceiverDeps, value: Uint8Array) {
-  const batch = JSON.parse(new TextDecoder().decode(value)) as EdgeBatch
-  const parts = splitByPerson(batch)
-  if (parts.length === 1) return deps.stream.append(deps.topic, [{ key: parts[0]!.key, value }])
-  const results = await Promise.all(
-    parts.map((p) =>
-      deps.stream.append(deps.topic, [{ key: p.key, value: encoder.encode(JSON.stringify(p.batch)) }]),
-    ),
-  )
-  return results[0]!
+function claimsCanary(batch: EdgeBatch): boolean {
+  return batch.site_id === CANARY_SITE || batch.ingest_path === 'canary' || batch.events.some(isCanary)
 }

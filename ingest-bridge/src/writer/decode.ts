@@ -1,4 +1,11 @@
-import { type EdgeBatch, type EnrichedEvent, sha256Hex } from '@sightline/contracts'
+import {
+  type Canary,
+  type EdgeBatch,
+  type EnrichedEvent,
+  isCanary,
+  readCanary,
+  sha256Hex,
+} from '@sightline/contracts'
 import { dedupKey } from '@sightline/state'
 import type { StoredRecord } from '@sightline/stream'
 import { readEdgeBatch } from '../receiver/edge-batch.ts'
@@ -30,8 +37,10 @@ export interface DecodedBatch {
   /** Offset of the stream record carrying each key (the dedup claim names it). */
   offsets: number[]
   poison: Poison[]
-  /** Same message_id twice inside this stream batch (e.g. a client retry racing itself). */
-  duplicatesInBatch: number
+  /** Same message_id twice inside this stream batch (e.g. a client retry racing itself), by site. */
+  duplicatesInBatch: Map<string, number>
+  /** The bridges' canaries (never rows of `events`); `canary` is undefined for one that cannot be read. */
+  canaries: Array<{ canary: Canary | undefined }>
 }
 
 const decoder = new TextDecoder()
@@ -48,7 +57,8 @@ export class RecordDecoder {
     keys: [],
     offsets: [],
     poison: [],
-    duplicatesInBatch: 0,
+    duplicatesInBatch: new Map(),
+    canaries: [],
   }
   private readonly seen = new Set<string>()
 
@@ -82,9 +92,15 @@ export class RecordDecoder {
       })
     }
     for (const event of batch.events) {
+      // Told by the ingest path alone, so nothing claiming to be a canary can become a row.
+      if (isCanary(event)) {
+        this.out.canaries.push({ canary: readCanary(event) })
+        continue
+      }
       const key = dedupKey(event.site_id, event.message_id)
       if (this.seen.has(key)) {
-        this.out.duplicatesInBatch += 1
+        const dupes = this.out.duplicatesInBatch
+        dupes.set(event.site_id, (dupes.get(event.site_id) ?? 0) + 1)
         continue
       }
       this.seen.add(key)

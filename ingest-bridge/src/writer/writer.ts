@@ -2,10 +2,19 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { EnrichedEvent } from '@sightline/contracts'
 import { type DedupStore, recordSource } from '@sightline/state'
 import type { BusyWait, Consumer, EventStream, RecordBatch } from '@sightline/stream'
-import { applyIdentityLinks, insertRejected, type Rejection, type Warehouse } from '@sightline/warehouse'
+import {
+  applyIdentityLinks,
+  type IngestStatsRow,
+  insertIngestStats,
+  insertRejected,
+  type Rejection,
+  toIngestStatsRows,
+  type Warehouse,
+} from '@sightline/warehouse'
 import type { Counters } from '../metrics.ts'
 import { type DecodedBatch, type EdgeRefusal, insertToken, type Poison, RecordDecoder } from './decode.ts'
 import { refillDedupFromWarehouse } from './dedup-recovery.ts'
+import { IngestTally } from './ingest-tally.ts'
 import {
   appendPreparedRows,
   emptyPreparedRows,
@@ -59,6 +68,8 @@ export interface WriterDeps {
   onLoaded?: (info: { inserted: number; lastOffset: number }) => void
   /** Days each site's rows are kept (the site store's retention_days); default 395 for all. */
   retentionDays?: (siteId: string) => number
+  /** The clock of commit times (ingest_stats minutes, canary lags); Date.now by default. */
+  now?: () => number
 }
 
 interface Prepared {
@@ -77,11 +88,12 @@ export interface Writer {
 /**
  * Stream → ClickHouse. Per batch: decode, claim the ids in the dedup store (dropping those
  * loaded or claimed by another record), insert with a deterministic token, mark the ids
- * loaded, and only then return so the stream commits. A throw leaves the offsets uncommitted
- * and the stream redelivers the batch.
+ * loaded, record what the batch did in `ingest_stats`, and only then return so the stream
+ * commits. A throw leaves the offsets uncommitted and the stream redelivers the batch.
  */
 export function startWriter(deps: WriterDeps): Writer {
   const windowMs = deps.dedupWindowMs ?? 24 * 3600 * 1000
+  const now = deps.now ?? Date.now
   let knownEpoch: string | undefined
   // Consecutive failed attempts per batch (partition:first offset), to tell transient
   // failures from rows ClickHouse will never take.
@@ -94,6 +106,10 @@ export function startWriter(deps: WriterDeps): Writer {
   deps.counters.describe(
     'sightline_writer_identity_skipped_total',
     'Identity links not applied because a person already had the maximum number of ids',
+  )
+  deps.counters.describe(
+    'sightline_writer_canaries_total',
+    'Bridge canaries recorded in ingest_stats, by bridge',
   )
 
   let stopping = false
@@ -131,7 +147,7 @@ export function startWriter(deps: WriterDeps): Writer {
   }
 
   /** Stream records that are not an edge batch at all. */
-  async function writePoison(poison: Poison[]): Promise<void> {
+  async function writePoison(poison: Poison[], tally: IngestTally): Promise<void> {
     await deadLetter(
       poison.map((p) => ({
         site_id: '',
@@ -144,10 +160,12 @@ export function startWriter(deps: WriterDeps): Writer {
       poison.map((p) => `${p.partition}:${p.offset}`),
     )
     deps.counters.inc('sightline_writer_events_total', { outcome: 'poison' }, poison.length)
+    // No site to charge: such a record may not even be from an edge.
+    tally.refused('', 'writer', 'invalid_request', poison.length)
   }
 
   /** Edge refusals: counted per site and reason, and kept with their payload. */
-  async function writeRefusals(refusals: EdgeRefusal[]): Promise<void> {
+  async function writeRefusals(refusals: EdgeRefusal[], tally: IngestTally): Promise<void> {
     await deadLetter(
       refusals.map((r) => ({
         site_id: r.siteId,
@@ -161,12 +179,17 @@ export function startWriter(deps: WriterDeps): Writer {
       })),
       refusals.map((r) => r.id),
     )
-    for (const r of refusals)
+    for (const r of refusals) {
       deps.counters.inc('sightline_rejected_events_total', { site: r.siteId, stage: 'edge', code: r.code })
+      tally.refused(r.siteId, 'edge', r.code)
+    }
   }
 
   /** Rows the warehouse or the row mapping refused: kept in `rejected` with the reason. */
-  async function writeRefusedEvents(refused: Array<{ event: EnrichedEvent; key: string; reason: string }>) {
+  async function writeRefusedEvents(
+    refused: Array<{ event: EnrichedEvent; key: string; reason: string }>,
+    tally: IngestTally,
+  ) {
     await deadLetter(
       refused.map(({ event, reason }) => ({
         site_id: String(event.site_id ?? ''),
@@ -180,26 +203,30 @@ export function startWriter(deps: WriterDeps): Writer {
       refused.map((r) => `refused:${r.key}`),
     )
     deps.counters.inc('sightline_writer_events_total', { outcome: 'refused' }, refused.length)
+    for (const { event } of refused) tally.refused(String(event.site_id ?? ''), 'writer', 'invalid_event')
   }
 
   /**
    * Insert; when ClickHouse keeps refusing the batch (not on the first failure: most are
    * transient) while it still answers queries, split the batch to isolate the refused rows,
-   * load the rest and dead-letter only those. Returns how many events are now loaded.
+   * load the rest and dead-letter only those. Returns how many events are now loaded; the
+   * tally gets them by site.
    */
   async function loadEvents(
     batch: RecordBatch,
     decoded: DecodedBatch,
     prepared: PreparedRows,
     unloadable: Unloadable[],
+    tally: IngestTally,
   ): Promise<number> {
-    if (unloadable.length > 0) await writeRefusedEvents(unloadable)
+    if (unloadable.length > 0) await writeRefusedEvents(unloadable, tally)
     if (prepared.rows.length === 0) return 0
     const batchId = `${batch.partition}:${batch.records[0]?.offset ?? -1}`
     try {
       await insertRows(deps.warehouse, prepared.rows, prepared.keys)
       failures.delete(batchId)
       await deps.dedup.remember(prepared.keys)
+      for (const row of prepared.rows) tally.inserted(row.site_id ?? '')
       return prepared.rows.length
     } catch (err) {
       const count = (failures.get(batchId) ?? 0) + 1
@@ -219,7 +246,11 @@ export function startWriter(deps: WriterDeps): Writer {
         refused: refused.length,
         loaded: isolated.loadedKeys.length,
       })
-      await writeRefusedEvents(refused)
+      await writeRefusedEvents(refused, tally)
+      const loadedKeys = new Set(isolated.loadedKeys)
+      prepared.rows.forEach((row, i) => {
+        if (loadedKeys.has(prepared.keys[i]!)) tally.inserted(row.site_id ?? '')
+      })
       failures.delete(batchId)
       return isolated.loadedKeys.length
     }
@@ -229,6 +260,10 @@ export function startWriter(deps: WriterDeps): Writer {
   // `prefetch` while the previous insert runs, then the very same object to the handler
   // (also on a retry). Weak, so a batch dropped by a stopping consumer is not kept alive.
   const preparedBatches = new WeakMap<RecordBatch, Promise<Prepared>>()
+  // The ingest_stats rows of a batch whose loads committed, kept for a retry of the same batch
+  // (its stats insert failed): by then its events are known to the dedup store, and counting
+  // them again would call them duplicates.
+  const statsOf = new WeakMap<RecordBatch, IngestStatsRow[]>()
 
   /** Pure CPU work, independent of the dedup memory (filtered later): safe to do ahead. */
   function prepare(batch: RecordBatch): Promise<Prepared> {
@@ -278,6 +313,11 @@ export function startWriter(deps: WriterDeps): Writer {
         source: recordSource(deps.topic, batch.partition, decoded.offsets[i]!),
       })),
     )
+    const tally = new IngestTally()
+    decoded.keys.forEach((key, i) => {
+      if (!unseen.has(key)) tally.duplicate(decoded.events[i]!.site_id)
+    })
+    for (const [siteId, n] of decoded.duplicatesInBatch) tally.duplicate(siteId, n)
     const fresh = emptyPreparedRows()
     rows.keys.forEach((key, i) => {
       if (!unseen.has(key)) return
@@ -286,7 +326,9 @@ export function startWriter(deps: WriterDeps): Writer {
     })
     const unloadable = rows.unloadable.filter((u) => unseen.has(u.key))
     const freshCount = fresh.keys.length + unloadable.length
-    const loaded = freshCount > 0 ? await loadEvents(batch, decoded, fresh, unloadable) : 0
+    const loaded = freshCount > 0 ? await loadEvents(batch, decoded, fresh, unloadable, tally) : 0
+    // The batch's events are queryable from here: the instant its canaries arrived.
+    const committedAt = now()
     // Identity links (identify, alias) of every event in the batch, duplicates included: a
     // crash after the rows were loaded but before the links were recorded redelivers the batch
     // with its rows already known to the dedup store, and the links must still be recorded.
@@ -300,13 +342,41 @@ export function startWriter(deps: WriterDeps): Writer {
         skipped: identity.skipped,
       })
     }
-    if (decoded.poison.length > 0) await writePoison(decoded.poison)
-    if (decoded.refusals.length > 0) await writeRefusals(decoded.refusals)
-    const duplicates = decoded.events.length - freshCount + decoded.duplicatesInBatch
+    if (decoded.poison.length > 0) await writePoison(decoded.poison, tally)
+    if (decoded.refusals.length > 0) await writeRefusals(decoded.refusals, tally)
+    for (const { canary } of decoded.canaries) {
+      if (canary) tally.canary(canary)
+      // Only a bridge makes canaries (the receiver refuses them from outside): a version skew.
+      else tally.refused('', 'writer', 'invalid_canary')
+    }
+    await recordStats(batch, tally, committedAt)
+    const duplicates = tally.duplicates()
     deps.counters.inc('sightline_writer_events_total', { outcome: 'inserted' }, loaded)
     if (duplicates > 0)
       deps.counters.inc('sightline_writer_events_total', { outcome: 'duplicate' }, duplicates)
+    for (const { canary } of decoded.canaries)
+      if (canary) deps.counters.inc('sightline_writer_canaries_total', { bridge: canary.bridgeId })
     deps.onLoaded?.({ inserted: loaded, lastOffset: batch.records.at(-1)?.offset ?? -1 })
+  }
+
+  /**
+   * The batch's counts into ingest_stats, after its loads and before its offsets commit. The
+   * token names the batch (topic, partition, offsets), so a retry whose first stats insert
+   * did land is dropped by ClickHouse.
+   */
+  async function recordStats(batch: RecordBatch, tally: IngestTally, committedAt: number): Promise<void> {
+    let rows = statsOf.get(batch)
+    if (rows === undefined) {
+      rows = toIngestStatsRows(tally.counts(committedAt), committedAt)
+      statsOf.set(batch, rows)
+    }
+    const first = batch.records[0]?.offset ?? -1
+    const last = batch.records.at(-1)?.offset ?? -1
+    await insertIngestStats(
+      deps.warehouse,
+      rows,
+      await insertToken(['ingest_stats', deps.topic, String(batch.partition), String(first), String(last)]),
+    )
   }
 
   const consumer: Consumer = deps.stream.consume(

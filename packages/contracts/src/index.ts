@@ -1,3 +1,4 @@
+export * from './canary.ts'
 export * from './clock.ts'
 export * from './errors.ts'
 export * from './event.ts'

@@ -24,9 +24,12 @@ export interface ClusterOptions {
 /**
  * A device's events (the unit of a visit) stay on one shard, so sessions and most funnels
  * aggregate shard-locally; sites spread over every shard instead of one site per shard.
+ * A site's ingest stats go to one shard by a key of the row itself, so a retried stats insert
+ * reaches the same shard as the first and its deduplication token can drop it (rand() would not).
  */
 export const DEFAULT_SHARDING_KEYS: Readonly<Record<string, string>> = {
   events: 'cityHash64(site_id, anonymous_id)',
+  ingest_stats: 'cityHash64(site_id)',
 }
 
 /**

@@ -36,7 +36,7 @@ describe('cluster DDL generated from the migrations', () => {
       .flatMap((m) => m.statements)
       .map((s) => /^CREATE TABLE (?:IF NOT EXISTS )?(\w+)/.exec(s)?.[1])
       .filter((name): name is string => name !== undefined)
-    expect(sourceTables).toEqual(expect.arrayContaining(['events', 'rejected']))
+    expect(sourceTables).toEqual(expect.arrayContaining(['events', 'rejected', 'ingest_stats']))
     for (const statement of statements) {
       const formatted = await parses(statement)
       // Backfills run once through the Distributed tables; everything else on every node.
@@ -69,6 +69,11 @@ describe('cluster DDL generated from the migrations', () => {
     }
     // A device's events stay on one shard (visits are per device).
     expect(statements.join('\n')).toContain('events_local, cityHash64(site_id, anonymous_id))')
+    // A retried stats insert lands on the shard of the first, where its token drops it.
+    expect(statements.join('\n')).toContain('ingest_stats_local, cityHash64(site_id))')
+    expect(statements.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS ingest_stats_local'))).toMatch(
+      /ENGINE = ReplicatedSummingMergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/ingest_stats', '\{replica\}'\)[\s\S]*replicated_deduplication_window = 1000, ttl_only_drop_parts = 1/,
+    )
     // The dedup window survives the engine change: retried inserts stay idempotent.
     expect(statements.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS events_local'))).toContain(
       'replicated_deduplication_window = 1000',
