@@ -53,7 +53,8 @@ export function resolveIngest(
   site: string,
   now: Date,
 ): Resolved<IngestSpec> {
-  const range = resolveRange(params, now, DEFAULT_SPAN_MS[params.interval])
+  // Buckets are UTC and the endpoint takes no named range, so the zone never applies.
+  const range = resolveRange(params, now, DEFAULT_SPAN_MS[params.interval], 'UTC')
   if (typeof range === 'string') return { refused: range }
   const step = INTERVAL_MS[params.interval]
   const buckets = Math.ceil((range.to.getTime() - Math.floor(range.from.getTime() / step) * step) / step)
