@@ -29,6 +29,8 @@ function sourceHash(): string {
     ...walk(join(packageDir, 'src')),
     join(packageDir, 'build', 'build.ts'),
     ...walk(join(repoRoot, 'packages', 'live-client', 'src')),
+    // The contracts' local calendar (ranges.ts imports it); all their sources, so a later import counts too.
+    ...walk(join(repoRoot, 'packages', 'contracts', 'src')),
     join(repoRoot, 'pnpm-lock.yaml'),
   ]
   for (const file of files.sort()) {

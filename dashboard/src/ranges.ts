@@ -4,6 +4,10 @@
 // days before today and today, through tonight's midnight. The presets start where the API's
 // named ranges of the same days do (`today`, `last_7_days`, `last_30_days`, `this_month`,
 // docs/api.md); those end at now, these at the end of the day or month, for a whole axis.
+// The calendar is the one the query service counts named ranges in (shared, from the
+// contracts), so a preset starts at the very instant the API's range of the same name does,
+// on DST days too.
+import { type LocalDay, localDay, startOfLocalDay } from '@sightline/contracts/local-calendar'
 import type { RangeKind } from './url-state.ts'
 
 export type Interval = 'hour' | 'day' | 'week' | 'month'
@@ -18,71 +22,22 @@ export interface Window {
 
 const HOUR_MS = 3_600_000
 
-/** A calendar day; month is 0-based as in Date. Out-of-range days roll over (Date.UTC does). */
-interface Day {
-  y: number
-  m: number
-  d: number
-}
-
 export function viewerTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
 }
 
-const formats = new Map<string, Intl.DateTimeFormat>()
-function parts(at: Date, tz: string) {
-  let f = formats.get(tz)
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    })
-    formats.set(tz, f)
-  }
-  const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, x.value]))
-  return { y: +p.year!, m: +p.month! - 1, d: +p.day!, h: +p.hour!, min: +p.minute!, s: +p.second! }
-}
-
-/** How far the zone's wall clock is ahead of UTC at an instant. */
-function offsetMs(at: Date, tz: string): number {
-  const p = parts(at, tz)
-  return Date.UTC(p.y, p.m, p.d, p.h, p.min, p.s) - Math.floor(at.getTime() / 1000) * 1000
-}
-
-/** The instant the zone's day begins (its local midnight; the next instant if a DST gap skips it). */
-export function startOfDay(day: Day, tz: string): Date {
-  const wall = Date.UTC(day.y, day.m, day.d)
-  let at = wall - offsetMs(new Date(wall), tz)
-  // Near a DST change the offset at the guess may differ from the offset at midnight itself.
-  at = wall - offsetMs(new Date(at), tz)
-  return new Date(at)
-}
-
-function dayOf(at: Date, tz: string): Day {
-  const p = parts(at, tz)
-  return { y: p.y, m: p.m, d: p.d }
-}
-
-const shift = (day: Day, days: number): Day => {
-  const t = new Date(Date.UTC(day.y, day.m, day.d + days))
-  return { y: t.getUTCFullYear(), m: t.getUTCMonth(), d: t.getUTCDate() }
-}
+/** A day `days` later (earlier when negative); startOfLocalDay rolls the overflow over. */
+const shift = (day: LocalDay, days: number): LocalDay => ({ ...day, d: day.d + days })
 
 /** A YYYY-MM-DD date as a calendar day. */
-function parseDay(text: string): Day {
+function parseDay(text: string): LocalDay {
   const [y, m, d] = text.split('-').map(Number) as [number, number, number]
   return { y, m: m - 1, d }
 }
 
 /** The zone's calendar date of an instant, as YYYY-MM-DD. */
 export function isoDate(at: Date, tz: string): string {
-  const { y, m, d } = dayOf(at, tz)
+  const { y, m, d } = localDay(at, tz)
   const pad = (n: number) => String(n).padStart(2, '0')
   return `${y}-${pad(m + 1)}-${pad(d)}`
 }
@@ -102,21 +57,21 @@ export function resolveWindow(
   custom?: { from: string | undefined; to: string | undefined },
   tz = viewerTimeZone(),
 ): Window {
-  const today = dayOf(now, tz)
-  let first: Day
+  const today = localDay(now, tz)
+  let first: LocalDay
   let end = shift(today, 1)
   if (range === 'today') first = today
   else if (range === '30d') first = shift(today, -29)
   else if (range === 'month') {
     first = { ...today, d: 1 }
-    end = shift({ y: today.y, m: today.m + 1, d: 1 }, 0)
+    end = { y: today.y, m: today.m + 1, d: 1 }
   } else if (range === 'custom' && custom?.from && custom.to) {
     first = parseDay(custom.from)
     end = shift(parseDay(custom.to), 1)
-    if (startOfDay(end, tz) <= startOfDay(first, tz)) end = shift(first, 1)
+    if (startOfLocalDay(end, tz) <= startOfLocalDay(first, tz)) end = shift(first, 1)
   } else first = shift(today, -6)
-  const from = startOfDay(first, tz)
-  const to = startOfDay(end, tz)
+  const from = startOfLocalDay(first, tz)
+  const to = startOfLocalDay(end, tz)
   return { from, to, interval: intervalFor(from, to), tz }
 }
 

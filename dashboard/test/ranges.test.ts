@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  intervalFor,
-  isoDate,
-  previousWindow,
-  resolveWindow,
-  startOfDay,
-  viewerTimeZone,
-} from '../src/ranges.ts'
+import { intervalFor, isoDate, previousWindow, resolveWindow, viewerTimeZone } from '../src/ranges.ts'
 
 // Local time is the process's zone; these run under whatever TZ the machine has, so the
 // expectations are built from local dates too (new Date(y, m, d)), and one case pins DST.
@@ -71,9 +64,67 @@ describe('dashboard date ranges', () => {
       from: new Date('2024-12-31T15:00:00Z'),
       to: new Date('2025-01-31T15:00:00Z'),
     })
-    expect(startOfDay({ y: 2024, m: 9, d: 27 }, 'Europe/Berlin')).toEqual(new Date('2024-10-26T22:00:00Z'))
+    // 27 October 2024 is 25 hours long in Berlin: from 00:00 CEST to 00:00 CET.
+    expect(
+      resolveWindow('custom', at, { from: '2024-10-27', to: '2024-10-27' }, 'Europe/Berlin'),
+    ).toMatchObject({ from: new Date('2024-10-26T22:00:00Z'), to: new Date('2024-10-27T23:00:00Z') })
     expect(isoDate(new Date('2024-03-09T23:30:00Z'), 'Europe/Berlin')).toBe('2024-03-10')
     expect(isoDate(new Date('2024-03-09T23:30:00Z'), 'UTC')).toBe('2024-03-09')
+  })
+
+  it('a 23-hour day (Europe/Berlin, 29 March 2026) in every preset', () => {
+    // Clocks went from 02:00 CET (UTC+1) to 03:00 CEST (UTC+2): the day began at 00:00 CET
+    // (28 March 23:00Z) and ended at 00:00 CEST on the 30th (29 March 22:00Z).
+    const at = new Date('2026-03-29T12:00:00Z')
+    const hours = (w: { from: Date; to: Date }) => (w.to.getTime() - w.from.getTime()) / 3_600_000
+    const today = resolveWindow('today', at, undefined, 'Europe/Berlin')
+    expect(today).toEqual({
+      from: new Date('2026-03-28T23:00:00Z'),
+      to: new Date('2026-03-29T22:00:00Z'),
+      interval: 'hour',
+      tz: 'Europe/Berlin',
+    })
+    expect(hours(today)).toBe(23)
+    // Monday 23 March and the six days after it, all CET until the 29th.
+    const week = resolveWindow('7d', at, undefined, 'Europe/Berlin')
+    expect(week).toMatchObject({
+      from: new Date('2026-03-22T23:00:00Z'),
+      to: new Date('2026-03-29T22:00:00Z'),
+    })
+    expect(hours(week)).toBe(7 * 24 - 1)
+    // 29 days before 29 March is 28 February.
+    expect(resolveWindow('30d', at, undefined, 'Europe/Berlin')).toMatchObject({
+      from: new Date('2026-02-27T23:00:00Z'),
+      to: new Date('2026-03-29T22:00:00Z'),
+    })
+    // March ends at 1 April 00:00 CEST.
+    expect(resolveWindow('month', at, undefined, 'Europe/Berlin')).toMatchObject({
+      from: new Date('2026-02-28T23:00:00Z'),
+      to: new Date('2026-03-31T22:00:00Z'),
+    })
+  })
+
+  it('starts a day where a DST change skips its midnight (America/Santiago, 6 September 2026)', () => {
+    // Clocks went from Saturday 24:00 (UTC−4) straight to Sunday 01:00 (UTC−3): Sunday has no
+    // midnight and began at 01:00 local, 04:00Z; Monday began at its midnight, 03:00Z.
+    const at = new Date('2026-09-06T15:00:00Z')
+    const today = resolveWindow('today', at, undefined, 'America/Santiago')
+    expect(today).toEqual({
+      from: new Date('2026-09-06T04:00:00Z'),
+      to: new Date('2026-09-07T03:00:00Z'),
+      interval: 'hour',
+      tz: 'America/Santiago',
+    })
+    // Saturday the 5th ended at the same instant Sunday began, not an hour before it.
+    expect(
+      resolveWindow('custom', at, { from: '2026-09-05', to: '2026-09-05' }, 'America/Santiago'),
+    ).toMatchObject({ from: new Date('2026-09-05T04:00:00Z'), to: new Date('2026-09-06T04:00:00Z') })
+    expect(
+      resolveWindow('custom', at, { from: '2026-09-06', to: '2026-09-06' }, 'America/Santiago'),
+    ).toMatchObject({ from: new Date('2026-09-06T04:00:00Z'), to: new Date('2026-09-07T03:00:00Z') })
+    // 04:00Z is already the 6th there; a millisecond before is still the 5th.
+    expect(isoDate(new Date('2026-09-06T04:00:00Z'), 'America/Santiago')).toBe('2026-09-06')
+    expect(isoDate(new Date('2026-09-06T03:59:59.999Z'), 'America/Santiago')).toBe('2026-09-05')
   })
 
   it('picks a bucket that stays under the API’s 2,000-bucket cap', () => {

@@ -1,5 +1,10 @@
+import {
+  daysSinceMonday,
+  type LocalDay,
+  localDay,
+  startOfLocalDay,
+} from '@sightline/contracts/local-calendar'
 import { z } from 'zod'
-import { daysSinceMonday, type LocalDay, localDay, startOfLocalDay } from './local-calendar.ts'
 
 /**
  * Named ranges (`range`, docs/api.md "Named ranges"): a period by name instead of `from`/`to`

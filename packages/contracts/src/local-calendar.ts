@@ -1,7 +1,9 @@
 /**
  * Calendar days of an IANA time zone, from the runtime's zone data (Intl): which local day an
- * instant falls on, and the instant a local day begins. What named ranges (`range: "today"`)
- * are counted in; DST days come out 23 or 25 hours long.
+ * instant falls on, and the instant a local day begins. What the query service's named ranges
+ * (`range: "today"`) and the dashboard's date ranges are counted in, one calendar for both;
+ * DST days come out 23 or 25 hours long. Imports nothing, so the dashboard's browser bundle
+ * takes it by its own subpath (`@sightline/contracts/local-calendar`) without zod or the rest.
  */
 
 /** A local calendar day; `m` is 0-based as in Date. Out-of-range days and months roll over. */
