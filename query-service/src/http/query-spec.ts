@@ -126,8 +126,10 @@ function patternRefusal(err: unknown): HttpError | undefined {
   const cause = err.cause as { code?: unknown; message?: unknown } | undefined
   if (String(cause?.code) !== CANNOT_COMPILE_REGEXP) return undefined
   const reason = /error: ([^.]*)/.exec(String(cause?.message ?? ''))?.[1] ?? 'invalid pattern'
+  // The engine does not say which pattern it refused, and a spec may hold several (its
+  // filters, a goal's filters, a cohort's goal or property), so the message names them all.
   return new HttpError(
     'invalid_query',
-    `filters: a matches pattern is not valid RE2 (${reason.slice(0, 200)})`,
+    `a matches pattern (in filters, a goal or the cohort) is not valid RE2 (${reason.slice(0, 200)})`,
   )
 }
