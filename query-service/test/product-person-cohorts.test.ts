@@ -490,6 +490,8 @@ describe('a bad cohort is refused with 400 invalid_query', () => {
     expect(res.status).toBe(400)
     const body = (await res.json()) as ErrorJson
     expect(body.error.code).toBe('invalid_query')
-    expect(body.error.message).toMatch(/matches pattern \(in filters, a goal or the cohort\) is not valid RE2/)
+    expect(body.error.message).toMatch(
+      /matches pattern \(in filters, a goal or the cohort\) is not valid RE2/,
+    )
   })
 })
