@@ -94,18 +94,10 @@ function bump(counts: Map<string, number>, key: string | undefined, by: 1 | -1):
   else counts.delete(key)
 }
 
-/** The `top` largest counts, ties by key: one pass keeping the best so far, no full sort. */
+/** The `top` largest counts, ties by key. The maps hold distinct active keys only, so a sort is cheap. */
 function rank(counts: Map<string, number>, top: number): Ranked[] {
-  const best: Ranked[] = []
-  const before = (a: Ranked, b: Ranked) =>
-    a.count > b.count || (a.count === b.count && a.key.localeCompare(b.key) < 0)
-  for (const [key, count] of counts) {
-    const entry = { key, count }
-    if (best.length === top && !before(entry, best[top - 1]!)) continue
-    let at = best.length === top ? top - 1 : best.length
-    while (at > 0 && before(entry, best[at - 1]!)) at--
-    best.splice(at, 0, entry)
-    if (best.length > top) best.pop()
-  }
-  return best
+  return [...counts]
+    .map(([key, count]) => ({ key, count }))
+    .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key))
+    .slice(0, top)
 }
