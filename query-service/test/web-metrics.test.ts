@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { StatsResponse } from '../src/insights/index.ts'
 import { eventsWhere, windowParams } from '../src/insights/predicates.ts'
-import { sessionsQuery } from '../src/insights/sessions.ts'
+import { sessionsQuery, VISIT_DETAILS } from '../src/insights/sessions.ts'
 import { compile, sql } from '../src/sql/fragment.ts'
 import { inRange, type RefVisit, statsOf, visitsOf } from './reference/web-metrics.ts'
 import { get, KEY_A, openTestEnv, type TestEnv } from './support.ts'
@@ -56,7 +56,7 @@ async function warehouseVisits(): Promise<RefVisit[]> {
   const planned = compile(
     sql`SELECT anonymous_id, started, ended, events, pageviews, entry_page, exit_page, referrer_host, source, medium, campaign, channel
 FROM (
-  ${sessionsQuery({ where: eventsWhere(window, false), period: sql`toUInt8(1)` })}
+  ${sessionsQuery({ where: eventsWhere(window, false), period: sql`toUInt8(1)`, details: VISIT_DETAILS })}
 )`,
   )
   const got = await env.warehouse.query({ name: 'test.visits', ...planned, row: VisitRow }, {})

@@ -65,7 +65,7 @@ export function planAttribution(spec: AttributionSpec) {
   const visits = sessionsQuery({
     where: eventsWhere(scan, spec.includeBots),
     period: sql`toUInt8(1)`,
-    channel: spec.by === 'channel',
+    details: [spec.by],
     person: window.site,
     personFilter: { site: window.site, test: members },
   })

@@ -45,6 +45,8 @@ function perVisitValue(spec: BreakdownSpec, where: Fragment, site: Param): Fragm
   const persons = { site }
   const members = cohortTest(spec)
   const personFilter = members === undefined ? {} : { personFilter: { site, test: members } }
+  // The visit columns read here: the one broken down by (if it is one) and those filtered on.
+  const details = [spec.by, ...spec.filters.map((f) => f.dimension)].filter(isVisitDimension)
   if (isVisitDimension(spec.by)) {
     return sql`SELECT
   ${VISIT_DIMENSIONS[spec.by as VisitDimension]} AS value,
@@ -53,7 +55,7 @@ function perVisitValue(spec: BreakdownSpec, where: Fragment, site: Param): Fragm
   pageviews AS visit_pageviews,
   ended - started AS duration
 FROM (
-  ${sessionsQuery({ where, period, persons, ...personFilter })}
+  ${sessionsQuery({ where, period, persons, details, ...personFilter })}
 )
 WHERE ${visitFilters(spec.filters)}`
   }
@@ -64,7 +66,7 @@ WHERE ${visitFilters(spec.filters)}`
   pageviews AS visit_pageviews,
   ended - started AS duration
 FROM (
-  ${sessionsQuery({ where, period, persons, ...personFilter, eventValue: eventValue(spec.by as EventDimension) })}
+  ${sessionsQuery({ where, period, persons, details, ...personFilter, eventValue: eventValue(spec.by as EventDimension) })}
 )
 ARRAY JOIN event_values AS value
 WHERE ${visitFilters(spec.filters)}`

@@ -59,7 +59,7 @@ function sequences(spec: PathsSpec): Fragment {
     const visits = sessionsQuery({
       where,
       period: sql`toUInt8(1)`,
-      channel: false,
+      details: [],
       person: window.site,
       personFilter: { site: window.site, test: members },
       steps: value,

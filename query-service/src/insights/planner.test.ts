@@ -64,27 +64,16 @@ describe('planStats', () => {
             anonymous_id,
             visit,
             min(t_ms) AS started,
-            max(t_ms) AS ended,
-            count() AS events,
-            countIf(type = 'page') AS pageviews,
-            argMinIf(page_path, (t_ms, message_id), type = 'page') AS entry_page,
-            argMaxIf(page_path, (t_ms, message_id), type = 'page') AS exit_page,
-            argMin(ref_host, (t_ms, message_id)) AS referrer_host,
-            argMin(utm_source, (t_ms, message_id)) AS source,
-            argMin(utm_medium, (t_ms, message_id)) AS medium,
-            argMin(utm_campaign, (t_ms, message_id)) AS campaign
+              max(t_ms) AS ended,
+              count() AS events,
+              countIf(is_page = 1) AS pageviews
           FROM (
             SELECT
               period, anonymous_id,
               ev.1 AS t_ms,
                 ev.2 AS message_id,
                 ev.3 AS utm_pair,
-                ev.4 AS type,
-                ev.5 AS page_path,
-                ev.6 AS ref_host,
-                ev.7 AS utm_source,
-                ev.8 AS utm_medium,
-                ev.9 AS utm_campaign,
+                ev.4 AS is_page,
               visit
             FROM (
               SELECT
@@ -99,7 +88,7 @@ describe('planStats', () => {
                   after_gap, utm, arrayPushFront(arrayPopBack(marks), NULL)
                 )) AS visits
               FROM (
-                SELECT period, anonymous_id, arraySort(groupArray((t_ms, message_id, utm_pair, type, page_path, ref_host, utm_source, utm_medium, utm_campaign))) AS evs
+                SELECT period, anonymous_id, arraySort(groupArray((t_ms, message_id, utm_pair, is_page))) AS evs
                 FROM (
                   SELECT
                     toUInt8(ts >= {from:DateTime64(3, 'UTC')}) AS period,
@@ -107,12 +96,7 @@ describe('planStats', () => {
                     toUnixTimestamp64Milli(ts) AS t_ms,
                       message_id AS message_id,
                       if(utm_source = '' AND utm_campaign = '', NULL, concat(utm_source, '\\0', utm_campaign)) AS utm_pair,
-                      type AS type,
-                      page_path AS page_path,
-                      if(referrer_host = replaceRegexpOne(lower(domain(page_url)), '^www[.]', ''), '', referrer_host) AS ref_host,
-                      utm_source AS utm_source,
-                      utm_medium AS utm_medium,
-                      utm_campaign AS utm_campaign
+                      toUInt8(type = 'page') AS is_page
                   FROM events
                   WHERE site_id = {site:String}
                     AND ts >= {previous_from:DateTime64(3, 'UTC')}

@@ -1,5 +1,6 @@
 import { Fragment, join, type Param, param, type SqlValue, sql } from '../sql/fragment.ts'
 import { channelExpression } from './channels/channels.ts'
+import { VISIT_DIMENSIONS, type VisitDimension } from './dimensions.ts'
 import { personEvents } from './persons.ts'
 
 /**
@@ -13,6 +14,15 @@ import { personEvents } from './persons.ts'
 
 export const SESSION_TIMEOUT_MS = 30 * 60 * 1000
 
+/**
+ * The columns of a visit beyond its counts and times: the visit dimensions (`referrer` is
+ * the `referrer_host` column). A kind asks for the ones it reads: each one carried through
+ * the per-device arrays costs (strings above all), and a stats query that asks for none runs
+ * in about half the time of one that carried them all.
+ */
+export type VisitDetail = VisitDimension
+export const VISIT_DETAILS = Object.keys(VISIT_DIMENSIONS) as readonly VisitDetail[]
+
 export interface SessionSource {
   /** The events predicate (site, range, bots, event filters), a fragment over the events table. */
   where: Fragment
@@ -22,8 +32,11 @@ export interface SessionSource {
    */
   period: Fragment
   timeoutMs?: number
-  /** Adds the `channel` column (a long multiIf); kinds that never read it leave it out. */
-  channel?: boolean
+  /**
+   * The visit columns the kind reads (VISIT_DETAILS); the rest are left out. Every visit has
+   * period, its key, visit, started, ended, events and pageviews whatever is asked.
+   */
+  details: readonly VisitDetail[]
   /**
    * Adds `persons`: the distinct non-empty persons of each visit (for visitors per group),
    * identity merges resolved for `site` (persons.ts). A visit is still one device's.
@@ -55,6 +68,12 @@ export interface SessionSource {
   columns?: Readonly<Record<string, Fragment>>
 }
 
+/** Whether the source asked for any of the given details. */
+function asked(source: SessionSource): (...any: VisitDetail[]) => boolean {
+  const details = new Set(source.details)
+  return (...any) => any.some((d) => details.has(d))
+}
+
 /** A column name chosen by the code (never by input), checked so it can be spliced. */
 function identifier(name: string): Fragment {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid column name ${JSON.stringify(name)}`)
@@ -64,8 +83,9 @@ function identifier(name: string): Fragment {
 /**
  * One row per event (of a device with an anonymous id) with its visit: `period`,
  * `anonymous_id`, `visit` (numbered from 1 per device and period), `t_ms`, `message_id`,
- * `type`, `page_path`, `person` (with `person` or `persons`) and the source's extra columns.
- * `sessionsQuery` folds these into visits.
+ * `is_page` (1 for a page view), `person` (with `person` or `persons`), the columns the
+ * asked-for details are made of (`page_path`, `ref_host`, `utm_source`, `utm_medium`,
+ * `utm_campaign`) and the source's extra columns. `sessionsQuery` folds these into visits.
  *
  * Visits are numbered in one pass per device over an array of its events, sorted by (time,
  * message id) and turned back into rows with ARRAY JOIN. Nested window functions gave the
@@ -78,8 +98,10 @@ export function sessionEvents(source: SessionSource): Fragment {
   const { key } = partition(source)
   // Any of these options reads through personEvents (identity merges resolved) for its site.
   const resolved = person ?? source.persons?.site ?? source.personFilter?.site
+  const has = asked(source)
   // What each event carries through the per-device array, in tuple order: time and message
-  // id first, so sorting the tuples orders a device's events by (time, message id).
+  // id first, so sorting the tuples orders a device's events by (time, message id). Only what
+  // the asked-for details read rides along: the arrays are most of a visit query's cost.
   const carried: Array<[name: string, expr: Fragment]> = [
     ['t_ms', sql`toUnixTimestamp64Milli(ts)`],
     ['message_id', sql`message_id`],
@@ -87,16 +109,20 @@ export function sessionEvents(source: SessionSource): Fragment {
       'utm_pair',
       sql`if(utm_source = '' AND utm_campaign = '', NULL, concat(utm_source, '\\0', utm_campaign))`,
     ],
-    ['type', sql`type`],
-    ['page_path', sql`page_path`],
+    ['is_page', sql`toUInt8(type = 'page')`],
+    ...(has('entry_page', 'exit_page') ? [['page_path', sql`page_path`] as [string, Fragment]] : []),
     // A referrer on the site's own host is navigation, not a source.
-    [
-      'ref_host',
-      sql`if(referrer_host = replaceRegexpOne(lower(domain(page_url)), '^www[.]', ''), '', referrer_host)`,
-    ],
-    ['utm_source', sql`utm_source`],
-    ['utm_medium', sql`utm_medium`],
-    ['utm_campaign', sql`utm_campaign`],
+    ...(has('referrer', 'channel')
+      ? [
+          [
+            'ref_host',
+            sql`if(referrer_host = replaceRegexpOne(lower(domain(page_url)), '^www[.]', ''), '', referrer_host)`,
+          ] as [string, Fragment],
+        ]
+      : []),
+    ...(has('source', 'channel') ? [['utm_source', sql`utm_source`] as [string, Fragment]] : []),
+    ...(has('medium', 'channel') ? [['utm_medium', sql`utm_medium`] as [string, Fragment]] : []),
+    ...(has('campaign') ? [['utm_campaign', sql`utm_campaign`] as [string, Fragment]] : []),
     ...(source.persons !== undefined && person === undefined
       ? [['person', sql`person`] as [string, Fragment]]
       : []),
@@ -177,49 +203,50 @@ anonymous_id`,
 }
 
 /**
- * One row per visit: period, anonymous_id, started/ended (ms since epoch), events, pageviews,
- * entry/exit page, landing referrer host, source/medium/campaign (of its first event), channel.
+ * One row per visit: period, its key (anonymous_id, and person when following people),
+ * visit, started/ended (ms since epoch), events, pageviews, and the asked-for details:
+ * entry/exit page, landing referrer host (`referrer_host`), source/medium/campaign (of its
+ * first event), channel (which brings source, medium and referrer_host along).
  * Events without an anonymous id (server-side group calls) belong to no visit.
  */
 export function sessionsQuery(source: SessionSource): Fragment {
   const numbered = sessionEvents(source)
   const { key, columns } = partition(source)
+  const has = asked(source)
   const order = sql`(t_ms, message_id)`
-  const isPage = sql`type = 'page'`
+  const isPage = sql`is_page = 1`
+  const optional = (wanted: boolean, column: Fragment) => (wanted ? [column] : [])
+  const visitColumns: Fragment[] = [
+    sql`min(t_ms) AS started`,
+    sql`max(t_ms) AS ended`,
+    sql`count() AS events`,
+    sql`countIf(${isPage}) AS pageviews`,
+    ...optional(has('entry_page'), sql`argMinIf(page_path, ${order}, ${isPage}) AS entry_page`),
+    ...optional(has('exit_page'), sql`argMaxIf(page_path, ${order}, ${isPage}) AS exit_page`),
+    ...optional(has('referrer', 'channel'), sql`argMin(ref_host, ${order}) AS referrer_host`),
+    ...optional(has('source', 'channel'), sql`argMin(utm_source, ${order}) AS source`),
+    ...optional(has('medium', 'channel'), sql`argMin(utm_medium, ${order}) AS medium`),
+    ...optional(has('campaign'), sql`argMin(utm_campaign, ${order}) AS campaign`),
+    ...optional(source.persons !== undefined, sql`groupUniqArrayIf(person, person != '') AS persons`),
+    ...optional(
+      source.eventValue !== undefined,
+      sql`groupUniqArrayIf(assumeNotNull(event_value), event_value IS NOT NULL) AS event_values,
+  groupArrayIf(assumeNotNull(event_value), event_value IS NOT NULL AND ${isPage}) AS page_values`,
+    ),
+    ...optional(
+      source.steps !== undefined,
+      sql`arrayMap(x -> x.3, arraySort(groupArrayIf((t_ms, message_id, assumeNotNull(step_value)), step_value IS NOT NULL))) AS steps`,
+    ),
+  ]
   const visits = sql`SELECT
   ${columns},
   visit,
-  min(t_ms) AS started,
-  max(t_ms) AS ended,
-  count() AS events,
-  countIf(${isPage}) AS pageviews,
-  argMinIf(page_path, ${order}, ${isPage}) AS entry_page,
-  argMaxIf(page_path, ${order}, ${isPage}) AS exit_page,
-  argMin(ref_host, ${order}) AS referrer_host,
-  argMin(utm_source, ${order}) AS source,
-  argMin(utm_medium, ${order}) AS medium,
-  argMin(utm_campaign, ${order}) AS campaign${
-    source.persons
-      ? sql`,
-  groupUniqArrayIf(person, person != '') AS persons`
-      : sql``
-  }${
-    source.eventValue
-      ? sql`,
-  groupUniqArrayIf(assumeNotNull(event_value), event_value IS NOT NULL) AS event_values,
-  groupArrayIf(assumeNotNull(event_value), event_value IS NOT NULL AND ${isPage}) AS page_values`
-      : sql``
-  }${
-    source.steps
-      ? sql`,
-  arrayMap(x -> x.3, arraySort(groupArrayIf((t_ms, message_id, assumeNotNull(step_value)), step_value IS NOT NULL))) AS steps`
-      : sql``
-  }
+  ${join(visitColumns, sql`,\n  `)}
 FROM (
   ${numbered}
 )
 GROUP BY ${key}, visit`
-  if (source.channel === false) return visits
+  if (!has('channel')) return visits
   return sql`SELECT
   *,
   ${channelOf(sql`source`, sql`medium`, sql`referrer_host`)} AS channel

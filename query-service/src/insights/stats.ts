@@ -114,7 +114,7 @@ LEFT JOIN (
     sum(pageviews) AS visit_pageviews,
     sum(ended - started) AS duration_ms
   FROM (
-    ${sessionsQuery({ where, period, channel: false, ...personFilter })}
+    ${sessionsQuery({ where, period, details: [], ...personFilter })}
   )
   GROUP BY period
 ) AS s USING (period)

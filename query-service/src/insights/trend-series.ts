@@ -215,7 +215,7 @@ GROUP BY ${groupBy}`
       input.members === undefined ? {} : { personFilter: { site: input.window.site, test: input.members } }
     return sql`${select(ts, byValue === undefined ? undefined : sql`line_value`)}
 FROM (
-  ${sessionEvents({ where: base, period: sql`toUInt8(1)`, columns, ...personFilter })}
+  ${sessionEvents({ where: base, period: sql`toUInt8(1)`, details: [], columns, ...personFilter })}
 )
 WHERE ${eventTest(series)}
 GROUP BY ${groupBy}`
