@@ -96,6 +96,12 @@ export class Api {
     return this.request('GET', `/v1/sites/${encodeURIComponent(site)}/${kind}?${query}`, undefined, signal)
   }
 
+  /** GET /v1/sites/:site/ingest: what the writer did with the site's events, and the canary lag. */
+  ingest(site: string, params: IngestParams, signal?: AbortSignal): Promise<IngestAnswer> {
+    const query = new URLSearchParams({ ...params }).toString()
+    return this.request('GET', `/v1/sites/${encodeURIComponent(site)}/ingest?${query}`, undefined, signal)
+  }
+
   /** POST /v1/sites/:site/query: any insight kind from a JSON spec. */
   query<T>(site: string, spec: { kind: string }, signal?: AbortSignal): Promise<T> {
     return this.request('POST', `/v1/sites/${encodeURIComponent(site)}/query`, spec, signal)
@@ -227,4 +233,38 @@ export interface AttributionAnswer {
   conversions: number
   revenue: number
   results: AttributionResult[]
+}
+
+/** GET /v1/sites/:site/ingest (docs/api.md): buckets are UTC, by the writer's commit minute. */
+export type IngestInterval = 'minute' | 'hour' | 'day'
+export interface IngestParams {
+  from: string
+  to: string
+  interval: IngestInterval
+}
+export interface IngestCounts {
+  inserted: number
+  duplicates: number
+  /** The sum of refused_by_reason. */
+  refused: number
+  refused_by_reason: { stage: string; reason: string; count: number }[]
+}
+export interface CanaryLag {
+  bridge_id: string
+  /** This bridge's canaries committed in the range. */
+  canaries: number
+  last_created_at: string
+  /** The newest canary's writer commit time − its creation time. */
+  last_lag_ms: number
+  max_lag_ms: number
+}
+export interface IngestAnswer {
+  site: string
+  from: string
+  to: string
+  interval: IngestInterval
+  totals: IngestCounts
+  buckets: (IngestCounts & { start: string })[]
+  /** The pipeline's, not the site's: every site sees the same bridges. */
+  canaries: CanaryLag[]
 }

@@ -30,3 +30,14 @@ export function ago(ms: number): string {
   if (s < 172_800) return `${Math.round(s / 3600)} h`
   return `${Math.round(s / 86_400)} days`
 }
+
+/**
+ * A measured pipeline lag: "214 ms", "3.4 s", then as `ago`. Not clamped at zero: a negative
+ * canary lag is the bridge's and writer's clocks disagreeing, which is worth seeing.
+ */
+export function lag(ms: number): string {
+  if (ms < 0) return `-${lag(-ms)}`
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`
+  return ago(ms)
+}

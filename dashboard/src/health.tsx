@@ -1,40 +1,34 @@
-import type { Api, EventNamesAnswer, RejectedAnswer, StatsAnswer, TrendsAnswer } from './api.ts'
-import { ago, count, percent } from './format.ts'
+import type { Api, IngestAnswer, RejectedAnswer, StatsAnswer } from './api.ts'
+import { ago, count, lag, percent } from './format.ts'
 import { useLoad } from './hooks.ts'
+import { ingestParams, insertedPerBucket, pipelineLag } from './ingest-summary.ts'
 import type { Window } from './ranges.ts'
 import { TrendChart } from './trend-chart.tsx'
 
 interface Health {
+  ingest: IngestAnswer
   withBots: StatsAnswer
   humans: StatsAnswer
   rejected: RejectedAnswer
-  trend: TrendsAnswer
-  newest: EventNamesAnswer
 }
 
 /**
- * What happened to the site's events on the way in, from the read API alone: accepted
- * events over time (bots included), the share labelled bots, and everything refused by
- * stage and reason, and how long ago the newest queryable event reached the edge: while
- * events flow, that bounds the end-to-end lag (edge → queryable) from above.
+ * What happened to the site's events on the way in, from the read API alone: what the writer
+ * inserted, dropped as duplicates and refused (by stage and reason) in the range, counted when
+ * it committed them (`ingest`); the share of the stored events labelled bots (`stats` with
+ * and without bots); and the pipeline lag the bridges' canaries measured, edge to queryable.
  */
 export function Health({ api, site, window }: { api: Api; site: string; window: Window }) {
   const range = { from: window.from.toISOString(), to: window.to.toISOString() }
   const answer = useLoad<Health>(
     async (signal) => {
-      const [withBots, humans, rejected, trend, newest] = await Promise.all([
+      const [ingest, withBots, humans, rejected] = await Promise.all([
+        api.ingest(site, ingestParams(window), signal),
         api.insight<StatsAnswer>(site, 'stats', { ...range, include_bots: 'true' }, signal),
         api.insight<StatsAnswer>(site, 'stats', range, signal),
         api.insight<RejectedAnswer>(site, 'rejected', range, signal),
-        api.insight<TrendsAnswer>(
-          site,
-          'trends',
-          { ...range, interval: window.interval, tz: window.tz, include_bots: 'true' },
-          signal,
-        ),
-        api.insight<EventNamesAnswer>(site, 'events', { ...range, include_bots: 'true', limit: '1' }, signal),
       ])
-      return { withBots, humans, rejected, trend, newest }
+      return { ingest, withBots, humans, rejected }
     },
     [site, range.from, range.to],
   )
@@ -45,46 +39,60 @@ export function Health({ api, site, window }: { api: Api; site: string; window: 
         {answer.message}
       </p>
     )
-  const { withBots, humans, rejected, trend, newest } = answer.data
-  const newestAt = newest.newest_received_at
+  const { ingest, withBots, humans, rejected } = answer.data
+  const { inserted, duplicates, refused, refused_by_reason } = ingest.totals
+  const received = inserted + duplicates + refused
+  const share = (n: number) => (received ? `${percent(n / received)} of all received` : ' ')
   const bots = withBots.events - humans.events
-  const offered = withBots.events + rejected.total
+  const lagged = pipelineLag(ingest.canaries)
+  // The refusals are the ingest answer's, not `rejected`'s: both count the same refusals, but
+  // `ingest` counts them when the writer committed them, like the inserted and duplicate
+  // events beside them, so the three shares add up. `rejected` (which dates a refusal by its
+  // receipt) only lends each reason its latest time and an example message.
+  const example = new Map(rejected.groups.map((g) => [`${g.stage}:${g.code}`, g]))
   return (
     <div class="health">
       <section class="stats" aria-label="Ingestion">
-        <Stat metric="accepted" label="Events accepted" value={count(withBots.events)} note="bots included" />
+        <Stat
+          metric="inserted"
+          label="Events inserted"
+          value={count(inserted)}
+          note="loaded and queryable, bots included"
+        />
+        <Stat
+          metric="duplicates"
+          label="Duplicates dropped"
+          value={count(duplicates)}
+          note={share(duplicates)}
+        />
+        <Stat metric="rejected" label="Events refused" value={count(refused)} note={share(refused)} />
         <Stat
           metric="bot_share"
           label="Bot share"
           value={withBots.events ? percent(bots / withBots.events) : '—'}
-          note={`${count(bots)} events labelled bots`}
+          note={`${count(bots)} stored events labelled bots`}
         />
         <Stat
-          metric="rejected"
-          label="Events refused"
-          value={count(rejected.total)}
-          note={offered ? `${percent(rejected.total / offered)} of all offered` : ' '}
-        />
-        <Stat
-          metric="newest"
-          label="Newest event received"
-          value={newestAt ? `${ago(Date.now() - Date.parse(newestAt))} ago` : '—'}
+          metric="lag"
+          label="Pipeline lag"
+          value={lagged ? lag(lagged.latestMs) : '—'}
           note={
-            newestAt
-              ? 'and queryable now: while events flow, the end-to-end lag is at most this'
-              : 'nothing in this range'
+            lagged
+              ? `edge → queryable, newest of ${count(lagged.canaries)} ${lagged.canaries === 1 ? 'canary' : 'canaries'}${lagged.bridges > 1 ? ` from ${lagged.bridges} bridges` : ''} · max ${lag(lagged.maxMs)} · last sent ${ago(Date.now() - Date.parse(lagged.lastCanaryAt))} ago`
+              : 'no canary reached the warehouse in this range (each bridge sends one a minute)'
           }
-          at={newestAt ?? undefined}
+          at={lagged?.lastCanaryAt}
         />
       </section>
       <section class="card trend" aria-labelledby="throughput-h">
         <header class="card-head">
-          <h2 id="throughput-h">Throughput (events per {window.interval}, bots included)</h2>
+          <h2 id="throughput-h">Events inserted per {window.interval} (when the writer committed them)</h2>
         </header>
         <TrendChart
-          buckets={trend.buckets.map((b) => ({ ...b, visitors: b.count }))}
+          buckets={insertedPerBucket(ingest, window).map((b) => ({ ...b, visitors: b.count }))}
           interval={window.interval}
-          label="Events accepted over time"
+          label="Events inserted over time"
+          unit="events"
           tz={window.tz}
         />
       </section>
@@ -92,7 +100,7 @@ export function Health({ api, site, window }: { api: Api; site: string; window: 
         <header class="card-head">
           <h2 id="rejected-h">Refused events by reason</h2>
         </header>
-        {rejected.groups.length === 0 ? (
+        {refused_by_reason.length === 0 ? (
           <p class="muted">Nothing was refused in this range.</p>
         ) : (
           <div class="table-wrap">
@@ -107,17 +115,20 @@ export function Health({ api, site, window }: { api: Api; site: string; window: 
                 </tr>
               </thead>
               <tbody>
-                {rejected.groups.map((g) => (
-                  <tr key={`${g.stage}:${g.code}`} data-code={g.code}>
-                    <td>{g.stage}</td>
-                    <td>
-                      <code>{g.code}</code>
-                    </td>
-                    <td class="num">{count(g.count)}</td>
-                    <td>{new Date(g.last_at).toLocaleString()}</td>
-                    <td class="example">{g.example_message}</td>
-                  </tr>
-                ))}
+                {refused_by_reason.map((r) => {
+                  const seen = example.get(`${r.stage}:${r.reason}`)
+                  return (
+                    <tr key={`${r.stage}:${r.reason}`} data-stage={r.stage} data-code={r.reason}>
+                      <td>{r.stage}</td>
+                      <td>
+                        <code>{r.reason}</code>
+                      </td>
+                      <td class="num">{count(r.count)}</td>
+                      <td>{seen ? new Date(seen.last_at).toLocaleString() : '—'}</td>
+                      <td class="example">{seen?.example_message ?? '—'}</td>
+                    </tr>
+                  )
+                })}
               </tbody>
             </table>
           </div>

@@ -17,6 +17,8 @@ interface Props {
   buckets: { bucket: string; visitors: number; count: number }[]
   interval: Interval
   label: string
+  /** What the buckets' values add up to, for the accessible label. */
+  unit?: string
   /** The zone the axis reads in (the site's): an hour bucket at local midnight reads 00:00. */
   tz: string
 }
@@ -26,7 +28,7 @@ function cssVar(name: string): string {
 }
 
 /** Visitors per bucket as a uPlot line; resizes with its box and follows the theme. */
-export function TrendChart({ buckets, interval, label, tz }: Props) {
+export function TrendChart({ buckets, interval, label, unit = 'visitor-buckets', tz }: Props) {
   const box = useRef<HTMLDivElement>(null)
   const theme = useThemeChange()
   useEffect(() => {
@@ -75,7 +77,7 @@ export function TrendChart({ buckets, interval, label, tz }: Props) {
       <div
         ref={box}
         role="img"
-        aria-label={`${label}: ${buckets.length} ${interval} buckets, ${total} visitor-buckets in all`}
+        aria-label={`${label}: ${buckets.length} ${interval} buckets, ${total} ${unit} in all`}
       />
       <figcaption class="sr-only">{label}</figcaption>
     </figure>

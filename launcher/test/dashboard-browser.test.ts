@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { IngestResponse } from '@sightline/query-service'
 import { CHROMIUM_ARGS, chromiumPath, eventually } from '@sightline/testing'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -47,8 +48,9 @@ const VISITS: Visit[] = [
   },
 ]
 
-async function send(visits: Visit[]): Promise<void> {
-  const batch = visits.flatMap((v) =>
+/** The visits' page views through the edge, plus any `extra` events in the same batch. */
+async function send(visits: Visit[], extra: object[] = []): Promise<void> {
+  const views = visits.flatMap((v) =>
     v.paths.map((path, i) => ({
       type: 'page',
       message_id: `${v.person}-${i}`,
@@ -63,6 +65,7 @@ async function send(visits: Visit[]): Promise<void> {
       },
     })),
   )
+  const batch = [...views, ...extra]
   const res = await fetch(`${running.endpoints.edge}/v1/batch`, {
     method: 'POST',
     headers: {
@@ -106,9 +109,19 @@ function shown(metric: string, value: number): string {
   return en.format(value)
 }
 
+/** A canary lag as the Ingestion view writes it (dashboard/src/format.ts). */
+function lagShown(ms: number): string {
+  if (ms < 0) return `-${lagShown(-ms)}`
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`
+  return `${Math.round(ms / 60_000)} min`
+}
+
 /** Room for queries on a loaded two-core machine. */
 const SLOW = { timeout: 30_000 }
 const statText = (p: Page, metric: string) => p.locator(`[data-metric="${metric}"] .stat-value`).textContent()
+const statNote = (p: Page, metric: string) =>
+  p.locator(`[data-metric="${metric}"] .stat-change`).textContent()
 
 function watch(p: Page) {
   const origin = new URL(running.endpoints.query)
@@ -324,17 +337,107 @@ describe('the dashboard in Chromium', () => {
     await page.screenshot({ path: join(shots, 'live.png') })
   })
 
-  it('Ingestion: accepted events and bot share as the API counts them', async () => {
-    await page.getByRole('link', { name: 'Ingestion' }).click()
-    const range = last7Days()
-    await page.locator('[data-metric="accepted"]').waitFor()
-    const all = await api<{ events: number }>('stats', { ...range, include_bots: 'true' })
-    const humans = await api<{ events: number }>('stats', range)
-    expect(await statText(page, 'accepted')).toBe(en.format(all.events))
-    const share = all.events === 0 ? '—' : `${Math.round(((all.events - humans.events) / all.events) * 100)}%`
-    expect(await statText(page, 'bot_share')).toBe(share)
-    const rejected = await api<{ total: number }>('rejected', range)
-    expect(await statText(page, 'rejected')).toBe(en.format(rejected.total))
+  it('Ingestion: inserted, duplicates, refused and the canary lag as the ingest API counts them', async () => {
+    const dashboard = `${running.endpoints.dashboard}?site=${site}&view=health`
+    // A day long before this stack existed: nothing inserted, no canary, and the page says so.
+    const past = { from: '2020-01-06T00:00:00.000Z', to: '2020-01-07T00:00:00.000Z', interval: 'hour' }
+    const pastAsked = page.waitForRequest((r) => r.url().includes(`/v1/sites/${site}/ingest?`))
+    await page.goto(`${dashboard}&range=custom&from=2020-01-06&to=2020-01-06`)
+    expect(Object.fromEntries(new URL((await pastAsked).url()).searchParams)).toEqual(past)
+    await page.locator('[data-metric="lag"]').waitFor(SLOW)
+    const empty = await api<IngestResponse>('ingest', past)
+    expect(empty.canaries).toEqual([])
+    expect(await statText(page, 'inserted')).toBe(en.format(empty.totals.inserted))
+    expect(await statText(page, 'lag')).toBe('—')
+    expect(await statNote(page, 'lag')).toContain('no canary reached the warehouse in this range')
+
+    // A client retry of the first visit (its two page views again) and an event the edge
+    // refuses (no anonymous_id), with one good page view in the same batch.
+    const retried = VISITS.slice(0, 1)
+    await send(retried, [{ type: 'page', message_id: `nobody-${run}`, context: { page: { path: '/' } } }])
+    const range = { ...last7Days(), interval: 'hour' }
+    const dropped = retried.flatMap((v) => v.paths).length
+    // The hub's bridge sends its first canary a minute after it started.
+    await eventually(
+      () => api<IngestResponse>('ingest', range),
+      (h) => h.totals.duplicates === dropped && h.totals.refused === 1 && h.canaries.length > 0,
+      120_000,
+      500,
+    )
+
+    // A canary commits every minute: the page's numbers are compared with an answer that was
+    // the same just before and just after the page asked for its own.
+    let same: IngestResponse | undefined
+    for (let attempt = 0; attempt < 3 && !same; attempt++) {
+      const before = await api<IngestResponse>('ingest', range)
+      const asked = page.waitForRequest((r) => r.url().includes(`/v1/sites/${site}/ingest?`))
+      await page.goto(dashboard)
+      expect(Object.fromEntries(new URL((await asked).url()).searchParams)).toEqual(range)
+      await page.locator('[data-metric="lag"][data-at]').waitFor(SLOW)
+      const after = await api<IngestResponse>('ingest', range)
+      if (JSON.stringify(after) === JSON.stringify(before)) same = after
+    }
+    expect(same, 'no minute without a new canary while the page loaded').toBeDefined()
+    const ingest = same!
+
+    // What this file sent: every stored event was inserted, the retry dropped, one refused.
+    const all = await api<{ events: number }>('stats', { ...last7Days(), include_bots: 'true' })
+    expect(ingest.totals).toEqual({
+      inserted: all.events,
+      duplicates: dropped,
+      refused: 1,
+      refused_by_reason: [{ stage: 'edge', reason: 'invalid_event', count: 1 }],
+    })
+    const { inserted, duplicates, refused } = ingest.totals
+    const received = inserted + duplicates + refused
+    const share = (n: number) => `${Math.round((n / received) * 100)}% of all received`
+    expect(await statText(page, 'inserted')).toBe(en.format(inserted))
+    expect(await statText(page, 'duplicates')).toBe(en.format(duplicates))
+    expect(await statNote(page, 'duplicates')).toBe(share(duplicates))
+    expect(await statText(page, 'rejected')).toBe(en.format(refused))
+    expect(await statNote(page, 'rejected')).toBe(share(refused))
+
+    // One bridge (the hub's): its newest canary's lag, the largest, how many, and when.
+    const [canary] = ingest.canaries
+    expect(ingest.canaries).toHaveLength(1)
+    expect(await statText(page, 'lag')).toBe(lagShown(canary!.last_lag_ms))
+    expect(await page.locator('[data-metric="lag"]').getAttribute('data-at')).toBe(canary!.last_created_at)
+    expect(await statNote(page, 'lag')).toMatch(
+      new RegExp(
+        `^edge → queryable, newest of ${en.format(canary!.canaries)} ${canary!.canaries === 1 ? 'canary' : 'canaries'} · max ${lagShown(canary!.max_lag_ms)} · last sent \\d+ s ago$`,
+      ),
+    )
+
+    // The chart: one bar per day of the week, adding up to the events inserted.
+    expect(await page.locator('.trend .chart [role="img"]').getAttribute('aria-label')).toBe(
+      `Events inserted over time: 7 day buckets, ${inserted} events in all`,
+    )
+    // The refusals by reason, each with the rejected endpoint's example of it.
+    const rejected = await api<{ groups: { stage: string; code: string; example_message: string }[] }>(
+      'rejected',
+      last7Days(),
+    )
+    const rows = await page.locator('.health tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        stage: tr.getAttribute('data-stage'),
+        reason: tr.getAttribute('data-code'),
+        count: tr.querySelector('.num')?.textContent,
+        example: tr.querySelector('.example')?.textContent,
+      })),
+    )
+    expect(rows).toEqual(
+      ingest.totals.refused_by_reason.map((r) => ({
+        stage: r.stage,
+        reason: r.reason,
+        count: en.format(r.count),
+        example: rejected.groups.find((g) => g.stage === r.stage && g.code === r.reason)?.example_message,
+      })),
+    )
+    expect(rows[0]!.example).toContain('anonymous_id')
+
+    const humans = await api<{ events: number }>('stats', last7Days())
+    const bots = all.events === 0 ? '—' : `${Math.round(((all.events - humans.events) / all.events) * 100)}%`
+    expect(await statText(page, 'bot_share')).toBe(bots)
     await page.screenshot({ path: join(shots, 'ingestion.png'), fullPage: true })
   })
 
