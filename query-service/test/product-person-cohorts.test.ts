@@ -135,6 +135,20 @@ describe('the person property, as the hand cases pin it down', () => {
   })
 })
 
+describe('a bound past 2^53 is the number it is', () => {
+  // Such doubles are integers the database driver refused to bind as numbers: these were 503s.
+  for (const [name, h, members] of [
+    ['seats lt 1e21: everyone with a number of seats', { property: 'seats', op: 'lt', value: 1e21 }, true],
+    ['seats gt 2^53: nobody', { property: 'seats', op: 'gt', value: 2 ** 53 }, false],
+  ] as Array<[string, Has, boolean]>) {
+    it(name, async () => {
+      const want = referenceListed(has(h).ref)
+      expect(want.length > 0).toBe(members)
+      expect(await listed({ has: h })).toEqual(want)
+    })
+  }
+})
+
 const COHORTS: Array<[string, Has]> = [
   ['plan is pro', PRO],
   ['plan is_not pro', { ...PRO, op: 'is_not' }],
