@@ -107,6 +107,41 @@ describe('hostile ranges and zones are refused before they run', () => {
   })
 })
 
+describe('numbers past 2^53 in a comparison are bound, not refused', () => {
+  // Found by the hostile cohorts property: every double that large is an integer the database
+  // driver refuses to bind as a number (it could have lost bits), and the service answered 503.
+  const values = [2 ** 53, 1e21, -Number.MAX_VALUE]
+  const comparisons = (value: number): Array<[string, Record<string, unknown>]> => [
+    [
+      'a filter',
+      { kind: 'breakdown', by: 'page', filters: [{ dimension: 'properties.n', op: 'gt', value }] },
+    ],
+    [
+      'a goal’s filter',
+      {
+        kind: 'funnel',
+        steps: [
+          { event: 'pageview', filters: [{ dimension: 'properties.n', op: 'lte', value }] },
+          { event: 'signup' },
+        ],
+      },
+    ],
+    ['a property cohort', { kind: 'stats', cohort: { has: { property: 'seats', op: 'lt', value } } }],
+  ]
+  for (const value of values) {
+    for (const [where, spec] of comparisons(value)) {
+      it(`${value} in ${where} answers 200`, async () => {
+        const res = await post(env.app, '/v1/sites/site_a/query', KEY_A, {
+          from: '2024-01-01T00:00:00Z',
+          to: '2024-01-04T00:00:00Z',
+          ...spec,
+        })
+        expect(res.status, await res.clone().text()).toBe(200)
+      })
+    }
+  }
+})
+
 describe('guessing read keys', () => {
   it('1,000 wrong-key guesses from one address: the first 20 get 401, the rest 429 with Retry-After', async () => {
     const statuses = new Map<number, number>()

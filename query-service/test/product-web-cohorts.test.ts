@@ -1,23 +1,24 @@
-import { responseContractProblems } from '@sightline/http'
 import type { EventRow } from '@sightline/warehouse'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { BreakdownResponse } from '../src/insights/breakdown.ts'
 import type { StatsResponse } from '../src/insights/stats.ts'
 import type { TrendsResponse } from '../src/insights/trends.ts'
 import {
-  loadProductDataset,
-  PRODUCT_FROM,
-  PRODUCT_SITE,
-  PRODUCT_TO,
-  PRODUCT_TZ,
-  storedRows,
-} from './product-dataset.ts'
+  close,
+  from,
+  personOf,
+  persons,
+  previousFrom,
+  productCohortApp,
+  rows,
+  to,
+  WEEK_2,
+} from './product-cohorts.ts'
+import { PRODUCT_FROM, PRODUCT_SITE, PRODUCT_TZ } from './product-dataset.ts'
 import { breakdownOf } from './reference/breakdown.ts'
 import { cohortFilter, type RefCohortFilter } from './reference/funnels.ts'
-import { resolvePersons } from './reference/persons.ts'
 import { type RefSeries, trendLines } from './reference/trends.ts'
 import { inRange, msOf, statsOf } from './reference/web-metrics.ts'
-import { type ErrorJson, KEY_A, openTestEnv, post, type TestEnv } from './support.ts'
 
 /**
  * Stats, breakdown and trends of a cohort over the shared product dataset, against the
@@ -27,14 +28,6 @@ import { type ErrorJson, KEY_A, openTestEnv, post, type TestEnv } from './suppor
  * persons (reference/persons.ts resolves them, independently of person_overrides).
  */
 
-const rows = storedRows().filter((r) => r.site_id === PRODUCT_SITE)
-const persons = resolvePersons(rows)
-const personOf = persons.personOf
-const from = new Date(PRODUCT_FROM)
-const to = new Date(PRODUCT_TO)
-const previousFrom = new Date(2 * from.getTime() - to.getTime())
-
-const WEEK_2 = '2024-11-04T00:00:00-05:00'
 const cohort = { did: { event: 'signup' }, from: PRODUCT_FROM, to: WEEK_2 }
 const refCohort: RefCohortFilter = { did: { event: 'signup' }, from, to: new Date(WEEK_2) }
 const member = cohortFilter(rows, PRODUCT_SITE, false, refCohort, personOf)
@@ -42,26 +35,7 @@ const ofCohort = rows.filter((r) => member(personOf(r)))
 // The trends reference counts persons by `person_id`: give it the merged person there.
 const merged = (events: EventRow[]) => events.map((r) => ({ ...r, person_id: personOf(r) }))
 
-let env: TestEnv
-beforeAll(async () => {
-  env = await openTestEnv({ seed: false })
-  await loadProductDataset(env.warehouse)
-})
-afterAll(() => env?.close())
-
-type Meta = { meta: { source?: string } }
-
-async function ask<T>(spec: Record<string, unknown>): Promise<T & Meta> {
-  const res = await post(env.app, `/v1/sites/${PRODUCT_SITE}/query`, KEY_A, {
-    from: PRODUCT_FROM,
-    to: PRODUCT_TO,
-    ...spec,
-  })
-  expect(res.status, await res.clone().text()).toBe(200)
-  return (await res.json()) as T & Meta
-}
-
-const close = (n: number) => expect.closeTo(n, 9)
+const { ask, refused } = productCohortApp()
 
 describe('the cohort', () => {
   it('holds Ada by her merged person, and the comparisons below would notice stored ids', () => {
@@ -215,17 +189,7 @@ describe('a bad cohort is refused with 400 invalid_query', () => {
     ['trends', { series: [{ math: 'sessions' }] }],
   ] as const) {
     it(`${kind} ${JSON.stringify(extra)}: \`from\` not before \`to\``, async () => {
-      const res = await post(env.app, `/v1/sites/${PRODUCT_SITE}/query`, KEY_A, {
-        kind,
-        from: PRODUCT_FROM,
-        to: PRODUCT_TO,
-        ...extra,
-        cohort: empty,
-      })
-      expect(res.status).toBe(400)
-      expect(await responseContractProblems(res)).toEqual([])
-      const body = (await res.json()) as ErrorJson
-      expect(body.error.code).toBe('invalid_query')
+      const body = await refused({ kind, ...extra, cohort: empty })
       expect(body.error.message).toContain('cohort: `from` must be earlier than `to`')
     })
   }

@@ -140,7 +140,10 @@ export function filterTest(column: Fragment, filter: OpValue): Fragment {
   if (isNumericOp(filter.op)) {
     // A property holding a number, or text that reads as one; anything else never matches.
     const number = sql`toFloat64OrNull(${column})`
-    const value = param('filter', 'Float64', filter.value as number)
+    // Bound as its shortest round-trip text, which the engine reads back as the same double:
+    // the driver refuses to bind a number past 2^53 (every double that large is an integer
+    // that may have lost bits), and a valid spec may hold any finite number.
+    const value = param('filter', 'Float64', String(filter.value))
     const op = { gt: sql`>`, gte: sql`>=`, lt: sql`<`, lte: sql`<=` }[filter.op]
     return sql`${number} ${op} ${value}`
   }
