@@ -68,10 +68,51 @@ export interface SessionSource {
   columns?: Readonly<Record<string, Fragment>>
 }
 
-/** Whether the source asked for any of the given details. */
-function asked(source: SessionSource): (...any: VisitDetail[]) => boolean {
-  const details = new Set(source.details)
-  return (...any) => any.some((d) => details.has(d))
+const ORDER = sql`(t_ms, message_id)`
+const IS_PAGE = sql`is_page = 1`
+
+/** The event columns visit details are folded from, in the order they ride in the arrays. */
+const EVENT_COLUMNS = {
+  page_path: sql`page_path`,
+  // A referrer on the site's own host is navigation, not a source.
+  ref_host: sql`if(referrer_host = replaceRegexpOne(lower(domain(page_url)), '^www[.]', ''), '', referrer_host)`,
+  utm_source: sql`utm_source`,
+  utm_medium: sql`utm_medium`,
+  utm_campaign: sql`utm_campaign`,
+} as const
+
+/** The optional columns of a visit: the event column each is folded from, and how. */
+const VISIT_COLUMNS = {
+  entry_page: { from: 'page_path', fold: sql`argMinIf(page_path, ${ORDER}, ${IS_PAGE})` },
+  exit_page: { from: 'page_path', fold: sql`argMaxIf(page_path, ${ORDER}, ${IS_PAGE})` },
+  referrer_host: { from: 'ref_host', fold: sql`argMin(ref_host, ${ORDER})` },
+  source: { from: 'utm_source', fold: sql`argMin(utm_source, ${ORDER})` },
+  medium: { from: 'utm_medium', fold: sql`argMin(utm_medium, ${ORDER})` },
+  campaign: { from: 'utm_campaign', fold: sql`argMin(utm_campaign, ${ORDER})` },
+} as const satisfies Record<string, { from: keyof typeof EVENT_COLUMNS; fold: Fragment }>
+type VisitColumn = keyof typeof VISIT_COLUMNS
+
+/** The visit columns behind each detail: channel is computed from three of them. */
+const DETAIL_COLUMNS: Record<VisitDetail, readonly VisitColumn[]> = {
+  entry_page: ['entry_page'],
+  exit_page: ['exit_page'],
+  referrer: ['referrer_host'],
+  source: ['source'],
+  medium: ['medium'],
+  campaign: ['campaign'],
+  channel: ['source', 'medium', 'referrer_host'],
+}
+
+/** The visit columns the source's details need, in VISIT_COLUMNS order. */
+function visitColumnsOf(source: SessionSource): VisitColumn[] {
+  const needed = new Set(source.details.flatMap((d) => DETAIL_COLUMNS[d]))
+  return (Object.keys(VISIT_COLUMNS) as VisitColumn[]).filter((c) => needed.has(c))
+}
+
+/** The event columns those visit columns are folded from, in EVENT_COLUMNS order. */
+function eventColumnsOf(source: SessionSource): Array<[name: string, expr: Fragment]> {
+  const needed = new Set(visitColumnsOf(source).map((c) => VISIT_COLUMNS[c].from))
+  return Object.entries(EVENT_COLUMNS).filter(([name]) => needed.has(name as keyof typeof EVENT_COLUMNS))
 }
 
 /** A column name chosen by the code (never by input), checked so it can be spliced. */
@@ -98,7 +139,6 @@ export function sessionEvents(source: SessionSource): Fragment {
   const { key } = partition(source)
   // Any of these options reads through personEvents (identity merges resolved) for its site.
   const resolved = person ?? source.persons?.site ?? source.personFilter?.site
-  const has = asked(source)
   // What each event carries through the per-device array, in tuple order: time and message
   // id first, so sorting the tuples orders a device's events by (time, message id). Only what
   // the asked-for details read rides along: the arrays are most of a visit query's cost.
@@ -110,19 +150,7 @@ export function sessionEvents(source: SessionSource): Fragment {
       sql`if(utm_source = '' AND utm_campaign = '', NULL, concat(utm_source, '\\0', utm_campaign))`,
     ],
     ['is_page', sql`toUInt8(type = 'page')`],
-    ...(has('entry_page', 'exit_page') ? [['page_path', sql`page_path`] as [string, Fragment]] : []),
-    // A referrer on the site's own host is navigation, not a source.
-    ...(has('referrer', 'channel')
-      ? [
-          [
-            'ref_host',
-            sql`if(referrer_host = replaceRegexpOne(lower(domain(page_url)), '^www[.]', ''), '', referrer_host)`,
-          ] as [string, Fragment],
-        ]
-      : []),
-    ...(has('source', 'channel') ? [['utm_source', sql`utm_source`] as [string, Fragment]] : []),
-    ...(has('medium', 'channel') ? [['utm_medium', sql`utm_medium`] as [string, Fragment]] : []),
-    ...(has('campaign') ? [['utm_campaign', sql`utm_campaign`] as [string, Fragment]] : []),
+    ...eventColumnsOf(source),
     ...(source.persons !== undefined && person === undefined
       ? [['person', sql`person`] as [string, Fragment]]
       : []),
@@ -212,26 +240,18 @@ anonymous_id`,
 export function sessionsQuery(source: SessionSource): Fragment {
   const numbered = sessionEvents(source)
   const { key, columns } = partition(source)
-  const has = asked(source)
-  const order = sql`(t_ms, message_id)`
-  const isPage = sql`is_page = 1`
   const optional = (wanted: boolean, column: Fragment) => (wanted ? [column] : [])
   const visitColumns: Fragment[] = [
     sql`min(t_ms) AS started`,
     sql`max(t_ms) AS ended`,
     sql`count() AS events`,
-    sql`countIf(${isPage}) AS pageviews`,
-    ...optional(has('entry_page'), sql`argMinIf(page_path, ${order}, ${isPage}) AS entry_page`),
-    ...optional(has('exit_page'), sql`argMaxIf(page_path, ${order}, ${isPage}) AS exit_page`),
-    ...optional(has('referrer', 'channel'), sql`argMin(ref_host, ${order}) AS referrer_host`),
-    ...optional(has('source', 'channel'), sql`argMin(utm_source, ${order}) AS source`),
-    ...optional(has('medium', 'channel'), sql`argMin(utm_medium, ${order}) AS medium`),
-    ...optional(has('campaign'), sql`argMin(utm_campaign, ${order}) AS campaign`),
+    sql`countIf(${IS_PAGE}) AS pageviews`,
+    ...visitColumnsOf(source).map((c) => sql`${VISIT_COLUMNS[c].fold} AS ${identifier(c)}`),
     ...optional(source.persons !== undefined, sql`groupUniqArrayIf(person, person != '') AS persons`),
     ...optional(
       source.eventValue !== undefined,
       sql`groupUniqArrayIf(assumeNotNull(event_value), event_value IS NOT NULL) AS event_values,
-  groupArrayIf(assumeNotNull(event_value), event_value IS NOT NULL AND ${isPage}) AS page_values`,
+  groupArrayIf(assumeNotNull(event_value), event_value IS NOT NULL AND ${IS_PAGE}) AS page_values`,
     ),
     ...optional(
       source.steps !== undefined,
@@ -246,7 +266,7 @@ FROM (
   ${numbered}
 )
 GROUP BY ${key}, visit`
-  if (!has('channel')) return visits
+  if (!source.details.includes('channel')) return visits
   return sql`SELECT
   *,
   ${channelOf(sql`source`, sql`medium`, sql`referrer_host`)} AS channel
