@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { type Fragment, join, type Param, param, sql } from '../sql/fragment.ts'
+import { Fragment, join, type Param, param, sql } from '../sql/fragment.ts'
 import { type Cohort, cohortParam, inCohort, resolveCohort } from './cohorts.ts'
 import { type Dimension, dimension, type EventDimension, eventValue, isVisitDimension } from './dimensions.ts'
 import { type Goal, GoalSchema, goalEvents, goalMatches, resolveGoal } from './goals.ts'
@@ -178,8 +178,38 @@ function pruneStarts(order: FunnelOrder): Fragment {
  * One row per person and group with the best attempt: `times` (ms, one per step reached) and
  * `value` (the breakdown value at its first event). Best is the most steps reached, then the
  * earliest start (then the first event in message-id order at that millisecond).
+ *
+ * An ordered funnel over the whole range (no trend) takes the short way, `bestOrderedAttempt`;
+ * strict and any-order funnels and trends evaluate every start as an attempt row.
  */
 export function bestAttempts(spec: FunnelSpec, grouping: Grouping): Fragment {
+  return spec.order === 'ordered' && grouping.bucket === undefined
+    ? bestOrderedAttempt(spec, grouping.breakdown)
+    : bestOfEveryAttempt(spec, grouping)
+}
+
+/** Code-made SQL text (an index or alias built from a step number), never input. */
+const code = (text: string | number) => new Fragment([String(text)])
+
+/** Which columns the per-person event arrays carry beyond `ts` and `masks`. */
+interface Carried {
+  /** Ties at one millisecond are ordered by message id (needed where their order shows). */
+  mid: boolean
+  excluded: boolean
+  value: boolean
+}
+
+/**
+ * The person's funnel events, sorted by time then message id, as parallel arrays: `ts` (ms),
+ * `masks` (a bit per step the event matches) and, as asked, `excl` and `vals`. One row per
+ * person with at least one funnel or exclusion event in the window.
+ */
+function personSequences(
+  spec: FunnelSpec,
+  grouping: Grouping,
+  carried: Carried,
+  extra: Fragment[],
+): Fragment {
   const through = new Date(spec.to.getTime() + spec.windowMs)
   const window = windowParams({ site: spec.site, from: spec.from, to: through })
   const goals = [...spec.steps, ...spec.exclusions]
@@ -189,6 +219,134 @@ export function bestAttempts(spec: FunnelSpec, grouping: Grouping): Fragment {
     grouping.breakdown === undefined
       ? sql`''`
       : sql`ifNull(${eventValue(grouping.breakdown as EventDimension)}, '')`
+  const fields: Array<[name: string, carry: boolean]> = [
+    ['t', true],
+    ['mid', carried.mid],
+    ['mask', true],
+    ['excluded', carried.excluded],
+    ['value', carried.value],
+  ]
+  const kept = fields.filter(([, carry]) => carry).map(([name]) => name)
+  const at = (name: string) => code(kept.indexOf(name) + 1)
+  const sortKey = carried.mid ? sql`(e.1, e.2)` : sql`e.1`
+  const columns = [
+    sql`arraySort(e -> ${sortKey}, groupArray((${code(kept.join(', '))}))) AS sorted_events`,
+    sql`arrayMap(e -> e.${at('t')}, sorted_events) AS ts`,
+    sql`arrayMap(e -> e.${at('mask')}, sorted_events) AS masks`,
+    ...(carried.excluded ? [sql`arrayMap(e -> e.${at('excluded')}, sorted_events) AS excl`] : []),
+    ...(carried.value ? [sql`arrayMap(e -> e.${at('value')}, sorted_events) AS vals`] : []),
+    ...extra,
+  ]
+  return sql`(
+  SELECT
+    person,
+    ${join(
+      columns,
+      sql`,
+`,
+    )}
+  FROM (
+    SELECT
+      person,
+      toUnixTimestamp64Milli(ts) AS t,
+      message_id AS mid,
+      ${stepMask(spec.steps)} AS mask,
+      toUInt8(${excluded}) AS excluded,
+      ${value} AS value
+    FROM ${personEvents(where, window.site)}
+    WHERE person != '' AND ${inCohort(spec.cohort, spec.site, spec.includeBots)}
+  )
+  WHERE mask != 0 OR excluded
+  GROUP BY person
+)`
+}
+
+/**
+ * The ordered funnel's best attempt per person in one pass over the person's arrays, with no
+ * row per attempt (ADR 0022, revision). Each step k ≥ 2 gets the sorted times of its events;
+ * for every start, the next step is the first of those strictly after the previous step and
+ * within the start's deadline (the same rule as `stepTimes`), found per step for all starts
+ * at once. A start's level is how many steps it reached; the best is the first start with the
+ * top level, as starts are in time, then message-id, order. Starts are pruned as in
+ * `pruneStarts` (at or after the last step-2 event only the first is kept).
+ *
+ * Message ids are carried only with a breakdown: two starts in the same millisecond reach the
+ * same steps at the same times, so their order shows only in the value read at the start.
+ */
+function bestOrderedAttempt(spec: FunnelSpec, breakdown: Dimension | undefined): Fragment {
+  const n = spec.steps.length
+  const later = Array.from({ length: n - 1 }, (_, i) => i + 2)
+  const fromMs = param('start_from_ms', 'Int64', spec.from.getTime())
+  const toMs = param('start_to_ms', 'Int64', spec.to.getTime())
+  const windowMs = param('window_ms', 'Int64', spec.windowMs)
+  const hasExclusions = spec.exclusions.length > 0
+  const sequences = personSequences(
+    spec,
+    breakdown === undefined ? {} : { breakdown },
+    { mid: breakdown !== undefined, excluded: hasExclusions, value: breakdown !== undefined },
+    [],
+  )
+  const stepTimesOf = later.map(
+    (k) => sql`arrayFilter((t, m) -> bitTest(m, ${code(k - 1)}), ts, masks) AS times_${code(k)}`,
+  )
+  const deadlines = hasExclusions
+    ? sql`arrayMap(t0 -> arrayMin(arrayPushBack(arrayFilter(t -> t > t0, excl_times), t0 + ${windowMs})), t0s) AS deadlines`
+    : sql`arrayMap(t0 -> t0 + ${windowMs}, t0s) AS deadlines`
+  // Per step k, for every start: the time of the step's event, 0 when not reached. A reached
+  // step is strictly after its start, and no start precedes WINDOW_START (ms 0), so a step
+  // time is never 0; a start's own time may be, so the best times are cut by level, not by 0.
+  const reached = later.map((k) => {
+    const find = sql`arrayFirst(t -> t > p AND t <= d, times_${code(k)})`
+    return k === 2
+      ? sql`arrayMap((p, d) -> ${find}, t0s, deadlines) AS at_2`
+      : sql`arrayMap((p, d) -> if(p = 0, 0, ${find}), at_${code(k - 1)}, deadlines) AS at_${code(k)}`
+  })
+  const atArgs = code(later.map((k) => `a${k}`).join(', '))
+  const atArrays = code(later.map((k) => `at_${k}`).join(', '))
+  const levelSum = code(later.map((k) => `(a${k} != 0)`).join(' + '))
+  const bestTimes = code(['t0s[k]', ...later.map((k) => `at_${k}[k]`)].join(', '))
+  return sql`SELECT
+  person,
+  '' AS bucket,
+  (arraySlice([${bestTimes}], 1, top), ${breakdown === undefined ? sql`''` : sql`vals[starts[k]]`}, t0s[k]) AS best
+FROM (
+  SELECT
+    person,
+    ${
+      breakdown === undefined
+        ? sql``
+        : sql`vals,
+`
+    }arrayFilter(j -> bitTest(masks[j], 0) AND ts[j] >= ${fromMs} AND ts[j] < ${toMs}, arrayEnumerate(masks)) AS all_starts,
+    ${join(
+      stepTimesOf,
+      sql`,
+`,
+    )},
+    if(empty(times_2), toInt64(0), times_2[-1]) AS last_step_2,
+    arrayFilter((j, i) -> i = 1 OR ts[j] < last_step_2, all_starts, arrayEnumerate(all_starts)) AS starts,
+    arrayMap(j -> ts[j], starts) AS t0s,
+    ${
+      hasExclusions
+        ? sql`arrayFilter((t, x) -> x = 1, ts, excl) AS excl_times,
+`
+        : sql``
+    }${deadlines},
+    ${join(
+      reached,
+      sql`,
+`,
+    )},
+    arrayMap((${atArgs}) -> 1 + ${levelSum}, ${atArrays}) AS levels,
+    arrayMax(levels) AS top,
+    arrayFirstIndex(l -> l = top, levels) AS k
+  FROM ${sequences}
+  WHERE notEmpty(all_starts)
+)`
+}
+
+/** Every start in range as an attempt row, then the best per person and group. */
+function bestOfEveryAttempt(spec: FunnelSpec, grouping: Grouping): Fragment {
   const n = spec.steps.length
   const later = param(
     'later_steps',
@@ -205,6 +363,12 @@ export function bestAttempts(spec: FunnelSpec, grouping: Grouping): Fragment {
   const windowMs = param('window_ms', 'Int64', spec.windowMs)
   const starts = spec.order === 'any_order' ? sql`masks[j] != 0` : sql`bitTest(masks[j], 0)`
   const buckets = grouping.bucket === undefined ? sql`['']` : sql`['', ${grouping.bucket(sql`t0`)}]`
+  const sequences = personSequences(spec, grouping, { mid: true, excluded: true, value: true }, [
+    sql`arrayFilter((t, m) -> m != 0, ts, masks) AS fts`,
+    sql`arrayFilter(m -> m != 0, masks) AS fmasks`,
+    sql`arrayCumSum(arrayMap(m -> toUInt32(m != 0), masks)) AS fpositions`,
+    sql`arrayMax(arrayPushBack(arrayFilter((t, m) -> bitTest(m, 1), ts, masks), toInt64(0))) AS last_step_2`,
+  ])
   return sql`SELECT
   person,
   bucket,
@@ -225,32 +389,7 @@ FROM (
         deadlines,
         arrayMap(j -> fpositions[j], starts)
       ) AS attempts
-    FROM (
-      SELECT
-        person,
-        arraySort(e -> (e.1, e.2), groupArray((t, mid, mask, excluded, value))) AS sorted_events,
-        arrayMap(e -> e.1, sorted_events) AS ts,
-        arrayMap(e -> e.3, sorted_events) AS masks,
-        arrayMap(e -> e.4, sorted_events) AS excl,
-        arrayMap(e -> e.5, sorted_events) AS vals,
-        arrayFilter((t, m) -> m != 0, ts, masks) AS fts,
-        arrayFilter(m -> m != 0, masks) AS fmasks,
-        arrayCumSum(arrayMap(m -> toUInt32(m != 0), masks)) AS fpositions,
-        arrayMax(arrayPushBack(arrayFilter((t, m) -> bitTest(m, 1), ts, masks), toInt64(0))) AS last_step_2
-      FROM (
-        SELECT
-          person,
-          toUnixTimestamp64Milli(ts) AS t,
-          message_id AS mid,
-          ${stepMask(spec.steps)} AS mask,
-          toUInt8(${excluded}) AS excluded,
-          ${value} AS value
-        FROM ${personEvents(where, window.site)}
-        WHERE person != '' AND ${inCohort(spec.cohort, spec.site, spec.includeBots)}
-      )
-      WHERE mask != 0 OR excluded
-      GROUP BY person
-    )
+    FROM ${sequences}
   )
   ARRAY JOIN attempts AS attempt
 )

@@ -73,7 +73,7 @@ describe('funnel planner', () => {
     const spec: FunnelPersonsSpec = { ...funnelSpec({}), step: 2, status: 'dropped', limit: 10, offset: 20 }
     const planned = planFunnelPersons(spec)
     expect(planned.sql).toMatchSnapshot()
-    expect(planned.params).toMatchObject({ step: 2, limit: 10, offset: 20, later_steps: [2, 3] })
+    expect(planned.params).toMatchObject({ step: 2, limit: 10, offset: 20, window_ms: 1000 })
   })
 
   it('a 3-step ordered funnel with an exclusion, as planned', () => {
