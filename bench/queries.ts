@@ -16,10 +16,46 @@ import { machineInfo } from './lib/report.ts'
 import { fmt } from './lib/stats.ts'
 
 /**
- * The cases: one entry each, a query spec for `POST /v1/sites/:site/query` (the range is
- * added: the 30 days of data). A new insight kind adds its line here, nothing else.
+ * The same question asked of ClickHouse the straight way (its own `windowFunnel`,
+ * `retention`), beside the API's plan: what the engine's native function costs on the same
+ * rows. Persons are the stored `person_id` with no identity merges, bots left out; the SQL
+ * binds `{site:String}`, `{from:DateTime64(3)}` and `{to:DateTime64(3)}`.
  */
-export const CASES: ReadonlyArray<{ name: string; spec: Record<string, unknown> }> = [
+const NATIVE_FUNNEL_SQL = `SELECT level, count() AS persons
+FROM (
+  SELECT person_id, windowFunnel(604800000)(toUInt64(toUnixTimestamp64Milli(ts)), event = '$pageview', event = 'signup', event = 'checkout') AS level
+  FROM events
+  WHERE site_id = {site:String} AND NOT is_bot AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)} + INTERVAL 7 DAY
+  GROUP BY person_id
+)
+GROUP BY level
+ORDER BY level`
+const NATIVE_RETENTION_SQL = `SELECT cohort, sum(r[1]) AS w0, sum(r[2]) AS w1, sum(r[3]) AS w2, sum(r[4]) AS w3, sum(r[5]) AS w4
+FROM (
+  SELECT person_id, f.cohort AS cohort,
+    retention(toMonday(ts) = cohort, toMonday(ts) = cohort + 7, toMonday(ts) = cohort + 14,
+              toMonday(ts) = cohort + 21, toMonday(ts) = cohort + 28) AS r
+  FROM events
+  INNER JOIN (
+    SELECT person_id, toMonday(min(ts)) AS cohort
+    FROM events
+    WHERE site_id = {site:String} AND NOT is_bot AND event = 'signup' AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}
+    GROUP BY person_id
+  ) AS f USING person_id
+  WHERE site_id = {site:String} AND NOT is_bot AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}
+  GROUP BY person_id, cohort
+)
+GROUP BY cohort
+ORDER BY cohort`
+
+const FUNNEL_STEPS = [{ event: 'pageview' }, { event: 'signup' }, { event: 'checkout' }]
+
+/**
+ * The cases: one entry each, a query spec for `POST /v1/sites/:site/query` (the range is
+ * added: the 30 days of data), and optionally the native ClickHouse question it is held
+ * against. A new insight kind adds its line here, nothing else.
+ */
+export const CASES: ReadonlyArray<{ name: string; spec: Record<string, unknown>; native?: string }> = [
   // A day with no data: the query costs next to nothing, so the API's own cost shows.
   { name: 'stats, an empty day', spec: { kind: 'stats', from: '2025-06-01', to: '2025-06-02' } },
   { name: 'stats', spec: { kind: 'stats' } },
@@ -70,6 +106,36 @@ export const CASES: ReadonlyArray<{ name: string; spec: Record<string, unknown> 
       lookback_days: 30,
     },
   },
+  {
+    name: 'funnel: 3 steps, 7-day window',
+    spec: { kind: 'funnel', steps: FUNNEL_STEPS, window_s: 604_800 },
+    native: NATIVE_FUNNEL_SQL,
+  },
+  {
+    // A person-property cohort: each person's latest `plan` trait, as of `to`, over all events.
+    name: 'funnel: 3 steps, persons with a property (cohort)',
+    spec: {
+      kind: 'funnel',
+      steps: FUNNEL_STEPS,
+      window_s: 604_800,
+      cohort: { has: { property: 'plan', op: 'is', value: 'pro' } },
+    },
+  },
+  {
+    name: 'funnel: 3 steps, persons who did a goal (cohort)',
+    spec: {
+      kind: 'funnel',
+      steps: FUNNEL_STEPS,
+      window_s: 604_800,
+      // The 30 days of data (END and FROM below).
+      cohort: { did: { event: 'video_played' }, from: '2025-12-02', to: '2026-01-01' },
+    },
+  },
+  {
+    name: 'retention: weekly, signup then any event',
+    spec: { kind: 'retention', start: { event: 'signup' }, period: 'week', tz: 'UTC' },
+    native: NATIVE_RETENTION_SQL,
+  },
 ]
 
 const { values: args } = parseArgs({
@@ -98,12 +164,15 @@ interface CaseResult {
   direct: Percentiles
   /** API p50 − direct p50, ms. */
   overheadP50Ms: number
+  /** The case's native ClickHouse question (its `native` SQL), timed in the same alternation. */
+  native?: Percentiles
   /** What the API's answer was computed from (meta.source): the events or the hourly rollup. */
   source: string
   /** The API answering the same spec from its result cache (no data committed in between). */
   cachedP50Ms: number
   rawApiMs: number[]
   rawDirectMs: number[]
+  rawNativeMs?: number[]
 }
 interface Percentiles {
   p50: number
@@ -180,22 +249,37 @@ async function measure(warehouse: Warehouse): Promise<CaseResult[]> {
         await run()
         return performance.now() - started
       }
+      const nativeSql = c.native
+      const native =
+        nativeSql === undefined
+          ? undefined
+          : () =>
+              warehouse.query({
+                name: 'bench.native',
+                sql: nativeSql,
+                params: { site: SITE, from: FROM, to: END },
+                row: z.unknown(),
+              })
       let source = '?'
       for (let i = 0; i < WARMUP; i++) {
         source =
           (JSON.parse(await post(plainUrl, c.spec)) as { meta: { source?: string } }).meta.source ?? '?'
         await direct()
+        await native?.()
       }
       const api: number[] = []
       const raw: number[] = []
+      const nativeMs: number[] = []
+      const runs: Array<[number[], () => Promise<unknown>]> = [
+        [api, () => post(plainUrl, c.spec)],
+        [raw, direct],
+        ...(native === undefined ? [] : ([[nativeMs, native]] as Array<[number[], () => Promise<unknown>]>)),
+      ]
       for (let i = 0; i < ITERATIONS; i++) {
-        // Alternate which goes first, so a slow moment of the machine hits both alike.
-        if (i % 2 === 0) {
-          api.push(await timed(() => post(plainUrl, c.spec)))
-          raw.push(await timed(direct))
-        } else {
-          raw.push(await timed(direct))
-          api.push(await timed(() => post(plainUrl, c.spec)))
+        // Rotate which goes first, so a slow moment of the machine hits each alike.
+        for (let j = 0; j < runs.length; j++) {
+          const [into, run] = runs[(i + j) % runs.length]!
+          into.push(await timed(run))
         }
       }
       await post(cachedUrl, c.spec)
@@ -208,12 +292,13 @@ async function measure(warehouse: Warehouse): Promise<CaseResult[]> {
         api: percentiles(api),
         direct: percentiles(raw),
         overheadP50Ms: round(percentiles(api).p50 - percentiles(raw).p50),
+        ...(native === undefined ? {} : { native: percentiles(nativeMs), rawNativeMs: nativeMs.map(round) }),
         cachedP50Ms: percentiles(hits).p50,
         rawApiMs: api.map(round),
         rawDirectMs: raw.map(round),
       }
       console.log(
-        `${c.name} (${source}): API p50 ${result.api.p50} ms p99 ${result.api.p99} · direct p50 ${result.direct.p50} p99 ${result.direct.p99} · overhead ${result.overheadP50Ms} ms · cached ${result.cachedP50Ms} ms`,
+        `${c.name} (${source}): API p50 ${result.api.p50} ms p99 ${result.api.p99} · direct p50 ${result.direct.p50} p99 ${result.direct.p99} · overhead ${result.overheadP50Ms} ms · cached ${result.cachedP50Ms} ms${result.native === undefined ? '' : ` · native p50 ${result.native.p50} p99 ${result.native.p99}`}`,
       )
       results.push(result)
     }
@@ -252,6 +337,7 @@ function report(run: { loadMs: number; results: CaseResult[] }): void {
       'API: POST /v1/sites/bench/query over HTTP (node:http on 127.0.0.1, fetch from the same process), result cache off.',
       'direct: the events plan the API shows in explain (never the rollup), run with warehouse.query in the same process; where the API answered from the hourly rollup (source), API against direct is rollup against raw events.',
       'cached: the same spec from an app with the result cache on and no commits during the run.',
+      'native: the same question asked of ClickHouse the straight way (windowFunnel, retention) on the same rows, persons as stored (no identity merges), timed in the same rotation.',
       'p99 is nearest-rank over the iterations: with few iterations it is the slowest run.',
     ],
   }
@@ -261,11 +347,11 @@ function report(run: { loadMs: number; results: CaseResult[] }): void {
     '',
     `Loaded in ${fmt(run.loadMs)} ms. ${ITERATIONS} timed runs per case after ${WARMUP} warm-up runs; 30-day range. Load average (1/5/15 min) at start ${LOAD_AT_START.join(' / ')}, at end ${json.load_average_at_end.join(' / ')}.`,
     '',
-    '| case | API source | API p50 ms | API p99 ms | direct (events) p50 ms | direct p99 ms | API − direct p50 ms | cached p50 ms |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| case | API source | API p50 ms | API p99 ms | direct (events) p50 ms | direct p99 ms | API − direct p50 ms | cached p50 ms | native p50 ms |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...run.results.map(
       (r) =>
-        `| ${r.name} | ${r.source} | ${r.api.p50} | ${r.api.p99} | ${r.direct.p50} | ${r.direct.p99} | ${r.overheadP50Ms} | ${r.cachedP50Ms} |`,
+        `| ${r.name} | ${r.source} | ${r.api.p50} | ${r.api.p99} | ${r.direct.p50} | ${r.direct.p99} | ${r.overheadP50Ms} | ${r.cachedP50Ms} | ${r.native?.p50 ?? '—'} |`,
     ),
     '',
     ...json.notes.map((n) => `- ${n}`),

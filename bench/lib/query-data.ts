@@ -7,7 +7,8 @@ import type { Warehouse } from '@sightline/warehouse'
  * events come in visits of 8 (one every minute) at a random instant of the 30 days before
  * `end`; each device (~5 visits) has a country/region/city, browser, OS and device type,
  * 1 in 20 devices is a bot; 6 of 8 events are page views over 40 paths, the first of a visit
- * carries its referrer or UTM source; checkouts carry a plan and an amount.
+ * carries its referrer or UTM source; checkouts carry a plan and an amount; a signed-in
+ * device's signups carry a `plan` trait (free, pro or team, one per device).
  */
 export async function loadSyntheticEvents(warehouse: Warehouse, events: number, end: Date): Promise<void> {
   const spanMs = 30 * 86_400_000
@@ -15,7 +16,7 @@ export async function loadSyntheticEvents(warehouse: Warehouse, events: number, 
   await warehouse.command({
     name: 'bench.load',
     sql: `INSERT INTO events (site_id, ts, received_at, client_ts, type, event, message_id, anonymous_id, user_id,
-  properties, page_url, page_path, referrer_host, utm_source, utm_medium, utm_campaign,
+  properties, traits, page_url, page_path, referrer_host, utm_source, utm_medium, utm_campaign,
   geo_country, geo_region, geo_city, browser, os, device_type, is_bot, retention_days)
 SELECT
   if(number % 10 = 9, 'noise', 'bench') AS site_id,
@@ -30,6 +31,7 @@ SELECT
   if(event = 'checkout',
      concat('{"plan":"', ['free', 'pro', 'team'][1 + cityHash64(number, 3) % 3], '","amount":', toString(cityHash64(number, 4) % 1000), '}'),
      '{}') AS properties,
+  if(event = 'signup' AND user_id != '', concat('{"plan":"', ['free', 'pro', 'team'][1 + cityHash64(device, 14) % 3], '"}'), '{}') AS traits,
   concat('https://bench.example', page_path) AS page_url,
   if(cityHash64(number, 5) % 4 = 0, '/', concat('/p/', toString(cityHash64(number, 5) % 40))) AS page_path,
   if(step = 0, ['', '', 'google.com', 'news.ycombinator.com', 'facebook.com', 't.co'][1 + cityHash64(visit, 6) % 6], '') AS referrer_host,
