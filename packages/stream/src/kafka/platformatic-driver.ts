@@ -91,6 +91,20 @@ export function platformaticDriver(settings: ClientSettings): KafkaDriver {
         heartbeat: async () => undefined, // the client heartbeats on its own timer
       }
       stream.on('error', options.onError)
+      // One 'readable' listener for the stream's whole life, never added and removed per wait:
+      // the client fetches only while `readableFlowing` is not null, and Node resets it to null
+      // when the last 'readable' listener goes. With the listener removed while a run was being
+      // handled, the client's next fetch returned without fetching and left Node's read pending,
+      // so no read() asked again and no 'readable' came: the member stalled until a rebalance
+      // restarted the fetch (found by the rebalance test; the stall in docs/adr/0013).
+      let wake: (() => void) | undefined
+      const notify = () => {
+        const waiting = wake
+        wake = undefined
+        waiting?.()
+      }
+      stream.on('readable', notify)
+      stream.on('close', notify)
 
       // Drain what the stream has buffered, group it per partition in offset order, hand each
       // run over and wait for it before reading on (the stream pauses at its high-water mark).
@@ -103,15 +117,8 @@ export function platformaticDriver(settings: ClientSettings): KafkaDriver {
             messages.push(message)
           }
           if (messages.length === 0) {
-            await new Promise<void>((resolve) => {
-              const done = () => {
-                stream.off('readable', done)
-                stream.off('close', done)
-                resolve()
-              }
-              stream.on('readable', done)
-              stream.on('close', done)
-            })
+            // read() returned null, so Node emits 'readable' (asynchronously) on the next push.
+            await new Promise<void>((resolve) => (wake = resolve))
             if (stream.destroyed) return
             continue
           }
@@ -140,7 +147,7 @@ export function platformaticDriver(settings: ClientSettings): KafkaDriver {
         async stop() {
           stopping = true
           members.delete(member)
-          stream.emit('readable')
+          notify()
           await loop
           await stream.close().catch(() => undefined)
           await consumer.close(true)
