@@ -13,9 +13,17 @@ export interface OutgoingMessage {
 }
 
 export interface GroupSession {
-  /** Commits `offset` (the next offset to read) for the partition, in this member's generation. */
+  /**
+   * Commits `offset` (the next offset to read) for the partition, in this member's generation.
+   * Called only once the handler of every record before `offset` resolved, so a driver may
+   * take it as "delivered up to here" even when the commit itself fails.
+   */
   commit(partition: number, offset: number): Promise<void>
-  /** True once this member lost the partition or is stopping: stop retrying, do not commit. */
+  /**
+   * True once this member lost the partition, is stopping, or is giving its partitions up for
+   * a rebalance: start no further batch of it and stop retrying. The batch in the handler
+   * still finishes and commits; a driver lets the partition move only after that.
+   */
   revoked(partition: number): boolean
   /** Keeps the membership alive while a long handler runs (no-op where the client does it). */
   heartbeat(): Promise<void>
@@ -27,8 +35,8 @@ export interface GroupOptions {
   maxWaitMs: number
   maxBytes: number
   /**
-   * Called with each fetched run of records of one partition, in offset order; the driver does
-   * not fetch that partition further until the returned promise settles.
+   * Called with each fetched run of records of one partition, in offset order; the driver
+   * hands over nothing more of that partition until the returned promise settles.
    */
   onRecords(partition: number, records: StoredRecord[], session: GroupSession): Promise<void>
   onError(err: unknown): void

@@ -107,6 +107,10 @@ export function kafkajsDriver(settings: ClientSettings): KafkaDriver {
       })
       await consumer.connect()
       await consumer.subscribe({ topics: [options.topic], fromBeginning: true })
+      // A clean rebalance comes with kafkajs: it rejoins only after every batch of the current
+      // fetch went through eachBatch, so the batch in a handler commits (the broker takes
+      // commits of the current generation while it waits for members to rejoin) before any
+      // partition can move. test/kafka/rebalance.ts pins that down.
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,

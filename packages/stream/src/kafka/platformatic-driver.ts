@@ -2,19 +2,12 @@ import {
   Admin,
   type CompressionAlgorithmValue,
   ConfigResourceTypes,
-  Consumer,
-  type Message,
-  MessagesStreamFallbackModes,
-  MessagesStreamModes,
   ProduceAcks,
   Producer,
 } from '@platformatic/kafka'
-import type { StoredRecord } from '../port.ts'
 import type { GroupMember, GroupOptions, KafkaDriver, TopicConfig } from './driver.ts'
 import type { ClientSettings } from './kafkajs-driver.ts'
-
-/** Messages buffered by the client's stream; one fetch per partition fits comfortably. */
-const HIGH_WATER_MARK = 4096
+import { joinPlatformaticGroup } from './platformatic-member.ts'
 
 /** @platformatic/kafka 2.12 behind the driver interface (see docs/adr/0013). */
 export function platformaticDriver(settings: ClientSettings): KafkaDriver {
@@ -61,93 +54,22 @@ export function platformaticDriver(settings: ClientSettings): KafkaDriver {
     },
 
     async join(options: GroupOptions) {
-      const consumer = new Consumer({
-        ...base,
-        groupId: options.group,
-        sessionTimeout: settings.sessionTimeoutMs,
-        heartbeatInterval: settings.heartbeatIntervalMs,
-        autocommit: false,
-        minBytes: 1,
-        maxWaitTime: Math.max(10, options.maxWaitMs),
-        maxBytes: options.maxBytes,
-        highWaterMark: HIGH_WATER_MARK,
-      })
-      const stream = await consumer.consume({
-        topics: [options.topic],
-        mode: MessagesStreamModes.COMMITTED,
-        fallbackMode: MessagesStreamFallbackModes.EARLIEST,
-      })
-      let stopping = false
-      const owns = (partition: number) =>
-        consumer.assignments?.some((a) => a.topic === options.topic && a.partitions.includes(partition)) ??
-        false
-      const session = {
-        async commit(partition: number, offset: number) {
-          await consumer.commit({
-            offsets: [{ topic: options.topic, partition, offset: BigInt(offset), leaderEpoch: -1 }],
-          })
+      const member = await joinPlatformaticGroup(
+        {
+          client: base,
+          sessionTimeoutMs: settings.sessionTimeoutMs,
+          heartbeatIntervalMs: settings.heartbeatIntervalMs,
         },
-        revoked: (partition: number) => stopping || !owns(partition),
-        heartbeat: async () => undefined, // the client heartbeats on its own timer
-      }
-      stream.on('error', options.onError)
-
-      // Drain what the stream has buffered, group it per partition in offset order, hand each
-      // run over and wait for it before reading on (the stream pauses at its high-water mark).
-      const loop = (async () => {
-        while (!stopping) {
-          const messages: Message[] = []
-          while (messages.length < HIGH_WATER_MARK) {
-            const message = stream.read() as Message | null
-            if (message === null) break
-            messages.push(message)
-          }
-          if (messages.length === 0) {
-            await new Promise<void>((resolve) => {
-              const done = () => {
-                stream.off('readable', done)
-                stream.off('close', done)
-                resolve()
-              }
-              stream.on('readable', done)
-              stream.on('close', done)
-            })
-            if (stream.destroyed) return
-            continue
-          }
-          const byPartition = new Map<number, StoredRecord[]>()
-          for (const m of messages) {
-            let run = byPartition.get(m.partition)
-            if (run === undefined) {
-              run = []
-              byPartition.set(m.partition, run)
-            }
-            const record = { partition: m.partition, offset: Number(m.offset), value: m.value }
-            run.push(
-              m.key === undefined || m.key === null || m.key.length === 0
-                ? record
-                : { ...record, key: m.key.toString('utf8') },
-            )
-          }
-          for (const [partition, records] of byPartition) {
-            if (stopping) return
-            await options.onRecords(partition, records, session)
-          }
-        }
-      })().catch(options.onError)
-
-      const member: GroupMember = {
+        options,
+      )
+      const tracked: GroupMember = {
         async stop() {
-          stopping = true
-          members.delete(member)
-          stream.emit('readable')
-          await loop
-          await stream.close().catch(() => undefined)
-          await consumer.close(true)
+          members.delete(tracked)
+          await member.stop()
         },
       }
-      members.add(member)
-      return member
+      members.add(tracked)
+      return tracked
     },
 
     async committedOffsets(group, topic) {

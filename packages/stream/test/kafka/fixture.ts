@@ -25,8 +25,16 @@ export function driverFor(client: ClientName): KafkaDriver {
   return client === 'kafkajs' ? kafkajsDriver(settings) : platformaticDriver(settings)
 }
 
-export function streamFor(client: ClientName, backoffInitialMs = 5): EventStream {
-  return kafkaStream({ driver: driverFor(client), backoffInitialMs, lingerMs: 1 })
+export function streamFor(
+  client: ClientName,
+  options: { backoffInitialMs?: number; onError?: (err: unknown) => void } = {},
+): EventStream {
+  return kafkaStream({
+    driver: driverFor(client),
+    backoffInitialMs: options.backoffInitialMs ?? 5,
+    lingerMs: 1,
+    ...(options.onError ? { onError: options.onError } : {}),
+  })
 }
 
 /** A topic no other test uses, created with `partitions` partitions. */
