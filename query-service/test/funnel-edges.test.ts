@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FunnelResponse } from '../src/insights/funnel.ts'
 import type { FunnelPersonsResponse } from '../src/insights/funnel-persons.ts'
 import { FUNNEL_FROM, FUNNEL_SITE, FUNNEL_TO, FUNNEL_TZ, funnelBlocks } from './funnel-dataset.ts'
-import { attemptsOf, bestOf, funnelOf, type RefFunnelSpec, type RefStep } from './reference/funnels.ts'
+import { expectSteps } from './funnel-expect.ts'
+import { attemptsOf, bestOf, funnelOf, type RefFunnelSpec } from './reference/funnels.ts'
 import { get, KEY_A, openTestEnv, post, type TestEnv } from './support.ts'
 
 /**
@@ -51,18 +52,6 @@ function ref(spec: Partial<RefFunnelSpec> & Pick<RefFunnelSpec, 'steps'>): RefFu
     order: 'ordered',
     ...spec,
   }
-}
-
-const close = (s: RefStep) => ({
-  ...s,
-  conversion_from_previous: expect.closeTo(s.conversion_from_previous, 9),
-  conversion_from_first: expect.closeTo(s.conversion_from_first, 9),
-  median_time_s: s.median_time_s === null ? null : expect.closeTo(s.median_time_s, 6),
-  p90_time_s: s.p90_time_s === null ? null : expect.closeTo(s.p90_time_s, 6),
-})
-
-function expectSteps(got: FunnelResponse['steps'], want: RefStep[]) {
-  expect(got.map(({ step, event, label, ...rest }) => rest)).toEqual(want.map(close))
 }
 
 describe('funnel steps, against the reference', () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FunnelResponse } from '../src/insights/funnel.ts'
 import type { FunnelPersonsResponse } from '../src/insights/funnel-persons.ts'
+import { expectSteps } from './funnel-expect.ts'
 import {
   loadProductDataset,
   PRODUCT_FROM,
@@ -9,7 +10,7 @@ import {
   PRODUCT_TZ,
   storedRows,
 } from './product-dataset.ts'
-import { attemptsOf, bestOf, funnelOf, type RefFunnelSpec, type RefStep } from './reference/funnels.ts'
+import { attemptsOf, bestOf, funnelOf, type RefFunnelSpec } from './reference/funnels.ts'
 import { resolvePersons } from './reference/persons.ts'
 import { KEY_A, openTestEnv, post, type TestEnv } from './support.ts'
 
@@ -55,18 +56,6 @@ function ref(spec: Partial<RefFunnelSpec>): RefFunnelSpec {
     steps: STEPS,
     ...spec,
   }
-}
-
-const close = (s: RefStep) => ({
-  ...s,
-  conversion_from_previous: expect.closeTo(s.conversion_from_previous, 9),
-  conversion_from_first: expect.closeTo(s.conversion_from_first, 9),
-  median_time_s: s.median_time_s === null ? null : expect.closeTo(s.median_time_s, 6),
-  p90_time_s: s.p90_time_s === null ? null : expect.closeTo(s.p90_time_s, 6),
-})
-
-function expectSteps(got: FunnelResponse['steps'], want: RefStep[]) {
-  expect(got.map(({ step, event, label, ...rest }) => rest)).toEqual(want.map(close))
 }
 
 describe('funnels over merged persons', () => {
