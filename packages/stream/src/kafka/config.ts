@@ -6,7 +6,7 @@ import { kafkaStream } from './kafka-stream.ts'
 import { type ClientSettings, kafkajsDriver } from './kafkajs-driver.ts'
 import { platformaticDriver } from './platformatic-driver.ts'
 
-/** The Kafka client behind the port; kafkajs is the default until @platformatic/kafka's consumer passes the benchmark (docs/adr/0013). */
+/** The Kafka client behind the port; kafkajs stays the default until the switch to @platformatic/kafka (docs/adr/0013, "Next"). */
 export const KafkaClientSchema = z.enum(['platformatic', 'kafkajs'])
 export type KafkaClient = z.infer<typeof KafkaClientSchema>
 

@@ -39,7 +39,16 @@ export interface GroupOptions {
    * hands over nothing more of that partition until the returned promise settles.
    */
   onRecords(partition: number, records: StoredRecord[], session: GroupSession): Promise<void>
+  /** Something went wrong that the member survives (a failed commit, a retried fetch). */
   onError(err: unknown): void
+  /**
+   * The member stopped consuming for good: its client gave up (a fetch or rejoin out of
+   * retries, a fatal stream error, a crash it does not restart from). Called at most once,
+   * never after stop(); from then on `revoked()` is true for every partition and the member
+   * commits nothing more, so the batch still in a handler is left to whoever reads the
+   * partition next. The adapter stops the member and joins a new one in its place.
+   */
+  onFailed(err: unknown): void
 }
 
 export interface GroupMember {

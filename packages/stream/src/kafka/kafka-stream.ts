@@ -28,6 +28,8 @@ export interface KafkaStreamOptions {
 
 const DEFAULTS = { maxRecords: 1000, maxBytes: 4 * 1024 * 1024, maxWaitMs: 100 }
 
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err))
+
 /** Splits a fetched run into batches of at most maxRecords / maxBytes (at least one record each). */
 function chunk(records: StoredRecord[], maxRecords: number, maxBytes: number): StoredRecord[][] {
   const chunks: StoredRecord[][] = []
@@ -145,36 +147,90 @@ export function kafkaStream(options: KafkaStreamOptions): EventStream {
       }
     }
 
+    const backoff = (attempt: number) =>
+      Math.min(backoffMaxMs, backoffInitialMs * 2 ** Math.min(Math.max(0, attempt), 30))
+
     // A join that fails (the broker is down while a writer starts) is retried with backoff
     // until it succeeds or the consumer stops: giving up would leave the group one member
-    // short for good, with nobody reading its partitions.
-    async function joinUntilStopped(): Promise<GroupMember | undefined> {
+    // short for good, with nobody reading its partitions. Each attempt gets its own `failed`
+    // signal, so a failure reported by an attempt that then threw is not blamed on the next.
+    async function joinUntilStopped(): Promise<
+      { member: GroupMember; failed: Promise<unknown> } | undefined
+    > {
       for (let attempt = 0; !stopping; attempt++) {
+        let onFailed!: (err: unknown) => void
+        const failed = new Promise<unknown>((resolve) => (onFailed = resolve))
         try {
-          return await driver.join({
+          const member = await driver.join({
             group,
             topic,
             maxWaitMs: Math.max(0, consumeOptions.maxWaitMs ?? DEFAULTS.maxWaitMs),
             maxBytes: Math.max(maxBytes, 1024 * 1024),
             onRecords,
             onError: report,
+            onFailed,
           })
+          return { member, failed }
         } catch (err) {
           report(err)
-          await sleep(Math.min(backoffMaxMs, backoffInitialMs * 2 ** Math.min(attempt, 30)))
+          await sleep(backoff(attempt))
         }
       }
       return undefined
     }
-    const member = joinUntilStopped()
+
+    /** The member in the group now; stop() stops it. */
+    let current: GroupMember | undefined
+    let stopRequested!: () => void
+    const stopSignal = new Promise<void>((resolve) => (stopRequested = resolve))
+
+    /**
+     * Keeps one member in the group until stop(). A member whose client gave up for good
+     * (driver.ts, onFailed) would otherwise stay dead and its partitions unread, so it is
+     * stopped (which waits for the batch in its handler) and a new member joins after a
+     * backoff. The new one reads from the group's committed offsets: what the dead one
+     * fetched but did not deliver, or delivered but could not commit, is handled again.
+     */
+    async function superviseUntilStopped(): Promise<void> {
+      let failures = 0
+      while (!stopping) {
+        const joined = await joinUntilStopped()
+        if (joined === undefined) return
+        current = joined.member
+        const joinedAt = Date.now()
+        const failure = await Promise.race([
+          joined.failed.then((err) => ({ err })),
+          stopSignal.then(() => undefined),
+        ])
+        if (failure === undefined || stopping) return
+        // A member that ran a good while before it failed starts the backoff over.
+        failures = Date.now() - joinedAt > backoffMaxMs ? 0 : failures + 1
+        const delay = backoff(failures - 1)
+        report(
+          new Error(
+            `consumer of group ${group} on topic ${topic} failed for good (${messageOf(failure.err)}); ` +
+              `a new member joins in ${delay} ms`,
+            { cause: failure.err },
+          ),
+        )
+        current = undefined
+        await joined.member.stop().catch(report)
+        await sleep(delay)
+      }
+    }
+    const supervisor = superviseUntilStopped().catch(report)
     let stopped: Promise<void> | undefined
     const consumer: Consumer = {
       stop() {
         stopped ??= (async () => {
           stopping = true
+          stopRequested()
           for (const wake of [...sleepers]) wake()
           await Promise.allSettled([...inFlight])
-          await (await member)?.stop()
+          // Lets a join in flight finish (its member becomes `current`) and a failed member's
+          // stop end, so no member is left behind and none joins after this.
+          await supervisor
+          await current?.stop()
           consumers.delete(consumer)
         })()
         return stopped

@@ -105,8 +105,28 @@ export function kafkajsDriver(settings: ClientSettings): KafkaDriver {
         maxBytesPerPartition: options.maxBytes,
         allowAutoTopicCreation: false,
       })
-      await consumer.connect()
-      await consumer.subscribe({ topics: [options.topic], fromBeginning: true })
+      let stopping = false
+      let failed = false
+      // kafkajs restarts its consumer by itself after a retriable crash (a request out of
+      // retries, the broker gone): that is only reported. One it does not restart from (a
+      // non-retriable error) leaves the consumer disconnected for good: the adapter's to replace.
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (stopping || failed) return
+        if (payload.restart) {
+          options.onError(payload.error)
+          return
+        }
+        failed = true
+        options.onFailed(payload.error)
+      })
+      try {
+        await consumer.connect()
+        await consumer.subscribe({ topics: [options.topic], fromBeginning: true })
+      } catch (err) {
+        // The adapter retries the join with a consumer of its own.
+        await consumer.disconnect().catch(() => undefined)
+        throw err
+      }
       // A clean rebalance comes with kafkajs: it rejoins only after every batch of the current
       // fetch went through eachBatch, so the batch in a handler commits (the broker takes
       // commits of the current generation while it waits for members to rejoin) before any
@@ -122,17 +142,19 @@ export function kafkajsDriver(settings: ClientSettings): KafkaDriver {
           })
           await options.onRecords(batch.partition, records, {
             async commit(partition, offset) {
+              if (failed) throw new Error(`partition ${partition} not committed: this member failed for good`)
               await consumer.commitOffsets([{ topic: options.topic, partition, offset: String(offset) }])
               // The fetch position: what is not resolved is fetched again after this call returns.
               resolveOffset(String(offset - 1))
             },
-            revoked: () => !isRunning() || isStale(),
+            revoked: () => failed || !isRunning() || isStale(),
             heartbeat,
           })
         },
       })
       const member: GroupMember = {
         async stop() {
+          stopping = true
           members.delete(member)
           await consumer.disconnect()
         },

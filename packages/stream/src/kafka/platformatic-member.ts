@@ -68,10 +68,6 @@ export async function joinPlatformaticGroup(
     maxBytes: options.maxBytes,
     highWaterMark: HIGH_WATER_MARK,
   })
-  // A rejoin that fails for good is emitted as 'error' on the consumer; unheard, it would
-  // throw out of the client's callback and end the process.
-  consumer.on('error', options.onError)
-
   const held = new Map<number, Holding>()
   // Runs handed over but not (all) delivered because a rebalance began: delivered again
   // first if the partition stays with this member. The client is no help here: it fetches
@@ -80,6 +76,8 @@ export async function joinPlatformaticGroup(
   const undelivered = new Map<number, StoredRecord[]>()
   let rebalancing = false
   let stopping = false
+  /** Set once the client gave up on this member; the adapter then stops it and joins another. */
+  let failed = false
   let handling: Promise<void> | undefined
   let wake: (() => void) | undefined
   const notify = () => {
@@ -88,6 +86,24 @@ export async function joinPlatformaticGroup(
     waiting?.()
   }
   const nextWake = () => new Promise<void>((resolve) => (wake = resolve))
+
+  /**
+   * The client does not come back from these by itself: a stream whose fetch ran out of
+   * retries is destroyed, and a consumer whose rejoin failed schedules no more heartbeats.
+   * From here the member hands nothing over and commits nothing (driver.ts, onFailed).
+   */
+  function fail(err: unknown): void {
+    if (stopping || failed) {
+      options.onError(err)
+      return
+    }
+    failed = true
+    notify()
+    options.onFailed(err)
+  }
+  // A rejoin that fails for good is emitted as 'error' on the consumer; unheard, it would
+  // throw out of the client's callback and end the process.
+  consumer.on('error', fail)
 
   // Emitted once the new assignment is in place, before the stream fetches for it.
   consumer.on('consumer:group:join', () => {
@@ -107,6 +123,10 @@ export async function joinPlatformaticGroup(
   // finishes and commits. A handler slower than half the session would cost the membership
   // itself, so it is left behind then: its batch may be handled again by the next owner.
   beforeEachJoin(consumer, async () => {
+    // A member given up must not take partitions again (its client would rejoin on its own,
+    // from a heartbeat or from a commit refused for a stale generation) while a new member
+    // of the adapter's joins in its place.
+    if (failed) throw new Error('this member failed for good and does not rejoin')
     rebalancing = true
     if (handling === undefined) return
     let timer: NodeJS.Timeout | undefined
@@ -117,27 +137,37 @@ export async function joinPlatformaticGroup(
     clearTimeout(timer)
   })
 
-  const stream = await consumer.consume({
-    topics: [options.topic],
-    mode: MessagesStreamModes.COMMITTED,
-    fallbackMode: MessagesStreamFallbackModes.EARLIEST,
-  })
+  const stream = await consumer
+    .consume({
+      topics: [options.topic],
+      mode: MessagesStreamModes.COMMITTED,
+      fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+    })
+    .catch(async (err: unknown) => {
+      // The adapter retries the join with a consumer of its own; this one would keep its
+      // connections (and any membership it got) open for good.
+      await consumer.close(true).catch(() => undefined)
+      throw err
+    })
   const session: GroupSession = {
     async commit(partition, offset) {
       const holding = held.get(partition)
       // The client would commit in the new generation, moving the group's offset backwards
       // under the partition's new owner.
       if (holding === undefined) throw new Error(`partition ${partition} is no longer held by this member`)
+      // Its generation may be over, and the client would then rejoin to commit in a new one
+      // (see beforeEachJoin); the batch is the next member's to handle again.
+      if (failed) throw new Error(`partition ${partition} not committed: this member failed for good`)
       // Called once the handler finished, so the records are delivered even if the commit fails.
       holding.next = Math.max(holding.next ?? 0, offset)
       await consumer.commit({
         offsets: [{ topic: options.topic, partition, offset: BigInt(offset), leaderEpoch: -1 }],
       })
     },
-    revoked: (partition) => stopping || rebalancing || !held.has(partition),
+    revoked: (partition) => stopping || failed || rebalancing || !held.has(partition),
     heartbeat: async () => undefined, // the client heartbeats on its own timer
   }
-  stream.on('error', options.onError)
+  stream.on('error', fail)
   // One 'readable' listener for the stream's whole life, never added and removed per wait:
   // the client fetches only while `readableFlowing` is not null, and Node resets it to null
   // when the last 'readable' listener goes. With the listener removed while a run was being
@@ -145,7 +175,10 @@ export async function joinPlatformaticGroup(
   // so no read() asked again and no 'readable' came: the member stalled until a rebalance
   // restarted the fetch (found by the rebalance test).
   stream.on('readable', notify)
-  stream.on('close', notify)
+  stream.on('close', () => {
+    if (!stopping && !failed) fail(new Error('the message stream closed'))
+    notify()
+  })
 
   /**
    * Groups what is held back and what the stream buffered per partition, in offset order,
@@ -191,7 +224,7 @@ export async function joinPlatformaticGroup(
   // reading on (the stream pauses at its high-water mark); while a rebalance is under way,
   // hand nothing over and read nothing until the new assignment is known.
   const loop = (async () => {
-    while (!stopping) {
+    while (!stopping && !failed) {
       if (rebalancing) {
         await nextWake()
         continue
@@ -210,7 +243,7 @@ export async function joinPlatformaticGroup(
         continue
       }
       for (const [partition, records] of runs) {
-        if (stopping) return
+        if (stopping || failed) return
         if (rebalancing) {
           holdBack(partition, records)
           continue
@@ -224,7 +257,7 @@ export async function joinPlatformaticGroup(
       // I/O so its stop() gets to end this loop instead of being starved by it.
       if (undelivered.size > 0) await new Promise((resolve) => setImmediate(resolve))
     }
-  })().catch(options.onError)
+  })().catch(fail)
 
   return {
     async stop() {

@@ -14,23 +14,30 @@ export function brokers(): string[] {
   return kafka.brokers
 }
 
-export function driverFor(client: ClientName): KafkaDriver {
+/** A broker other than the shared one (a test that kills its own), or shorter group timeouts. */
+export interface ClientOverrides {
+  brokers?: string[]
+  sessionTimeoutMs?: number
+  heartbeatIntervalMs?: number
+}
+
+export function driverFor(client: ClientName, overrides: ClientOverrides = {}): KafkaDriver {
   const settings: ClientSettings = {
-    brokers: brokers(),
+    brokers: overrides.brokers ?? brokers(),
     clientId: `test-${client}`,
     compression: client === 'kafkajs' ? 'gzip' : 'lz4',
-    sessionTimeoutMs: 10_000,
-    heartbeatIntervalMs: 1_000,
+    sessionTimeoutMs: overrides.sessionTimeoutMs ?? 10_000,
+    heartbeatIntervalMs: overrides.heartbeatIntervalMs ?? 1_000,
   }
   return client === 'kafkajs' ? kafkajsDriver(settings) : platformaticDriver(settings)
 }
 
 export function streamFor(
   client: ClientName,
-  options: { backoffInitialMs?: number; onError?: (err: unknown) => void } = {},
+  options: { backoffInitialMs?: number; onError?: (err: unknown) => void; client?: ClientOverrides } = {},
 ): EventStream {
   return kafkaStream({
-    driver: driverFor(client),
+    driver: driverFor(client, options.client),
     backoffInitialMs: options.backoffInitialMs ?? 5,
     lingerMs: 1,
     ...(options.onError ? { onError: options.onError } : {}),
@@ -38,9 +45,13 @@ export function streamFor(
 }
 
 /** A topic no other test uses, created with `partitions` partitions. */
-export async function uniqueTopic(client: ClientName, partitions: number): Promise<string> {
+export async function uniqueTopic(
+  client: ClientName,
+  partitions: number,
+  overrides: ClientOverrides = {},
+): Promise<string> {
   const name = `t-${client}-${randomUUID().slice(0, 8)}`
-  const driver = driverFor(client)
+  const driver = driverFor(client, overrides)
   try {
     await driver.createTopic({ name, partitions, replicationFactor: 1, config: {} })
   } finally {
