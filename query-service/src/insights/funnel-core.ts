@@ -285,9 +285,7 @@ function bestAttemptPerPerson(
   const n = spec.steps.length
   const steps = Array.from({ length: n }, (_, i) => i + 1)
   const later = steps.slice(1)
-  const fromMs = param('start_from_ms', 'Int64', spec.from.getTime())
-  const toMs = param('start_to_ms', 'Int64', spec.to.getTime())
-  const windowMs = param('window_ms', 'Int64', spec.windowMs)
+  const { fromMs, toMs, windowMs } = attemptBounds(spec)
   const hasExclusions = spec.exclusions.length > 0
   const sequences = personSequences(
     spec,
@@ -301,12 +299,6 @@ function bestAttemptPerPerson(
     (s) => sql`arrayFilter((t, m) -> bitTest(m, ${k(s - 1)}), ts, masks) AS times_${k(s)}`,
   )
   const starts = sql`${pruneStarts(order)} AS starts`
-  const deadlines = hasExclusions
-    ? [
-        sql`arrayFilter((t, x) -> x = 1, ts, excl) AS excl_times`,
-        sql`arrayMap(t0 -> arrayMin(arrayPushBack(arrayFilter(t -> t > t0, excl_times), t0 + ${windowMs})), t0s) AS deadlines`,
-      ]
-    : [sql`arrayMap(t0 -> t0 + ${windowMs}, t0s) AS deadlines`]
   const reached = order === 'any_order' ? anyOrderTimes(steps) : orderedTimes(later)
   const columns: Fragment[] = [
     ...(breakdown === undefined ? [] : [sql`vals`]),
@@ -315,7 +307,7 @@ function bestAttemptPerPerson(
     ...(order === 'any_order' ? [] : [sql`if(empty(times_2), toInt64(0), times_2[-1]) AS last_step_2`]),
     starts,
     sql`arrayMap(j -> ts[j], starts) AS t0s`,
-    ...deadlines,
+    ...deadlineColumns(hasExclusions, windowMs, sql`t0s`),
     ...reached.columns,
     sql`arrayMax(levels) AS top`,
     sql`arrayFirstIndex(l -> l = top, levels) AS k`,
@@ -330,6 +322,41 @@ FROM (
   FROM ${sequences}
   WHERE notEmpty(all_starts)
 )`
+}
+
+/** The bounds of an attempt: its start in [from, to), its steps up to the window after it. */
+function attemptBounds(spec: FunnelSpec) {
+  return {
+    fromMs: param('start_from_ms', 'Int64', spec.from.getTime()),
+    toMs: param('start_to_ms', 'Int64', spec.to.getTime()),
+    windowMs: param('window_ms', 'Int64', spec.windowMs),
+  }
+}
+
+/**
+ * `deadlines`, per start in `startTimes`: the window's end, or the first exclusion event
+ * strictly after the start when that comes sooner.
+ */
+function deadlineColumns(hasExclusions: boolean, windowMs: Param, startTimes: Fragment): Fragment[] {
+  if (!hasExclusions) return [sql`arrayMap(t0 -> t0 + ${windowMs}, ${startTimes}) AS deadlines`]
+  return [
+    sql`arrayFilter((t, x) -> x = 1, ts, excl) AS excl_times`,
+    sql`arrayMap(t0 -> arrayMin(arrayPushBack(arrayFilter(t -> t > t0, excl_times), t0 + ${windowMs})), ${startTimes}) AS deadlines`,
+  ]
+}
+
+/**
+ * The pieces of a chain of `at_k` columns (0: step k not reached) that a level and the best
+ * start's times are made of: the lambda's arguments, the arrays, the count of steps reached,
+ * and the best start's times, starting with its own from `startTimes`.
+ */
+function chainParts(later: readonly number[], startTimes: string) {
+  return {
+    args: code(later.map((s) => `a${s}`).join(', ')),
+    arrays: code(later.map((s) => `at_${s}`).join(', ')),
+    reachedCount: code(later.map((s) => `(a${s} != 0)`).join(' + ')),
+    times: code([`${startTimes}[k]`, ...later.map((s) => `at_${s}[k]`)].join(', ')),
+  }
 }
 
 /** Per-start step columns ending in `levels`, and the best start's times (given `k` and `top`). */
@@ -353,10 +380,7 @@ function orderedTimes(later: readonly number[]): StepTimes {
       ? sql`arrayMap((p, d) -> ${find}, t0s, deadlines) AS at_2`
       : sql`arrayMap((p, d) -> if(p = 0, 0, ${find}), at_${k(s - 1)}, deadlines) AS at_${k(s)}`
   })
-  const args = code(later.map((s) => `a${s}`).join(', '))
-  const arrays = code(later.map((s) => `at_${s}`).join(', '))
-  const reachedCount = code(later.map((s) => `(a${s} != 0)`).join(' + '))
-  const times = code(['t0s[k]', ...later.map((s) => `at_${s}[k]`)].join(', '))
+  const { args, arrays, reachedCount, times } = chainParts(later, 't0s')
   return {
     columns: [...reached, sql`arrayMap((${args}) -> 1 + ${reachedCount}, ${arrays}) AS levels`],
     best: sql`arraySlice([${times}], 1, top)`,
@@ -401,9 +425,7 @@ function bestStrictAttempt(spec: FunnelSpec, breakdown: Dimension | undefined): 
   const k = code
   const n = spec.steps.length
   const later = Array.from({ length: n - 1 }, (_, i) => i + 2)
-  const fromMs = param('start_from_ms', 'Int64', spec.from.getTime())
-  const toMs = param('start_to_ms', 'Int64', spec.to.getTime())
-  const windowMs = param('window_ms', 'Int64', spec.windowMs)
+  const { fromMs, toMs, windowMs } = attemptBounds(spec)
   const hasExclusions = spec.exclusions.length > 0
   const sequences = personSequences(
     spec,
@@ -418,20 +440,12 @@ function bestStrictAttempt(spec: FunnelSpec, breakdown: Dimension | undefined): 
     const alive = s === 2 ? sql`` : sql`p != 0 AND `
     return sql`arrayMap((p, c, m, d) -> if(${alive}bitTest(m, ${k(s - 1)}) AND c > p AND c <= d, c, 0), ${previous}, arrayShiftLeft(fts, ${k(s - 1)}), arrayShiftLeft(fmasks, ${k(s - 1)}), deadlines) AS at_${k(s)}`
   })
-  const args = code(later.map((s) => `a${s}`).join(', '))
-  const arrays = code(later.map((s) => `at_${s}`).join(', '))
-  const reachedCount = code(later.map((s) => `(a${s} != 0)`).join(' + '))
-  const times = code(['fts[k]', ...later.map((s) => `at_${s}[k]`)].join(', '))
+  const { args, arrays, reachedCount, times } = chainParts(later, 'fts')
   const columns: Fragment[] = [
     sql`arrayFilter((t, m) -> m != 0, ts, masks) AS fts`,
     sql`arrayFilter(m -> m != 0, masks) AS fmasks`,
     ...(breakdown === undefined ? [] : [sql`arrayFilter((v, m) -> m != 0, vals, masks) AS fvals`]),
-    ...(hasExclusions
-      ? [
-          sql`arrayFilter((t, x) -> x = 1, ts, excl) AS excl_times`,
-          sql`arrayMap(t0 -> arrayMin(arrayPushBack(arrayFilter(t -> t > t0, excl_times), t0 + ${windowMs})), fts) AS deadlines`,
-        ]
-      : [sql`arrayMap(t0 -> t0 + ${windowMs}, fts) AS deadlines`]),
+    ...deadlineColumns(hasExclusions, windowMs, sql`fts`),
     ...reached,
     sql`arrayMap((t, m, ${args}) -> if(bitTest(m, 0) AND t >= ${fromMs} AND t < ${toMs}, 1 + ${reachedCount}, 0), fts, fmasks, ${arrays}) AS levels`,
     sql`arrayMax(levels) AS top`,
@@ -461,9 +475,7 @@ function bestOfEveryAttempt(spec: FunnelSpec, grouping: Grouping): Fragment {
     'Array(UInt8)',
     Array.from({ length: n }, (_, i) => i + 1),
   )
-  const fromMs = param('start_from_ms', 'Int64', spec.from.getTime())
-  const toMs = param('start_to_ms', 'Int64', spec.to.getTime())
-  const windowMs = param('window_ms', 'Int64', spec.windowMs)
+  const { fromMs, toMs, windowMs } = attemptBounds(spec)
   const starts = spec.order === 'any_order' ? sql`masks[j] != 0` : sql`bitTest(masks[j], 0)`
   const buckets = grouping.bucket === undefined ? sql`['']` : sql`['', ${grouping.bucket(sql`t0`)}]`
   const sequences = personSequences(spec, grouping, { mid: true, excluded: true, value: true }, [
