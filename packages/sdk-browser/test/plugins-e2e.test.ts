@@ -14,7 +14,7 @@ import {
   startSightline,
   stats,
 } from '../../../launcher/test/launcher-harness.ts'
-import { launchChromium } from './chromium.ts'
+import { launchChromium, openWithTracker } from './chromium.ts'
 
 // The optional plugins (file downloads, scroll depth, web vitals) in a real Chromium against
 // a launched Sightline, each loaded by its own tag after the core, as docs/sdk.md shows.
@@ -71,8 +71,7 @@ describe('browser SDK plugins in a real Chromium', () => {
     const origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`
     const context = await browser.newContext({ viewport: { width: 800, height: 600 } })
     const tab = await context.newPage()
-    await tab.goto(`${origin}/article`)
-    await tab.waitForFunction(() => 'sightline' in window)
+    await openWithTracker(tab, `${origin}/article`)
     await tab.waitForTimeout(600) // the late banner shifts the layout (CLS)
 
     const download = tab.waitForEvent('download')

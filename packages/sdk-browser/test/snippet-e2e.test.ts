@@ -14,7 +14,7 @@ import {
   startSightline,
 } from '../../../launcher/test/launcher-harness.ts'
 import { type FlakyEdge, startFlakyEdge } from '../../sdk-node/test/flaky-edge.ts'
-import { launchChromium } from './chromium.ts'
+import { launchChromium, openWithTracker } from './chromium.ts'
 
 // The one-line snippet in a real Chromium against a real Sightline (launcher → wrangler dev /
 // workerd edge → hub with bridge, writer and chdb). A proxy in front of the edge can inject
@@ -124,8 +124,7 @@ describe('browser SDK, one-line snippet in a real Chromium', () => {
 
     // Landing with UTM, then SPA navigation: push, replace (same path: no view; new path: a view), back.
     const tab = await context.newPage()
-    await tab.goto(`${origin}/landing?utm_source=news&utm_medium=email&utm_campaign=launch`)
-    await tab.waitForFunction(() => 'sightline' in window)
+    await openWithTracker(tab, `${origin}/landing?utm_source=news&utm_medium=email&utm_campaign=launch`)
     await tab.evaluate(() => history.pushState({}, '', '/pricing'))
     await tab.evaluate(() => history.replaceState({}, '', '/pricing?tab=yearly'))
     await tab.evaluate(() => history.replaceState({}, '', '/plans'))
@@ -198,8 +197,7 @@ describe('browser SDK, one-line snippet in a real Chromium', () => {
       Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }),
     )
     const postsBeforeGpc = edge.log.filter((r) => r.method === 'POST').length
-    await gpc.goto(`${origin.replace('127.0.0.1', 'localhost')}/dnt/home`)
-    await gpc.waitForFunction(() => 'sightline' in window)
+    await openWithTracker(gpc, `${origin.replace('127.0.0.1', 'localhost')}/dnt/home`)
     await sl(gpc)((s) => s.track('Private'))
     await new Promise((r) => setTimeout(r, 1_500))
     expect(edge.log.filter((r) => r.method === 'POST').length).toBe(postsBeforeGpc)
