@@ -13,14 +13,17 @@ import { KEY_A, openTestEnv, post, type TestEnv } from './support.ts'
  * `from` and just after `to`, and steps exactly at the window's end are common), with random
  * message ids (ties are ordered by them), an optional exclusion, a repeated step and a
  * breakdown by a property that differs between a person's events. Every order mode runs,
- * so both funnel plans (ordered over the whole range, and the attempt rows) are covered.
- * Each run writes its own hour of site_a, so runs never see each other's events.
+ * with and without an hourly trend: each range straddles an hour's start, so a person's starts
+ * fall into two buckets, each with its own best attempt. Each run writes around its own hour
+ * of site_a, so runs never see each other's events.
  */
 
 const SITE = 'site_a'
 const BASE_MS = Date.parse('2024-06-01T00:00:00Z')
 const HOUR_MS = 3_600_000
 const GRID_S = 12
+/** Where each run's range starts before its hour, so the hour's start splits the range. */
+const BEFORE_HOUR_MS = 6_000
 
 let env: TestEnv
 let run = 0
@@ -36,6 +39,7 @@ interface Drawn {
   windowS: number
   order: RefFunnelSpec['order']
   breakdown: boolean
+  trend: boolean
 }
 
 const drawn: fc.Arbitrary<Drawn> = fc.record({
@@ -61,6 +65,7 @@ const drawn: fc.Arbitrary<Drawn> = fc.record({
   windowS: fc.integer({ min: 1, max: 6 }),
   order: fc.constantFrom('ordered', 'strict', 'any_order'),
   breakdown: fc.boolean(),
+  trend: fc.boolean(),
 })
 
 function rowsOf(d: Drawn, startMs: number): EventRow[] {
@@ -95,7 +100,7 @@ describe('funnels over random histories', () => {
   it('equal the reference in every order mode, with ties, exclusions, repeated steps and a breakdown', async () => {
     await fc.assert(
       fc.asyncProperty(drawn, async (d) => {
-        const startMs = BASE_MS + run++ * HOUR_MS
+        const startMs = BASE_MS + run++ * HOUR_MS - BEFORE_HOUR_MS
         const rows = rowsOf(d, startMs)
         await env.warehouse.insert('events', rows, { dedupToken: `funnel-random-${startMs}` })
         const from = new Date(startMs)
@@ -109,6 +114,7 @@ describe('funnels over random histories', () => {
           window_s: d.windowS,
           order: d.order,
           ...(d.breakdown ? { breakdown: 'properties.plan' } : {}),
+          ...(d.trend ? { interval: 'hour' } : {}),
         })
         expect(res.status).toBe(200)
         const got = (await res.json()) as FunnelResponse
@@ -123,10 +129,16 @@ describe('funnels over random histories', () => {
             windowMs: d.windowS * 1000,
             order: d.order,
             ...(d.breakdown ? { breakdown: 'properties.plan' } : {}),
+            ...(d.trend ? { interval: 'hour' as const } : {}),
           },
           (r) => r.person_id,
         )
         expectSteps(got.steps, want.steps)
+        if (d.trend) {
+          expect(
+            got.trend!.buckets.map(({ bucket, entered, converted }) => ({ bucket, entered, converted })),
+          ).toEqual(want.trend)
+        }
         if (!d.breakdown) return
         expect(got.breakdown!.total_groups).toBe(want.breakdown!.total)
         expect(got.breakdown!.groups.map((g) => g.value)).toEqual(want.breakdown!.groups.map((g) => g.value))
@@ -153,6 +165,7 @@ describe('funnels over random histories', () => {
       windowS: 1,
       order: 'ordered',
       breakdown: true,
+      trend: false,
     }
     const startMs = BASE_MS + run++ * HOUR_MS
     await env.warehouse.insert('events', rowsOf(d, startMs), { dedupToken: `funnel-tie-${startMs}` })

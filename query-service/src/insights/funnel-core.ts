@@ -134,60 +134,106 @@ function stepMask(steps: readonly Goal[]): Fragment {
   return sql`toUInt32(${join(bits, sql` + `)})`
 }
 
-/** Each attempt's step times, starting with `t0`; an attempt reached step k when it holds k times. */
-function stepTimes(spec: FunnelSpec, later: Param, all: Param): Fragment {
-  switch (spec.order) {
-    // Each next step is the first matching event strictly after the previous one and within
-    // the deadline. Taking the first is optimal: any later choice leaves less room.
-    case 'ordered':
-      return sql`arrayFold(
-  (acc, i) -> if(length(acc) != i - 1, acc, arrayConcat(acc, arraySlice(arrayFilter((t, m) -> bitTest(m, i - 1) AND t > acc[-1] AND t <= deadline, ts, masks), 1, 1))),
-  ${later},
-  [t0]
-)`
-    // The next step must be the next funnel event (in time, then message id) and strictly later.
-    case 'strict':
-      return sql`arrayFold(
-  (acc, i) -> if(length(acc) = i - 1 AND bitTest(fmasks[fpos + i - 1], i - 1) AND fts[fpos + i - 1] > acc[-1] AND fts[fpos + i - 1] <= deadline, arrayPushBack(acc, fts[fpos + i - 1]), acc),
-  ${later},
-  [t0]
-)`
-    // Each step's first matching event from t0 to the deadline, in time order: the k-th time is
-    // when k different steps had been done.
-    case 'any_order':
-      return sql`arraySort(arrayFlatten(arrayMap(i -> arraySlice(arrayFilter((t, m) -> bitTest(m, i - 1) AND t >= t0 AND t <= deadline, ts, masks), 1, 1), ${all})))`
-  }
+/**
+ * Which starts can be a best attempt, as a predicate on a start's time `t` and `h`, 1 for
+ * the first start of its group (`start_heads`). An attempt that reaches only step 1 is never
+ * better than the first start of its group (same level, later start), so in `ordered` every
+ * start at or after the person's last step-2 event is dropped but the group's first; in
+ * `any_order` a person who did only one of the steps needs only each group's first start.
+ * Pure pruning: the answer is the same, the lambdas run on far fewer starts (most persons of
+ * a page-view funnel never reach step 2). The group is the whole range, or in a trend the
+ * start's bucket.
+ */
+function keptStart(order: FunnelOrder): Fragment {
+  return order === 'any_order'
+    ? sql`h OR bitCount(arrayReduce('groupBitOr', masks)) > 1`
+    : sql`h OR t < last_step_2`
 }
 
 /**
- * The starts that can be a best attempt. An attempt that reaches only step 1 is never better
- * than the person's first one (same level, later start), so in `ordered` every
- * start at or after the person's last step-2 event is dropped but the first; in `any_order`
- * a person who did only one of the steps needs only their first start. Pure pruning: the
- * answer is the same, the lambdas run on far fewer starts (most persons of a page-view
- * funnel never reach step 2). Not for a trend, whose buckets each need their own first start.
+ * `<name>`: per element of `times`, its trend bucket; and `<heads>`: 1 where the bucket
+ * differs from the previous element's (times are sorted, so a bucket's elements are one run).
  */
-function pruneStarts(order: FunnelOrder): Fragment {
-  if (order === 'any_order') {
-    return sql`if(bitCount(arrayReduce('groupBitOr', masks)) <= 1, arraySlice(all_starts, 1, 1), all_starts)`
+function bucketRuns(
+  bucket: (t: Fragment) => Fragment,
+  times: Fragment,
+  name: string,
+  heads: string,
+): Fragment[] {
+  return [
+    sql`arrayMap(t -> ${bucket(sql`t`)}, ${times}) AS ${code(name)}`,
+    sql`arrayMap((b, p) -> b != p, ${code(name)}, arrayPushFront(arrayPopBack(${code(name)}), '')) AS ${code(heads)}`,
+  ]
+}
+
+/**
+ * The answer of a one-pass plan, from its per-start `levels` (0: not a start) over the
+ * person's rows: one row per person for the whole range ('' bucket), the first start with the
+ * top level (`best` and `value` read that start `k` and its level `top`).
+ *
+ * A trend adds one row per bucket the person started in: the first start with the top level
+ * of the bucket's run of starts (starts are in time order, so a bucket's starts are one run;
+ * `arraySplit` cuts `levels` at each bucket change). The choice is marked per start with
+ * zipped operations only (`timesPerStart` is every start's times), and only the chosen
+ * tuples are `ARRAY JOIN`ed, so the person's arrays are not copied per bucket. A bucket row's
+ * value is '': the breakdown reads only the whole range's.
+ */
+function bestOfLevels(
+  rows: { from: Fragment; where?: Fragment },
+  columns: Fragment[],
+  pick: {
+    bucket?: (t: Fragment) => Fragment
+    startTimes: string
+    best: Fragment
+    value: Fragment
+    timesPerStart: Fragment
+  },
+): Fragment {
+  const t0 = code(pick.startTimes)
+  const where = rows.where === undefined ? sql`` : sql`\nWHERE ${rows.where}`
+  const chosen = [sql`arrayMax(levels) AS top`, sql`arrayFirstIndex(l -> l = top, levels) AS k`]
+  const whole = sql`(${pick.best}, ${pick.value}, ${t0}[k])`
+  if (pick.bucket === undefined) {
+    return sql`SELECT person, '' AS bucket, ${whole} AS best
+FROM (
+  SELECT
+    person,
+    ${join([...columns, ...chosen], sql`,\n`)}
+  FROM ${rows.from}${where}
+)
+WHERE top > 0`
   }
-  return sql`arrayFilter((j, i) -> i = 1 OR ts[j] < last_step_2, all_starts, arrayEnumerate(all_starts))`
+  const picks = [
+    ...chosen,
+    ...bucketRuns(pick.bucket, t0, 'level_buckets', 'level_heads'),
+    sql`arraySplit((l, h) -> h, levels, level_heads) AS runs`,
+    // 1 at each run's first start with the run's top level.
+    sql`arrayFlatten(arrayMap((r, top) -> arrayMap((l, c) -> l = top AND c = 1, r, arrayCumSum(arrayMap(l -> l = top, r))), runs, arrayMap(r -> arrayMax(r), runs))) AS run_bests`,
+    sql`arrayFilter((x, b, l) -> b AND l > 0, arrayMap((bk, times, t) -> (bk, (times, '', t)), level_buckets, ${pick.timesPerStart}, ${t0}), run_bests, levels) AS bucket_bests`,
+    sql`arrayPushFront(bucket_bests, ('', ${whole})) AS picks`,
+  ]
+  return sql`SELECT person, pick.1 AS bucket, pick.2 AS best
+FROM (
+  SELECT
+    person,
+    ${join([...columns, ...picks], sql`,\n`)}
+  FROM ${rows.from}${where}
+)
+ARRAY JOIN picks AS pick
+WHERE top > 0`
 }
 
 /**
  * One row per person and group with the best attempt: `times` (ms, one per step reached) and
  * `value` (the breakdown value at its first event). Best is the most steps reached, then the
- * earliest start (then the first event in message-id order at that millisecond).
- *
- * A funnel over the whole range takes the short way: `bestAttemptPerPerson` (ordered, any
- * order) or `bestStrictAttempt`. A trend, whose buckets each need their own best, evaluates
- * every start as an attempt row.
+ * earliest start (then the first event in message-id order at that millisecond). Each plan
+ * evaluates all of a person's starts in one pass over their arrays, with no row per attempt
+ * (ADR 0022, revision): `bestAttemptPerPerson` (ordered, any order) or `bestStrictAttempt`.
  */
 export function bestAttempts(spec: FunnelSpec, grouping: Grouping): Fragment {
-  if (grouping.bucket !== undefined) return bestOfEveryAttempt(spec, grouping)
   return spec.order === 'strict'
-    ? bestStrictAttempt(spec, grouping.breakdown)
-    : bestAttemptPerPerson(spec, spec.order, grouping.breakdown)
+    ? bestStrictAttempt(spec, grouping)
+    : bestAttemptPerPerson(spec, spec.order, grouping)
 }
 
 /** Code-made SQL text (an index or alias built from a step number), never input. */
@@ -264,24 +310,27 @@ function personSequences(
 }
 
 /**
- * The best attempt per person in one pass over the person's arrays, with no row per attempt
- * (ADR 0022, revision), for a funnel over the whole range (no trend). Each step gets the
- * sorted times of its events (`times_k`), and for all starts at once each step's time is
- * found by the order mode's rule (the rules of `stepTimes`):
+ * The best attempt per person (and trend bucket) in one pass over the person's arrays. Each
+ * step gets the sorted times of its events (`times_k`), and for all starts at once each
+ * step's time is found by the order mode's rule:
  * - `ordered`: step k is the first event of step k strictly after step k − 1 and within the
- *   start's deadline;
- * - `any_order`: each step's first event from the start to the deadline; the times sorted.
+ *   start's deadline (taking the first is optimal: any later choice leaves less room);
+ * - `any_order`: each step's first event from the start to the deadline; the times sorted,
+ *   so the k-th time is when k different steps had been done.
  * A start's level is how many steps it reached; the best is the first start with the top
- * level, as starts are in time, then message-id, order. Starts are pruned as in `pruneStarts`.
+ * level (`bestOfLevels`), as starts are in time, then message-id, order. Starts are pruned as
+ * in `keptStart`.
  *
  * Message ids are carried only with a breakdown: two starts in one millisecond reach the same
- * steps at the same times, so their order shows only in the value read at the start.
+ * steps at the same times (and fall in the same bucket), so their order shows only in the
+ * value read at the start.
  */
 function bestAttemptPerPerson(
   spec: FunnelSpec,
   order: 'ordered' | 'any_order',
-  breakdown: Dimension | undefined,
+  grouping: Grouping,
 ): Fragment {
+  const { breakdown, bucket } = grouping
   const n = spec.steps.length
   const steps = Array.from({ length: n }, (_, i) => i + 1)
   const later = steps.slice(1)
@@ -298,30 +347,35 @@ function bestAttemptPerPerson(
   const timesOf = (order === 'any_order' ? steps : later).map(
     (s) => sql`arrayFilter((t, m) -> bitTest(m, ${k(s - 1)}), ts, masks) AS times_${k(s)}`,
   )
-  const starts = sql`${pruneStarts(order)} AS starts`
   const reached = order === 'any_order' ? anyOrderTimes(steps) : orderedTimes(later)
   const columns: Fragment[] = [
     ...(breakdown === undefined ? [] : [sql`vals`]),
-    sql`arrayFilter(j -> ${order === 'any_order' ? sql`masks[j] != 0` : sql`bitTest(masks[j], 0)`} AND ts[j] >= ${fromMs} AND ts[j] < ${toMs}, arrayEnumerate(masks)) AS all_starts`,
+    // Zipped over the events, never indexing them from a lambda: a lambda that reads a whole
+    // array copies it for every element.
+    sql`arrayMap((t, m) -> ${order === 'any_order' ? sql`m != 0` : sql`bitTest(m, 0)`} AND t >= ${fromMs} AND t < ${toMs}, ts, masks) AS start_flags`,
+    sql`arrayFilter((t, f) -> f, ts, start_flags) AS start_times`,
+    ...(breakdown === undefined ? [] : [sql`arrayFilter((v, f) -> f, vals, start_flags) AS start_vals`]),
+    ...(bucket === undefined
+      ? [sql`arrayMap(i -> i = 1, arrayEnumerate(start_times)) AS start_heads`]
+      : bucketRuns(bucket, sql`start_times`, 'start_buckets', 'start_heads')),
     ...timesOf,
     ...(order === 'any_order' ? [] : [sql`if(empty(times_2), toInt64(0), times_2[-1]) AS last_step_2`]),
-    starts,
-    sql`arrayMap(j -> ts[j], starts) AS t0s`,
+    sql`arrayFilter((t, h) -> ${keptStart(order)}, start_times, start_heads) AS t0s`,
+    ...(breakdown === undefined
+      ? []
+      : [
+          sql`arrayFilter((v, t, h) -> ${keptStart(order)}, start_vals, start_times, start_heads) AS t0_vals`,
+        ]),
     ...deadlineColumns(hasExclusions, windowMs, sql`t0s`),
     ...reached.columns,
-    sql`arrayMax(levels) AS top`,
-    sql`arrayFirstIndex(l -> l = top, levels) AS k`,
-    sql`${reached.best} AS best_times`,
   ]
-  const value = breakdown === undefined ? sql`''` : sql`vals[starts[k]]`
-  return sql`SELECT person, '' AS bucket, (best_times, ${value}, t0s[k]) AS best
-FROM (
-  SELECT
-    person,
-    ${join(columns, sql`,\n`)}
-  FROM ${sequences}
-  WHERE notEmpty(all_starts)
-)`
+  return bestOfLevels({ from: sequences, where: sql`notEmpty(start_times)` }, columns, {
+    ...(bucket === undefined ? {} : { bucket }),
+    startTimes: 't0s',
+    best: reached.best,
+    value: breakdown === undefined ? sql`''` : sql`t0_vals[k]`,
+    timesPerStart: reached.perStart,
+  })
 }
 
 /** The bounds of an attempt: its start in [from, to), its steps up to the window after it. */
@@ -363,6 +417,8 @@ function chainParts(later: readonly number[], startTimes: string) {
 interface StepTimes {
   columns: Fragment[]
   best: Fragment
+  /** Every start's times, cut at its level (what a trend picks from). */
+  perStart: Fragment
 }
 
 /**
@@ -384,6 +440,7 @@ function orderedTimes(later: readonly number[]): StepTimes {
   return {
     columns: [...reached, sql`arrayMap((${args}) -> 1 + ${reachedCount}, ${arrays}) AS levels`],
     best: sql`arraySlice([${times}], 1, top)`,
+    perStart: sql`arrayMap((t, ${args}, l) -> arraySlice([t, ${args}], 1, l), t0s, ${arrays}, levels)`,
   }
 }
 
@@ -408,6 +465,7 @@ function anyOrderTimes(steps: readonly number[]): StepTimes {
       sql`arrayMap(f -> length(f), found_times) AS levels`,
     ],
     best: sql`found_times[k]`,
+    perStart: sql`found_times`,
   }
 }
 
@@ -421,7 +479,8 @@ function anyOrderTimes(steps: readonly number[]): StepTimes {
  * rows. Levels are 0 for events that cannot start; the best is the first with the top level.
  * Reached step times are never 0 (see `orderedTimes`).
  */
-function bestStrictAttempt(spec: FunnelSpec, breakdown: Dimension | undefined): Fragment {
+function bestStrictAttempt(spec: FunnelSpec, grouping: Grouping): Fragment {
+  const { breakdown, bucket } = grouping
   const k = code
   const n = spec.steps.length
   const later = Array.from({ length: n - 1 }, (_, i) => i + 2)
@@ -448,65 +507,12 @@ function bestStrictAttempt(spec: FunnelSpec, breakdown: Dimension | undefined): 
     ...deadlineColumns(hasExclusions, windowMs, sql`fts`),
     ...reached,
     sql`arrayMap((t, m, ${args}) -> if(bitTest(m, 0) AND t >= ${fromMs} AND t < ${toMs}, 1 + ${reachedCount}, 0), fts, fmasks, ${arrays}) AS levels`,
-    sql`arrayMax(levels) AS top`,
-    sql`arrayFirstIndex(l -> l = top, levels) AS k`,
   ]
-  const value = breakdown === undefined ? sql`''` : sql`fvals[k]`
-  return sql`SELECT person, '' AS bucket, (arraySlice([${times}], 1, top), ${value}, fts[k]) AS best
-FROM (
-  SELECT
-    person,
-    ${join(columns, sql`,\n`)}
-  FROM ${sequences}
-)
-WHERE top > 0`
-}
-
-/** Every start in range as an attempt row, then the best per person and group. */
-function bestOfEveryAttempt(spec: FunnelSpec, grouping: Grouping): Fragment {
-  const n = spec.steps.length
-  const later = param(
-    'later_steps',
-    'Array(UInt8)',
-    Array.from({ length: n - 1 }, (_, i) => i + 2),
-  )
-  const all = param(
-    'all_steps',
-    'Array(UInt8)',
-    Array.from({ length: n }, (_, i) => i + 1),
-  )
-  const { fromMs, toMs, windowMs } = attemptBounds(spec)
-  const starts = spec.order === 'any_order' ? sql`masks[j] != 0` : sql`bitTest(masks[j], 0)`
-  const buckets = grouping.bucket === undefined ? sql`['']` : sql`['', ${grouping.bucket(sql`t0`)}]`
-  const sequences = personSequences(spec, grouping, { mid: true, excluded: true, value: true }, [
-    sql`arrayFilter((t, m) -> m != 0, ts, masks) AS fts`,
-    sql`arrayFilter(m -> m != 0, masks) AS fmasks`,
-    sql`arrayCumSum(arrayMap(m -> toUInt32(m != 0), masks)) AS fpositions`,
-  ])
-  return sql`SELECT
-  person,
-  bucket,
-  argMax((times, value, t0), (length(times), -t0, -j)) AS best
-FROM (
-  SELECT person, attempt.1 AS times, attempt.2 AS value, attempt.3 AS t0, attempt.4 AS j
-  FROM (
-    SELECT
-      person,
-      arrayFilter(j -> ${starts} AND ts[j] >= ${fromMs} AND ts[j] < ${toMs}, arrayEnumerate(masks)) AS all_starts,
-      all_starts AS starts,
-      arrayMap(j -> ts[j], starts) AS start_ts,
-      arrayMap(t0 -> arrayMin(arrayPushBack(arrayFilter((t, x) -> x AND t > t0, ts, excl), t0 + ${windowMs})), start_ts) AS deadlines,
-      arrayMap(
-        (j, t0, deadline, fpos) -> (${stepTimes(spec, later, all)}, vals[j], t0, j),
-        starts,
-        start_ts,
-        deadlines,
-        arrayMap(j -> fpositions[j], starts)
-      ) AS attempts
-    FROM ${sequences}
-  )
-  ARRAY JOIN attempts AS attempt
-)
-ARRAY JOIN ${buckets} AS bucket
-GROUP BY person, bucket`
+  return bestOfLevels({ from: sequences }, columns, {
+    ...(bucket === undefined ? {} : { bucket }),
+    startTimes: 'fts',
+    best: sql`arraySlice([${times}], 1, top)`,
+    value: breakdown === undefined ? sql`''` : sql`fvals[k]`,
+    timesPerStart: sql`arrayMap((t, ${args}, l) -> arraySlice([t, ${args}], 1, l), fts, ${arrays}, levels)`,
+  })
 }

@@ -72,7 +72,8 @@ export function periodStart(index: number, tz: string, period: 'day' | 'week' | 
 /** The UTC instant the local period containing `ms` starts at. */
 export function startOf(ms: number, tz: string, period: Period): number {
   if (period === 'hour') {
-    const wall = wallClock(ms, tz)
+    // The wall clock is to the second; its milliseconds are the instant's own.
+    const wall = wallClock(ms, tz) + (((ms % 1000) + 1000) % 1000)
     return ms - (wall % 3_600_000)
   }
   return periodStart(periodIndex(ms, tz, period), tz, period)
