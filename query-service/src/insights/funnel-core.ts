@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Fragment, join, type Param, param, sql } from '../sql/fragment.ts'
+import { code, type Fragment, join, type Param, param, sql } from '../sql/fragment.ts'
 import { type Cohort, cohortParam, inCohort, resolveCohort } from './cohorts.ts'
 import { type Dimension, dimension, type EventDimension, eventValue, isVisitDimension } from './dimensions.ts'
 import { type Goal, GoalSchema, goalEvents, goalMatches, resolveGoal } from './goals.ts'
@@ -235,9 +235,6 @@ export function bestAttempts(spec: FunnelSpec, grouping: Grouping): Fragment {
     ? bestStrictAttempt(spec, grouping)
     : bestAttemptPerPerson(spec, spec.order, grouping)
 }
-
-/** Code-made SQL text (an index or alias built from a step number), never input. */
-const code = (text: string | number) => new Fragment([String(text)])
 
 /** Which columns the per-person event arrays carry beyond `ts` and `masks`. */
 interface Carried {

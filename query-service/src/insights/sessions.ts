@@ -1,4 +1,4 @@
-import { Fragment, join, type Param, param, type SqlValue, sql } from '../sql/fragment.ts'
+import { code, type Fragment, join, type Param, param, type SqlValue, sql } from '../sql/fragment.ts'
 import { channelExpression } from './channels/channels.ts'
 import { VISIT_DIMENSIONS, type VisitDimension } from './dimensions.ts'
 import { personEvents } from './persons.ts'
@@ -118,7 +118,7 @@ function eventColumnsOf(source: SessionSource): Array<[name: string, expr: Fragm
 /** A column name chosen by the code (never by input), checked so it can be spliced. */
 function identifier(name: string): Fragment {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid column name ${JSON.stringify(name)}`)
-  return new Fragment([name])
+  return code(name)
 }
 
 /**
@@ -199,7 +199,7 @@ FROM (
   return sql`SELECT
   ${key},
   ${join(
-    names.map((name, i) => sql`ev.${new Fragment([String(i + 1)])} AS ${name}`),
+    names.map((name, i) => sql`ev.${code(i + 1)} AS ${name}`),
     sql`,\n  `,
   )},
   visit

@@ -5,9 +5,18 @@ import { join as joinPath } from 'node:path'
 import { openWarehouse, type Warehouse } from '@sightline/warehouse'
 import { sqlExec, sqlRows } from '@sightline/warehouse/inspect'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { compile, join, type Planned, param, property, type SqlValue, sql } from './fragment.ts'
+import { code, compile, join, type Planned, param, property, type SqlValue, sql } from './fragment.ts'
 
 describe('sql`` and compile', () => {
+  it('splices planner-made text as is and refuses text that could quote or comment', () => {
+    expect(compile(sql`arraySlice([${code('t0s[k], at_2[k]')}], 1, ${code(3)})`).sql).toBe(
+      'arraySlice([t0s[k], at_2[k]], 1, 3)',
+    )
+    for (const bad of ["a' OR 1", 'x -- y', 'a; DROP TABLE t', 'a/*b*/']) {
+      expect(() => code(bad)).toThrow(/not planner-made/)
+    }
+  })
+
   it('names parameters after their hints and numbers different values with the same hint', () => {
     // Two nested windows, each with its own `from`/`to`: the old fixed names collided here.
     const window = (from: string, to: string) =>

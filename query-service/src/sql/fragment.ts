@@ -82,6 +82,19 @@ export function join(fragments: readonly SqlValue[], separator: Fragment): Fragm
 
 export const empty = new Fragment([])
 
+// What planner-made text may hold: names, numbers, indexes, operators; no quote, no comment.
+const CODE = /^[A-Za-z0-9_ ,.[\]()!=<>+-]*$/
+
+/**
+ * SQL text made by the planner's code, never by input: a column alias or index built from a
+ * step number, a list of lambda arguments. Checked so a quote or a comment can never slip in.
+ */
+export function code(text: string | number): Fragment {
+  const t = String(text)
+  if (!CODE.test(t) || t.includes('--')) throw new Error(`not planner-made SQL text: ${JSON.stringify(t)}`)
+  return new Fragment([t])
+}
+
 /**
  * A custom property of an event, `properties.<key>` to a user, as a Dynamic value. The key is
  * bound, never spliced: ClickHouse resolves the sub-column path from a constant parameter.
