@@ -145,9 +145,12 @@ function stepMask(steps: readonly Goal[]): Fragment {
  * start's bucket.
  */
 function keptStart(order: FunnelOrder): Fragment {
-  return order === 'any_order'
-    ? sql`h OR bitCount(arrayReduce('groupBitOr', masks)) > 1`
-    : sql`h OR t < last_step_2`
+  return order === 'any_order' ? sql`h OR several_steps` : sql`h OR t < last_step_2`
+}
+
+/** Filters a per-event array down to the kept starts, as `t0s` is filtered from `ts`. */
+function atKeptStarts(order: FunnelOrder, perEvent: Fragment): Fragment {
+  return sql`arrayFilter((x, t, h) -> ${keptStart(order)}, arrayFilter((x, f) -> f, ${perEvent}, start_flags), start_times, start_heads)`
 }
 
 /**
@@ -340,10 +343,11 @@ function bestAttemptPerPerson(
     [],
   )
   const k = code
-  // Sorted times of each step's events: every step in any order, the later steps in order.
-  const timesOf = (order === 'any_order' ? steps : later).map(
-    (s) => sql`arrayFilter((t, m) -> bitTest(m, ${k(s - 1)}), ts, masks) AS times_${k(s)}`,
-  )
+  // `ordered`: sorted times of each later step's events, searched from each start.
+  const timesOf =
+    order === 'any_order'
+      ? [sql`bitCount(arrayReduce('groupBitOr', masks)) > 1 AS several_steps`]
+      : later.map((s) => sql`arrayFilter((t, m) -> bitTest(m, ${k(s - 1)}), ts, masks) AS times_${k(s)}`)
   const reached = order === 'any_order' ? anyOrderTimes(steps) : orderedTimes(later)
   const columns: Fragment[] = [
     ...(breakdown === undefined ? [] : [sql`vals`]),
@@ -358,11 +362,7 @@ function bestAttemptPerPerson(
     ...timesOf,
     ...(order === 'any_order' ? [] : [sql`if(empty(times_2), toInt64(0), times_2[-1]) AS last_step_2`]),
     sql`arrayFilter((t, h) -> ${keptStart(order)}, start_times, start_heads) AS t0s`,
-    ...(breakdown === undefined
-      ? []
-      : [
-          sql`arrayFilter((v, t, h) -> ${keptStart(order)}, start_vals, start_times, start_heads) AS t0_vals`,
-        ]),
+    ...(breakdown === undefined ? [] : [sql`${atKeptStarts(order, sql`vals`)} AS t0_vals`]),
     ...deadlineColumns(hasExclusions, windowMs, sql`t0s`),
     ...reached.columns,
   ]
@@ -441,24 +441,32 @@ function orderedTimes(later: readonly number[]): StepTimes {
   }
 }
 
+/** Later than any real time: "this step does not happen after here". */
+const NEVER = code('toInt64(9223372036854775807)')
+
 /**
- * `any_order`: per step and start, the index in `times_s` of the step's first event from the
- * start to the deadline (0: none; indices, since a start at ms 0 makes 0 a valid time); the
- * start's times are those found, sorted; its level is how many were found.
+ * `any_order`: per step and start, the time of the step's first event from the start on
+ * (`nx_s`), found for every event at once with no lambda reading a whole array: a reverse fill
+ * carries each step event's time back over the events before it (a sentinel ends the array),
+ * and a forward fill spreads a millisecond's first value over its ties, since an event of
+ * the same millisecond sorted before the start counts too. The start's times are those
+ * found by its deadline, sorted; its level is how many. A first version looked each step up
+ * from a lambda over the starts, which copied the step's times per start and failed the read
+ * memory limit on 1M events (ADR 0022, second revision).
  */
 function anyOrderTimes(steps: readonly number[]): StepTimes {
   const k = code
-  const found = steps.map(
-    (s) =>
-      sql`arrayMap((p, d) -> arrayFirstIndex(t -> t >= p AND t <= d, times_${k(s)}), t0s, deadlines) AS ix_${k(s)}`,
-  )
-  const args = code(steps.map((s) => `i${s}`).join(', '))
-  const arrays = code(steps.map((s) => `ix_${s}`).join(', '))
-  const picked = code(steps.map((s) => `times_${s}[i${s}]`).join(', '))
+  const found = steps.flatMap((s) => [
+    sql`arrayFill((x, h) -> h, arrayPopBack(arrayReverseFill((t, m) -> bitTest(m, ${k(s - 1)}), arrayPushBack(ts, ${NEVER}), arrayPushBack(masks, toUInt32(0)))), ms_heads) AS next_${k(s)}`,
+    sql`${atKeptStarts('any_order', sql`next_${k(s)}`)} AS nx_${k(s)}`,
+  ])
+  const args = code(steps.map((s) => `x${s}`).join(', '))
+  const arrays = code(steps.map((s) => `nx_${s}`).join(', '))
   return {
     columns: [
+      sql`arrayMap((t, p) -> t != p, ts, arrayPushFront(arrayPopBack(ts), toInt64(-1))) AS ms_heads`,
       ...found,
-      sql`arrayMap((${args}) -> arraySort(arrayFilter((t, i) -> i != 0, [${picked}], [${args}])), ${arrays}) AS found_times`,
+      sql`arrayMap((${args}, d) -> arraySort(arrayFilter(t -> t <= d, [${args}])), ${arrays}, deadlines) AS found_times`,
       sql`arrayMap(f -> length(f), found_times) AS levels`,
     ],
     best: sql`found_times[k]`,
