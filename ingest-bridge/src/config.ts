@@ -34,7 +34,7 @@ export const BridgeConfigSchema = z.object({
         .map((b) => b.trim())
         .filter(Boolean),
     ),
-  KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
+  KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic']).default('platformatic'),
   /** Bytes the receiver may spool on local disk while Kafka is unreachable; then 503. */
   SPOOL_MAX_BYTES: z.coerce
     .number()
