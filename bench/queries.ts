@@ -112,6 +112,18 @@ export const CASES: ReadonlyArray<{ name: string; spec: Record<string, unknown>;
     native: NATIVE_FUNNEL_SQL,
   },
   {
+    name: 'funnel: 3 steps, strict order',
+    spec: { kind: 'funnel', steps: FUNNEL_STEPS, window_s: 604_800, order: 'strict' },
+  },
+  {
+    name: 'funnel: 3 steps, any order',
+    spec: { kind: 'funnel', steps: FUNNEL_STEPS, window_s: 604_800, order: 'any_order' },
+  },
+  {
+    name: 'funnel: 3 steps, daily conversion trend',
+    spec: { kind: 'funnel', steps: FUNNEL_STEPS, window_s: 604_800, interval: 'day', tz: 'UTC' },
+  },
+  {
     // A person-property cohort: each person's latest `plan` trait, as of `to`, over all events.
     name: 'funnel: 3 steps, persons with a property (cohort)',
     spec: {
