@@ -44,11 +44,11 @@ export function createApp(deps: BridgeAppDeps): Hono<RequestIdEnv> {
     const readiness = (await deps.readiness?.()) ?? { ready: deps.live?.() ?? true, roles: {} }
     return c.json({ ok: readiness.ready, roles: readiness.roles }, readiness.ready ? 200 : 503)
   })
-  app.get('/metrics', (c) => {
+  app.get('/metrics', async (c) => {
     // The same answer as for a path that does not exist: nothing tells a prober it is here.
     if (!deps.metricsToken || !bearerMatches(c.req.header('authorization'), deps.metricsToken))
       return renderError(c, 'not_found', `No route for ${c.req.method} ${c.req.path}.`)
-    return c.text(deps.counters.render(), 200, { 'content-type': 'text/plain; version=0.0.4' })
+    return c.text(await deps.counters.render(), 200, { 'content-type': deps.counters.contentType })
   })
   app.route('/', receiverRoutes(deps))
   installErrorHandling(app, {

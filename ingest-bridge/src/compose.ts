@@ -68,6 +68,8 @@ export interface PipelineConfig {
   log?: LogFn
   /** Accepted events are published here (`channels.live(site)`) for live subscribers. */
   live?: PubSub
+  /** Node process metrics on /metrics too; off where another service of the process exports them (the hub). */
+  processMetrics?: boolean
 }
 
 export interface Pipeline {
@@ -93,7 +95,7 @@ export interface ListenOptions {
 export async function composePipeline(config: PipelineConfig): Promise<Pipeline> {
   const log = config.log
   const topic = config.topic ?? 'events.v1'
-  const counters = new Counters()
+  const counters = new Counters({ processMetrics: config.processMetrics ?? false })
   let opened: Warehouse | undefined
   if (config.warehouse) {
     opened = await openWarehouse(config.warehouse)

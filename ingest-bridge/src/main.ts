@@ -29,7 +29,7 @@ const sites =
   catalog?.settings ??
   remote?.settings ??
   (config.SITES_FILE ? siteSettingsIndex(readSitesFile(config.SITES_FILE).sites) : undefined)
-const pipeline = await composePipeline({ ...pipelineConfig(config, sites), log })
+const pipeline = await composePipeline({ ...pipelineConfig(config, sites), log, processMetrics: true })
 log('info', 'bridge started', {
   roles: [...config.BRIDGE_ROLES],
   port: config.BRIDGE_PORT,
