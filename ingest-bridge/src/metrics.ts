@@ -16,13 +16,13 @@ export interface CountersOptions {
  * tests), since prom-client reads its values asynchronously.
  */
 export class Counters {
-  readonly registry = new Registry()
+  readonly #registry = new Registry()
   readonly #counters = new Map<string, { counter: Counter<string>; labelNames: string }>()
   readonly #values = new Map<string, number>()
   readonly #help = new Map<string, string>()
 
   constructor(options: CountersOptions = {}) {
-    if (options.processMetrics) collectDefaultMetrics({ register: this.registry })
+    if (options.processMetrics) collectDefaultMetrics({ register: this.#registry })
   }
 
   describe(name: string, help: string): void {
@@ -37,7 +37,7 @@ export class Counters {
         name,
         help: this.#help.get(name) ?? name,
         labelNames,
-        registers: [this.registry],
+        registers: [this.#registry],
       })
       entry = { counter, labelNames: labelNames.join(',') }
       this.#counters.set(name, entry)
@@ -62,11 +62,11 @@ export class Counters {
 
   /** The Prometheus text exposition. */
   render(): Promise<string> {
-    return this.registry.metrics()
+    return this.#registry.metrics()
   }
 
   get contentType(): string {
-    return this.registry.contentType
+    return this.#registry.contentType
   }
 }
 

@@ -355,7 +355,6 @@ function bestAttemptPerPerson(
     // array copies it for every element.
     sql`arrayMap((t, m) -> ${order === 'any_order' ? sql`m != 0` : sql`bitTest(m, 0)`} AND t >= ${fromMs} AND t < ${toMs}, ts, masks) AS start_flags`,
     sql`arrayFilter((t, f) -> f, ts, start_flags) AS start_times`,
-    ...(breakdown === undefined ? [] : [sql`arrayFilter((v, f) -> f, vals, start_flags) AS start_vals`]),
     ...(bucket === undefined
       ? [sql`arrayMap(i -> i = 1, arrayEnumerate(start_times)) AS start_heads`]
       : bucketRuns(bucket, sql`start_times`, 'start_buckets', 'start_heads')),
@@ -399,14 +398,21 @@ function deadlineColumns(hasExclusions: boolean, windowMs: Param, startTimes: Fr
 /**
  * The pieces of a chain of `at_k` columns (0: step k not reached) that a level and the best
  * start's times are made of: the lambda's arguments, the arrays, the count of steps reached,
- * and the best start's times, starting with its own from `startTimes`.
+ * and the times (the best start's, and every start's), starting with its own from
+ * `startTimes`. The best start is `k`, its level `top` (as `bestOfLevels` names them).
  */
 function chainParts(later: readonly number[], startTimes: string) {
+  const args = code(later.map((s) => `a${s}`).join(', '))
+  const arrays = code(later.map((s) => `at_${s}`).join(', '))
+  const times = code([`${startTimes}[k]`, ...later.map((s) => `at_${s}[k]`)].join(', '))
   return {
-    args: code(later.map((s) => `a${s}`).join(', ')),
-    arrays: code(later.map((s) => `at_${s}`).join(', ')),
+    args,
+    arrays,
     reachedCount: code(later.map((s) => `(a${s} != 0)`).join(' + ')),
-    times: code([`${startTimes}[k]`, ...later.map((s) => `at_${s}[k]`)].join(', ')),
+    /** The best start's times, cut at its level. */
+    best: sql`arraySlice([${times}], 1, top)`,
+    /** Every start's times, cut at its level (what a trend picks from). */
+    perStart: sql`arrayMap((t, ${args}, l) -> arraySlice([t, ${args}], 1, l), ${code(startTimes)}, ${arrays}, levels)`,
   }
 }
 
@@ -433,11 +439,11 @@ function orderedTimes(later: readonly number[]): StepTimes {
       ? sql`arrayMap((p, d) -> ${find}, t0s, deadlines) AS at_2`
       : sql`arrayMap((p, d) -> if(p = 0, 0, ${find}), at_${k(s - 1)}, deadlines) AS at_${k(s)}`
   })
-  const { args, arrays, reachedCount, times } = chainParts(later, 't0s')
+  const { args, arrays, reachedCount, best, perStart } = chainParts(later, 't0s')
   return {
     columns: [...reached, sql`arrayMap((${args}) -> 1 + ${reachedCount}, ${arrays}) AS levels`],
-    best: sql`arraySlice([${times}], 1, top)`,
-    perStart: sql`arrayMap((t, ${args}, l) -> arraySlice([t, ${args}], 1, l), t0s, ${arrays}, levels)`,
+    best,
+    perStart,
   }
 }
 
@@ -504,7 +510,7 @@ function bestStrictAttempt(spec: FunnelSpec, grouping: Grouping): Fragment {
     const alive = s === 2 ? sql`` : sql`p != 0 AND `
     return sql`arrayMap((p, c, m, d) -> if(${alive}bitTest(m, ${k(s - 1)}) AND c > p AND c <= d, c, 0), ${previous}, arrayShiftLeft(fts, ${k(s - 1)}), arrayShiftLeft(fmasks, ${k(s - 1)}), deadlines) AS at_${k(s)}`
   })
-  const { args, arrays, reachedCount, times } = chainParts(later, 'fts')
+  const { args, arrays, reachedCount, best, perStart } = chainParts(later, 'fts')
   const columns: Fragment[] = [
     sql`arrayFilter((t, m) -> m != 0, ts, masks) AS fts`,
     sql`arrayFilter(m -> m != 0, masks) AS fmasks`,
@@ -516,8 +522,8 @@ function bestStrictAttempt(spec: FunnelSpec, grouping: Grouping): Fragment {
   return bestOfLevels({ from: sequences }, columns, {
     ...(bucket === undefined ? {} : { bucket }),
     startTimes: 'fts',
-    best: sql`arraySlice([${times}], 1, top)`,
+    best,
     value: breakdown === undefined ? sql`''` : sql`fvals[k]`,
-    timesPerStart: sql`arrayMap((t, ${args}, l) -> arraySlice([t, ${args}], 1, l), fts, ${arrays}, levels)`,
+    timesPerStart: perStart,
   })
 }
